@@ -1,0 +1,3 @@
+"""alecs: the Akamai control plane as MCP tools."""
+
+__version__ = "0.1.0"

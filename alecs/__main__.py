@@ -1,0 +1,3 @@
+from alecs.cli import main
+
+raise SystemExit(main())

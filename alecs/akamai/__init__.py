@@ -1,0 +1,1 @@
+"""Signed, pooled, retrying access to Akamai's APIs."""

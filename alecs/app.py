@@ -1,0 +1,71 @@
+"""Assembles a server from settings: credentials (or the sandbox), the registry and the selection."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from alecs.akamai.client import AkamaiClient
+from alecs.edgerc import Edgerc, default_edgerc_path
+from alecs.sandbox.account import Settings
+from alecs.sandbox.server import Sandbox
+from alecs.server import AlecsServer, ServerOptions
+from alecs.tools.registry import Registry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AppConfig:
+    edgerc: str | None = None
+    sandbox: bool = False
+    read_only: bool = False
+    toolsets: str | None = None
+    tools: str | None = None
+    dynamic: bool = False
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def sandbox_settings() -> Settings:
+    settings = Settings()
+    value = os.environ.get("ALECS_SANDBOX_ACTIVATION_SECONDS")
+    if value:
+        settings.activation_seconds = float(value)
+    return settings
+
+
+@dataclass
+class App:
+    server: AlecsServer
+    client: AkamaiClient
+    sandbox: Sandbox | None
+
+
+@contextmanager
+def build_app(cfg: AppConfig, services: dict[str, Any] | None = None) -> Iterator[App]:
+    """Yields a ready server; stops the sandbox and closes connection pools on exit."""
+    registry = Registry.load()
+    selection = registry.selection_from(cfg.toolsets, cfg.tools, cfg.read_only)
+    sandbox: Sandbox | None = None
+    if cfg.sandbox:
+        sandbox = Sandbox(sandbox_settings()).start()
+        edgerc = Edgerc(None, use_env=False)
+        edgerc.add(sandbox.credentials())
+        log.info("sandbox account on https://%s (simulated Akamai APIs)", sandbox.host)
+    else:
+        edgerc = Edgerc(default_edgerc_path(cfg.edgerc))
+    client = AkamaiClient(edgerc)
+    server = AlecsServer(registry, client, ServerOptions(selection, cfg.dynamic), services)
+    try:
+        yield App(server, client, sandbox)
+    finally:
+        client.close()
+        if sandbox is not None:
+            sandbox.stop()

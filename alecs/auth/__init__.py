@@ -1,0 +1,1 @@
+"""Bearer tokens for remote serving: the store, scopes, and the `alecs token` commands."""

@@ -1,0 +1,29 @@
+"""Who is calling: the local operator (stdio) or the holder of a remote token, and what they may use."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Literal
+
+Scope = Literal["read", "write", "admin"]
+SCOPES: tuple[Scope, ...] = ("read", "write", "admin")
+
+
+@dataclass(frozen=True)
+class Principal:
+    token_id: str | None = None
+    scope: Scope = "admin"
+    customers: frozenset[str] | None = None  # None: every .edgerc section
+    toolsets: frozenset[str] | None = None  # None: whatever the server exposes
+
+    @property
+    def label(self) -> str:
+        return self.token_id or "local"
+
+    def may_use_customer(self, customer: str) -> bool:
+        return self.customers is None or customer in self.customers
+
+
+LOCAL = Principal()
+CURRENT: ContextVar[Principal] = ContextVar("alecs_principal", default=LOCAL)

@@ -1,0 +1,192 @@
+"""The simulator's HTTPS front: routing, problem+json answers, signature checks and a request log."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import ssl
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from alecs.sandbox.edgegrid import SignatureError, Verifier
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SimRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    params: dict[str, str] = field(default_factory=dict)
+    host: str = ""
+
+    @property
+    def json(self) -> Any:
+        if not self.body:
+            return None
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            raise HttpError(400, "Bad request", "The request body is not valid JSON.") from None
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers.items() if k.lower() == name.lower()), None)
+
+
+@dataclass
+class SimResponse:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+
+
+class HttpError(Exception):
+    """Raised by handlers; becomes an application/problem+json answer."""
+
+    def __init__(self, status: int, title: str, detail: str = "", *, errors: list[Any] | None = None,
+                 headers: dict[str, str] | None = None, type_: str | None = None) -> None:
+        super().__init__(title)
+        self.status, self.title, self.detail = status, title, detail
+        self.errors, self.headers, self.type = errors, headers or {}, type_
+
+
+def problem(req: SimRequest, exc: HttpError) -> SimResponse:
+    body: dict[str, Any] = {
+        "type": exc.type or f"https://problems.luna.akamaiapis.net/-/http/{exc.status}",
+        "title": exc.title,
+        "status": exc.status,
+        "detail": exc.detail,
+        "instance": f"https://{req.host}{req.path}#sandbox",
+    }
+    if exc.errors:
+        body["errors"] = exc.errors
+    return SimResponse(exc.status, body, exc.headers, "application/problem+json")
+
+
+Handler = Callable[[SimRequest], SimResponse | Any]
+
+
+class Router:
+    def __init__(self) -> None:
+        self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
+
+    def add(self, method: str, template: str, handler: Handler) -> None:
+        pattern = re.sub(r"{(\w+)}", r"(?P<\1>[^/]+)", template.rstrip("/"))
+        self.routes.append((method.upper(), re.compile(f"^{pattern}/?$"), handler))
+
+    def route(self, method: str, template: str) -> Callable[[Handler], Handler]:
+        def deco(fn: Handler) -> Handler:
+            self.add(method, template, fn)
+            return fn
+        return deco
+
+    def dispatch(self, req: SimRequest) -> SimResponse:
+        allowed = False
+        for method, pattern, handler in self.routes:
+            m = pattern.match(req.path)
+            if not m:
+                continue
+            allowed = True
+            if method != req.method:
+                continue
+            req.params = m.groupdict()
+            out = handler(req)
+            return out if isinstance(out, SimResponse) else SimResponse(200, out)
+        if allowed:
+            raise HttpError(405, "Method not allowed", f"{req.method} is not supported on {req.path}.")
+        raise HttpError(404, "Not found", f"No resource at {req.path}.")
+
+
+@dataclass
+class LoggedRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    status: int
+
+
+class RequestLog:
+    def __init__(self) -> None:
+        self.items: list[LoggedRequest] = []
+        self._lock = threading.Lock()
+
+    def add(self, item: LoggedRequest) -> None:
+        with self._lock:
+            self.items.append(item)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.items.clear()
+
+    def snapshot(self) -> list[LoggedRequest]:
+        with self._lock:
+            return list(self.items)
+
+
+class SimulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], router: Router, verifier: Verifier, lock: threading.RLock,
+                 context: ssl.SSLContext) -> None:
+        super().__init__(address, _Handler)
+        self.router, self.verifier, self.state_lock = router, verifier, lock
+        self.request_log = RequestLog()
+        self.context = context
+
+    def get_request(self) -> tuple[Any, Any]:
+        sock, addr = super().get_request()
+        return self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: SimulatorServer
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("sandbox %s", format % args)
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        split = urlsplit(self.path)
+        headers = {k: v for k, v in self.headers.items()}
+        req = SimRequest(self.command, split.path, {k: v[-1] for k, v in parse_qs(split.query).items()},
+                         headers, body, host=self.headers.get("Host", ""))
+        try:
+            self.server.verifier.verify(self.command, req.host, self.path, headers, body)
+            with self.server.state_lock:
+                resp = self.server.router.dispatch(req)
+        except SignatureError as exc:
+            resp = problem(req, HttpError(401, "Not authorized", str(exc),
+                                          type_="https://problems.luna.akamaiapis.net/-/pep-authn/request-error"))
+        except HttpError as exc:
+            resp = problem(req, exc)
+        except Exception:
+            log.exception("sandbox handler failed for %s %s", self.command, split.path)
+            resp = problem(req, HttpError(500, "Internal server error", "The simulator failed."))
+        self.server.request_log.add(LoggedRequest(self.command, split.path, req.query, headers, body, resp.status))
+        payload = b"" if resp.body is None else (
+            resp.body if isinstance(resp.body, bytes) else json.dumps(resp.body).encode())
+        self.send_response(resp.status)
+        if payload:
+            self.send_header("Content-Type", resp.content_type)
+        for k, v in resp.headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve

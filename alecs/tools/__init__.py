@@ -1,0 +1,1 @@
+"""Tool declarations (one module per Akamai API) and the machinery that runs them."""

@@ -1,0 +1,88 @@
+"""The one executor: validate, call Akamai (or the tool's handler), shape the result."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from alecs.akamai.client import AkamaiClient
+from alecs.errors import AkamaiError, AlecsError
+from alecs.tools.call import ProgressFn, ToolCall
+from alecs.tools.model import CUSTOMER, PAGE_FIELDS, input_model
+from alecs.tools.results import ToolOutput, dig, paginate, render, structured
+from alecs.tools.spec import ToolSpec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    data: dict[str, Any]
+    text: str
+    is_error: bool = False
+
+
+def describe_validation(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        where = ".".join(str(x) for x in err.get("loc", ())) or "arguments"
+        msg = err.get("msg", "invalid")
+        if err.get("type") == "extra_forbidden":
+            msg = "unknown field"
+        lines.append(f"{where}: {msg}")
+    return "Invalid arguments: " + "; ".join(lines)
+
+
+def validate(spec: ToolSpec, arguments: dict[str, Any] | None) -> dict[str, Any]:
+    """Arguments as the tool's model accepts them; raises ValidationError naming the field."""
+    model = input_model(spec).model_validate(arguments or {})
+    return model.model_dump(exclude_none=False)
+
+
+class Executor:
+    def __init__(self, client: AkamaiClient) -> None:
+        self.client = client
+
+    async def run(self, spec: ToolSpec, args: dict[str, Any], *, progress: ProgressFn | None = None,
+                  services: dict[str, Any] | None = None) -> Outcome:
+        """Run a validated call; errors become tool errors the assistant can read."""
+        customer = args.get(CUSTOMER) or "default"
+        call = ToolCall(spec, self.client, customer, progress, services)
+        started = time.monotonic()
+        try:
+            if spec.handler is not None:
+                result = await spec.handler(call, args)
+            else:
+                result = (await call.send(**call.build(args))).data
+        except AkamaiError as exc:
+            problem = exc.as_dict()
+            text = f"Akamai error {exc.status}: {problem.get('title', '')}"
+            if problem.get("detail"):
+                text += f"\n{problem['detail']}"
+            if problem.get("instance"):
+                text += f"\ninstance: {problem['instance']}"
+            if problem.get("errors"):
+                text += "\n" + render(problem["errors"])
+            return Outcome({"error": problem}, text, True)
+        except AlecsError as exc:
+            return Outcome({"error": {"title": str(exc)}}, str(exc), True)
+        finally:
+            log.debug("tool %s ran %d request(s) in %.0f ms", spec.name, call.requests,
+                      (time.monotonic() - started) * 1000)
+        return shape(spec, result, args)
+
+
+def shape(spec: ToolSpec, result: Any, args: dict[str, Any]) -> Outcome:
+    text: str | None = None
+    if isinstance(result, ToolOutput):
+        result, text = result.data, result.text
+    if spec.items:
+        items = dig(result, spec.items) if spec.items != "." else result
+        if isinstance(items, list):
+            page = paginate(items, args.get(PAGE_FIELDS[0]), args.get(PAGE_FIELDS[1]))
+            return Outcome(page, text or render(page, spec.columns, paged=True))
+    return Outcome(structured(result), text or render(result))

@@ -1,0 +1,60 @@
+"""Builds the input model of a tool: the same model validates arguments and produces `inputSchema`."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic.json_schema import GenerateJsonSchema
+
+from alecs.tools.spec import ToolSpec
+
+CUSTOMER = "customer"
+CUSTOMER_DOC = ".edgerc section (account) to use; default 'default'."
+PAGE_FIELDS = ("limit", "cursor")
+
+
+class CompactSchema(GenerateJsonSchema):
+    """JSON Schema without titles or `null` alternatives: shorter tool lists, same meaning."""
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+    def nullable_schema(self, schema: Any) -> Any:
+        return self.generate_inner(schema["schema"])
+
+    def model_schema(self, schema: Any) -> Any:
+        out = super().model_schema(schema)
+        out.pop("title", None)
+        return out
+
+
+class ToolArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _field(annotation: Any, description: str, required: bool, default: Any, constraints: dict[str, Any]) -> Any:
+    if required:
+        return (annotation, Field(..., description=description, **constraints))
+    return (annotation | None, Field(default, description=description, **constraints))
+
+
+@cache
+def input_model(spec: ToolSpec) -> type[BaseModel]:
+    fields: dict[str, Any] = {}
+    for p in spec.params:
+        fields[p.name] = _field(p.type, p.description, p.required, p.default, dict(p.constraints))
+    if spec.items:
+        fields["limit"] = _field(int, "Items per page (default 50).", False, None, {"ge": 1, "le": 500})
+        fields["cursor"] = _field(str, "nextCursor from the previous page.", False, None, {"max_length": 20})
+    fields[CUSTOMER] = _field(str, CUSTOMER_DOC, False, None, {"max_length": 100})
+    return create_model(f"Args_{spec.name.replace('-', '_')}", __base__=ToolArgs, **fields)
+
+
+@cache
+def input_schema(spec: ToolSpec) -> dict[str, Any]:
+    schema = input_model(spec).model_json_schema(schema_generator=CompactSchema)
+    schema.pop("additionalProperties", None)
+    schema["additionalProperties"] = False
+    return schema

@@ -1,0 +1,1 @@
+"""Transports hand the server a stream pair and a principal; they know nothing of tools."""

@@ -1,0 +1,317 @@
+"""alecs-tunnel against the real `alecs serve --transport websocket --sandbox`.
+
+Claude Desktop's role is played by the MCP SDK's stdio client, which launches alecs-tunnel;
+the tunnel goes through a real OpenSSH sshd on loopback (own host key, own config).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import ssl
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import trustme
+from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp.shared.exceptions import MCPError
+from tunnel_helpers import PY, REPO, Server, Sshd, TlsProxy, TunnelProc, run_cli, ssh_args, tunnel_env
+
+TOOL = "list-contracts"
+
+
+@contextlib.asynccontextmanager
+async def desktop(args: list[str], env: dict[str, str], errlog: Path) -> AsyncIterator[ClientSession]:
+    """What Claude Desktop does: launch alecs-tunnel over stdio and open an MCP session."""
+    params = StdioServerParameters(command=PY, args=["-m", "tunnel", *args], env=env, cwd=str(REPO))
+    with open(errlog, "w") as err:
+        async with stdio_client(params, errlog=err) as (read, write), ClientSession(read, write) as session:
+            yield session
+
+
+def env_for(server: Server, home: Path, **extra: str) -> dict[str, str]:
+    return tunnel_env(home, ALECS_WS_URL=server.url, ALECS_TOKEN=server.tok["token"], **extra)
+
+
+async def call_ok(session: ClientSession) -> None:
+    result = await asyncio.wait_for(session.call_tool(TOOL, {}), 60)
+    assert not result.is_error, result
+    assert result.content or result.structured_content
+
+
+async def poll(pred, timeout: float, what: str) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+# ---- the Claude Desktop session over SSH -------------------------------------------------------
+
+
+async def test_desktop_session_over_ssh_alias(alecs: Server, sshd: Sshd, home: Path, tmp_path: Path) -> None:
+    """initialize, tools/list and a tool call; the SSH destination is a Host alias from ssh_config."""
+    args = ["--ssh", "alecs-test", "--ssh-config", str(sshd.ssh_config), "--known-hosts", str(sshd.known_hosts)]
+    async with desktop(args, env_for(alecs, home), tmp_path / "tunnel.err") as session:
+        init = await asyncio.wait_for(session.initialize(), 60)
+        assert init.server_info.name
+        tools = await asyncio.wait_for(session.list_tools(), 30)
+        names = {t.name for t in tools.tools}
+        assert TOOL in names, names
+        await call_ok(session)
+    log = (tmp_path / "tunnel.err").read_text()
+    assert "connected to ssh root@127.0.0.1" in log
+    assert alecs.tok["token"] not in log
+
+
+async def test_direct_ws_session(alecs: Server, home: Path, tmp_path: Path) -> None:
+    async with desktop([], env_for(alecs, home), tmp_path / "tunnel.err") as session:
+        await asyncio.wait_for(session.initialize(), 60)
+        assert (await session.list_tools()).tools
+        await call_ok(session)
+
+
+async def test_direct_wss_session_with_private_ca(alecs: Server, home: Path, tmp_path: Path) -> None:
+    ca = trustme.CA()
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(ctx)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    proxy = TlsProxy(ctx, alecs.port)
+    try:
+        env = env_for(alecs, home) | {"ALECS_WS_URL": f"wss://127.0.0.1:{proxy.port}/mcp"}
+        async with desktop(["--ca-file", str(ca_file)], env, tmp_path / "tunnel.err") as session:
+            await asyncio.wait_for(session.initialize(), 60)
+            await call_ok(session)
+        # Without the private CA the system store does not trust it: a TLS diagnosis, exit 6.
+        out = await asyncio.to_thread(run_cli, ["check"], env)
+        assert out.returncode == 6, out
+        assert "FAILED (tls)" in out.stderr and "--ca-file" in out.stderr
+    finally:
+        proxy.close()
+
+
+# ---- host keys ----------------------------------------------------------------------------------
+
+
+def test_unknown_host_key_is_refused(alecs: Server, sshd: Sshd, home: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "known_hosts.empty"
+    empty.write_text("")
+    out = run_cli(["check", *ssh_args(sshd, known_hosts=empty)], env_for(alecs, home))
+    assert out.returncode == 5, out
+    assert "FAILED (host-key)" in out.stderr
+    assert "not in known_hosts" in out.stderr
+    assert f"ssh-keyscan -p {sshd.port} 127.0.0.1" in out.stderr
+    assert empty.read_text() == ""  # never written to
+
+
+def test_changed_host_key_is_refused(alecs: Server, sshd: Sshd, home: Path, tmp_path: Path) -> None:
+    wrong = tmp_path / "known_hosts.wrong"
+    other = sshd.other_key.with_suffix(".pub").read_text().split()[:2]
+    wrong.write_text(f"[127.0.0.1]:{sshd.port} {' '.join(other)}\n")
+    out = run_cli(["check", *ssh_args(sshd, known_hosts=wrong)], env_for(alecs, home))
+    assert out.returncode == 5, out
+    assert "HOST KEY MISMATCH" in out.stderr
+    assert f"ssh-keygen -R '[127.0.0.1]:{sshd.port}'" in out.stderr
+
+
+def test_unknown_host_key_in_run_mode_answers_and_exits(
+    alecs: Server, sshd: Sshd, home: Path, tmp_path: Path, tunnels: list[TunnelProc]
+) -> None:
+    empty = tmp_path / "known_hosts.empty"
+    empty.write_text("")
+    t = TunnelProc(ssh_args(sshd, known_hosts=empty), env_for(alecs, home), tmp_path / "err")
+    tunnels.append(t)
+    t.send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}})
+    answer = t.recv()
+    assert answer["id"] == 1 and "not in known_hosts" in answer["error"]["message"]
+    assert t.close() == 5
+    assert t.stderr().count("not in known_hosts") == 1
+
+
+# ---- reconnects ---------------------------------------------------------------------------------
+
+
+async def test_server_restart_between_calls(fresh_alecs: Server, sshd: Sshd, home: Path, tmp_path: Path) -> None:
+    async with desktop(ssh_args(sshd), env_for(fresh_alecs, home), tmp_path / "tunnel.err") as session:
+        await asyncio.wait_for(session.initialize(), 60)
+        await call_ok(session)
+        await asyncio.to_thread(fresh_alecs.stop)
+        await asyncio.to_thread(fresh_alecs.start)
+        await call_ok(session)  # same session, no restart of the client
+        assert (await session.list_tools()).tools
+    log = (tmp_path / "tunnel.err").read_text()
+    assert "session re-initialized on the new connection" in log
+
+
+async def test_ssh_cut_between_calls(alecs: Server, sshd: Sshd, home: Path, tmp_path: Path) -> None:
+    err = tmp_path / "tunnel.err"
+    async with desktop(ssh_args(sshd), env_for(alecs, home), err) as session:
+        await asyncio.wait_for(session.initialize(), 60)
+        await call_ok(session)
+        killed = await asyncio.to_thread(sshd.cut)
+        assert killed
+        await call_ok(session)
+    assert "the SSH connection was lost" in err.read_text()
+
+
+async def test_call_in_flight_during_ssh_cut_gets_an_error(
+    fresh_alecs: Server, sshd: Sshd, home: Path, tmp_path: Path
+) -> None:
+    err = tmp_path / "tunnel.err"
+    async with desktop(["-vv", *ssh_args(sshd)], env_for(fresh_alecs, home), err) as session:
+        await asyncio.wait_for(session.initialize(), 60)
+        await call_ok(session)
+        fresh_alecs.freeze()  # the server holds the call: it is in flight
+        call = asyncio.create_task(session.call_tool(TOOL, {}))
+        await poll(lambda: err.read_text().count("sent tools/call") >= 2, 20, "the second tools/call to go out")
+        await asyncio.to_thread(sshd.cut)
+        with pytest.raises(MCPError) as info:
+            await asyncio.wait_for(call, 30)
+        assert "lost while this request was in flight" in str(info.value)
+        assert "SSH connection was lost" in str(info.value)
+        await asyncio.to_thread(fresh_alecs.stop)  # SIGCONT + SIGTERM the frozen server
+        await asyncio.to_thread(fresh_alecs.start)
+        await call_ok(session)
+
+
+async def test_call_in_flight_during_server_kill_gets_an_error(
+    fresh_alecs: Server, sshd: Sshd, home: Path, tmp_path: Path
+) -> None:
+    err = tmp_path / "tunnel.err"
+    async with desktop(["-vv", *ssh_args(sshd)], env_for(fresh_alecs, home), err) as session:
+        await asyncio.wait_for(session.initialize(), 60)
+        fresh_alecs.freeze()
+        call = asyncio.create_task(session.call_tool(TOOL, {}))
+        await poll(lambda: "sent tools/call" in err.read_text(), 20, "the tools/call to go out")
+        await asyncio.to_thread(fresh_alecs.kill)
+        with pytest.raises(MCPError) as info:
+            await asyncio.wait_for(call, 30)
+        assert "lost while this request was in flight" in str(info.value)
+        await asyncio.to_thread(fresh_alecs.start)
+        await call_ok(session)
+
+
+def test_replayed_initialize_answer_is_swallowed(
+    fresh_alecs: Server, sshd: Sshd, home: Path, tmp_path: Path, tunnels: list[TunnelProc]
+) -> None:
+    """Raw stdio: after a restart the client sees exactly the answers to its own requests."""
+    t = TunnelProc(ssh_args(sshd), env_for(fresh_alecs, home), tmp_path / "err")
+    tunnels.append(t)
+    init = t.initialize()
+    assert "result" in init
+    assert "result" in t.request(1, "tools/list")
+    fresh_alecs.stop()
+    fresh_alecs.start()
+    answer = t.request(2, "tools/call", {"name": TOOL, "arguments": {}})
+    assert "result" in answer, answer
+    assert t.close() == 0
+    assert t.lines.get(timeout=5) is None  # nothing else was written to stdout
+
+
+# ---- authentication -----------------------------------------------------------------------------
+
+
+def test_wrong_token_one_clear_error_and_exit_code(
+    alecs: Server, sshd: Sshd, home: Path, tmp_path: Path, tunnels: list[TunnelProc]
+) -> None:
+    env = env_for(alecs, home) | {"ALECS_TOKEN": "not-the-token"}
+    t = TunnelProc(ssh_args(sshd), env, tmp_path / "err")
+    tunnels.append(t)
+    t.send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}})
+    answer = t.recv()
+    assert "HTTP 401" in answer["error"]["message"]
+    assert t.close() == 4
+    assert t.stderr().count("HTTP 401") == 1
+    assert "not-the-token" not in t.stderr()
+    check = run_cli(["check"], env)  # direct mode too
+    assert check.returncode == 4
+    assert "FAILED (http-401)" in check.stderr
+
+
+def test_token_from_file(alecs: Server, home: Path, tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text(alecs.tok["token"] + "\n")
+    env = tunnel_env(home, ALECS_WS_URL=alecs.url, ALECS_TOKEN_FILE=str(token_file))
+    out = run_cli(["check"], env)
+    assert out.returncode == 0, out
+
+
+# ---- check and config claude --------------------------------------------------------------------
+
+
+def test_check_over_ssh_reports(alecs: Server, sshd: Sshd, home: Path) -> None:
+    out = run_cli(["check", *ssh_args(sshd)], env_for(alecs, home))
+    assert out.returncode == 0, out
+    text = out.stdout
+    assert text.startswith("alecs-tunnel check: OK")
+    assert f"route:      ssh root@127.0.0.1:{sshd.port} -> 127.0.0.1:{alecs.port}" in text
+    assert "host key:   ssh-ed25519 SHA256:" in text
+    assert "protocol:   2025-11-25" in text
+    tools = int(text.split("tools:")[1].split()[0])
+    assert tools > 0
+    assert "round trip:" in text and " ms (ping)" in text
+    assert f"token:      {alecs.tok['id']} scope write" in text
+    assert alecs.tok["token"] not in text + out.stderr
+
+
+def test_check_diagnoses_server_down(sshd: Sshd, home: Path, tmp_path: Path) -> None:
+    from tunnel_helpers import free_port
+
+    env = tunnel_env(home, ALECS_WS_URL=f"ws://127.0.0.1:{free_port()}/mcp", ALECS_TOKEN="x")
+    out = run_cli(["check", *ssh_args(sshd)], env)
+    assert out.returncode == 3, out
+    assert "FAILED (tcp)" in out.stderr and "could not connect to 127.0.0.1" in out.stderr
+    out = run_cli(["check"], env)
+    assert out.returncode == 3 and "connection refused" in out.stderr
+
+
+def test_check_diagnoses_ssh_auth_and_dns(alecs: Server, sshd: Sshd, home: Path) -> None:
+    env = env_for(alecs, home)
+    args = ssh_args(sshd)
+    args[args.index("--identity") + 1] = str(sshd.other_key)  # not in authorized_keys
+    out = run_cli(["check", *args], env)
+    assert out.returncode == 4, out
+    assert "FAILED (ssh-auth)" in out.stderr and "authorized_keys" in out.stderr
+    out = run_cli(["check", "--ssh", "no-such-host.invalid", "--known-hosts", str(sshd.known_hosts)], env)
+    assert out.returncode == 3, out
+    assert "FAILED (dns)" in out.stderr
+
+
+def test_config_claude_print_and_merge(sshd: Sshd, home: Path, tmp_path: Path) -> None:
+    env = tunnel_env(home, ALECS_TOKEN="sekret-token")
+    out = run_cli(["config", "claude", "--ssh", "deploy@mcp.example.net", "--url", "ws://127.0.0.1:8082/mcp"], env)
+    assert out.returncode == 0, out
+    entry = json.loads(out.stdout)["mcpServers"]["alecs"]
+    assert entry["args"] == ["--ssh", "deploy@mcp.example.net"]
+    assert entry["env"] == {"ALECS_WS_URL": "ws://127.0.0.1:8082/mcp", "ALECS_TOKEN": "sekret-token"}
+    assert Path(entry["command"]).is_absolute() or entry["command"] == "alecs-tunnel"
+    for where in ("macOS", "Library/Application Support/Claude", "Windows", "%APPDATA%", "Linux", ".config/Claude"):
+        assert where in out.stderr
+
+    cfg = tmp_path / "claude_desktop_config.json"
+    existing = {"mcpServers": {"other": {"command": "other-server", "args": ["x"]}}, "theme": "dark"}
+    cfg.write_text(json.dumps(existing))
+    out = run_cli(
+        ["config", "claude", "--url", "wss://mcp.example.net/mcp", "--write", "--config-file", str(cfg)], env
+    )
+    assert out.returncode == 0, out
+    merged = json.loads(cfg.read_text())
+    assert merged["theme"] == "dark"
+    assert merged["mcpServers"]["other"] == existing["mcpServers"]["other"]
+    assert merged["mcpServers"]["alecs"]["env"]["ALECS_WS_URL"] == "wss://mcp.example.net/mcp"
+    assert merged["mcpServers"]["alecs"]["args"] == []
+    backups = list(tmp_path.glob("claude_desktop_config.json.bak-*"))
+    assert len(backups) == 1 and json.loads(backups[0].read_text()) == existing
+    assert (cfg.stat().st_mode & 0o077) == 0
+    assert "backup" in out.stdout
+
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    out = run_cli(["config", "claude", "--write", "--config-file", str(broken)], env)
+    assert out.returncode == 2 and "not valid JSON" in out.stderr
+    assert broken.read_text() == "{not json"
