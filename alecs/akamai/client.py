@@ -127,8 +127,6 @@ class AkamaiClient:
                 )
                 adapter = HTTPAdapter(pool_connections=4, pool_maxsize=16)
                 session.mount("https://", adapter)
-                if creds.ca_bundle:
-                    session.verify = creds.ca_bundle
                 session.headers["User-Agent"] = "alecs/0.1"
                 self._sessions[creds] = session
             return session
@@ -187,6 +185,8 @@ class AkamaiClient:
                 resp = session.request(
                     method, url, params=query, json=json_body if data is None else None, data=data,
                     headers=dict(headers or {}), timeout=(self.timeouts.connect, self.timeouts.read),
+                    # per request: requests lets REQUESTS_CA_BUNDLE override a session-level verify
+                    verify=creds.ca_bundle or True,
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if method in IDEMPOTENT and attempt < self.retry.attempts:

@@ -145,6 +145,9 @@ class SimulatorServer(ThreadingHTTPServer):
         self.request_log = RequestLog()
         self.context = context
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.debug("sandbox connection from %s failed", client_address, exc_info=True)
+
     def get_request(self) -> tuple[Any, Any]:
         sock, addr = super().get_request()
         return self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr

@@ -12,7 +12,7 @@ from typing import Any
 
 from alecs.edgerc import Credentials
 from alecs.sandbox.account import Account, Settings
-from alecs.sandbox.certs import make_certificates
+from alecs.sandbox.tls import make_certificates
 from alecs.sandbox.edgegrid import Client, Verifier
 from alecs.sandbox.http import LoggedRequest, Router, SimulatorServer
 
@@ -20,6 +20,22 @@ from alecs.sandbox.http import LoggedRequest, Router, SimulatorServer
 SIMULATORS: tuple[str, ...] = (
     "alecs.sandbox.papi:PapiSim",
     "alecs.sandbox.ccu:CcuSim",
+    "alecs.sandbox.dns:DnsSim",
+    "alecs.sandbox.gtm:GtmSim",
+    "alecs.sandbox.appsec:AppsecSim",
+    "alecs.sandbox.certs:CertsSim",
+    "alecs.sandbox.netlists:NetlistsSim",
+    "alecs.sandbox.siem:SiemSim",
+    "alecs.sandbox.edgeworkers:EdgeworkersSim",
+    "alecs.sandbox.edgekv:EdgekvSim",
+    "alecs.sandbox.diagnostics:DiagnosticsSim",
+    "alecs.sandbox.reporting:ReportingSim",
+    "alecs.sandbox.cprg:CprgSim",
+    "alecs.sandbox.iam:IamSim",
+    "alecs.sandbox.cloudlets:CloudletsSim",
+    "alecs.sandbox.datastream:DatastreamSim",
+    "alecs.sandbox.edge_hostnames:EdgeHostnamesSim",
+    "alecs.sandbox.invoicing:InvoicingSim",
 )
 
 SECTION = "default"

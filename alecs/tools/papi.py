@@ -11,7 +11,6 @@ API = "papi/v1"
 BASE = "/papi/v1"
 TS = "property"
 H = {"PAPI-Use-Prefixes": "true"}
-RULES_CT = {"PAPI-Use-Prefixes": "true", "Content-Type": "application/vnd.akamai.papirules.latest+json"}
 
 Network = Literal["STAGING", "PRODUCTION"]
 
@@ -100,7 +99,7 @@ TOOLS = [
        header("etag", "Etag from get-property-rules.", api_name="If-Match", required=True),
        whole_body("rules", "The rule tree: {\"rules\": {name, behaviors, criteria, children, ...}}."),
        query("dryRun", "Validate without saving.", bool), VALIDATE_MODE,
-       headers=RULES_CT, handler=flows.update_rules),
+       handler=flows.update_rules),
     _t("list-available-behaviors", "List available behaviors", "Behaviors this version's product allows.",
        "GET", "/properties/{propertyId}/versions/{propertyVersion}/available-behaviors", PRP, VER,
        CTR_OPT, GRP_OPT, items="behaviors.items", columns=("name",)),

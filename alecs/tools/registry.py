@@ -10,15 +10,33 @@ from alecs.errors import ConfigError
 from alecs.tools.spec import ToolSpec
 
 # Modules that declare tools (each has a TOOLS list). Order is the catalogue's order.
-MODULES: tuple[str, ...] = (
-    "alecs.tools.papi",
-    "alecs.tools.ccu",
-)
+MODULES: tuple[str, ...] = tuple(f"alecs.tools.{m}" for m in (
+    "papi", "ccu", "dns", "certs", "netlists", "appsec", "reporting", "cprg", "edgeworkers", "edgekv", "gtm",
+    "diagnostics", "iam", "cloudlets", "datastream", "siem", "edge_hostnames", "invoicing",
+))
 
 # Toolset name -> one-line description (dynamic mode and `alecs tools --stats` show it).
 TOOLSETS: dict[str, str] = {
     "property": "Property Manager: properties, versions, rule trees, hostnames, activations, includes",
     "purge": "Fast Purge: invalidate or delete cached content by URL, CP code or cache tag",
+    "dns": "Edge DNS: zones, record sets, changelists, zone versions, DNSSEC, TSIG keys, bulk zone jobs",
+    "certs": "Certificates (CPS): enrollments, DV challenges, pending changes, deployments, history",
+    "netlists": "Network lists: IP and geo lists, elements, activations, snapshots",
+    "appsec": "Application security: configurations, policies, WAF, rate and custom rules, activations",
+    "reporting": "Reporting: report types, definitions, traffic and error reports for a time range",
+    "cpcodes": "CP codes and reporting groups: names, contracts, products, groupings",
+    "edgeworkers": "EdgeWorkers: ids, versions and bundles, activations, resource tiers, logging",
+    "edgekv": "EdgeKV: namespaces, groups, items, access tokens",
+    "gtm": "Global Traffic Management: domains, properties, datacenters, resources, maps, status",
+    "diagnostics": "Edge diagnostics: curl, dig, mtr from the edge, IP location, error translation",
+    "iam": "Identity and access: users, roles, groups, API clients and credentials",
+    "cloudlets": "Cloudlets: policies, versions, match rules, activations",
+    "datastream": "DataStream 2: log streams, destinations, activations",
+    "siem": "SIEM: security events for a configuration",
+    "edge-hostnames": "Edge hostnames (HAPI): list, inspect, change and delete edge hostnames",
+    "billing": "Invoicing: invoices, files and usage for a contract",
+    "tokens": "API tokens for remote serving (admin only)",
+    "catalog": "Dynamic toolsets: list, enable and disable toolsets, search the catalogue",
 }
 
 DEFAULT_TOOLSETS = ("property", "purge", "dns", "certs")

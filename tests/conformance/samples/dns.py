@@ -1,0 +1,1 @@
+"""Samples for the dns tools (see base.py for how samples work)."""

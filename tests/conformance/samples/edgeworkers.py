@@ -1,0 +1,1 @@
+"""Samples for the edgeworkers tools (see base.py for how samples work)."""

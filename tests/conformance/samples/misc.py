@@ -1,0 +1,1 @@
+"""Samples for the misc tools (see base.py for how samples work)."""

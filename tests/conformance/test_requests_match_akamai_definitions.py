@@ -1,0 +1,65 @@
+"""Every tool, through the SDK client against the simulator, sends requests Akamai's definitions accept."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from alecs.sandbox.server import Sandbox
+from alecs.server import AlecsServer
+from alecs.tools.registry import Registry
+from tests import openapi_defs
+from tests.conformance.samples import PREPARE, sample_args
+from tests.conftest import connect
+
+REGISTRY = Registry.load()
+AKAMAI_TOOLS = [s for s in REGISTRY if not s.local]
+# Tools whose API Akamai does not publish in the definitions (checked against Akamai's documentation instead).
+UNPUBLISHED = {s.name for s in AKAMAI_TOOLS if not s.published}
+
+
+def test_every_akamai_tool_is_covered_or_listed_as_unpublished() -> None:
+    published = [s for s in AKAMAI_TOOLS if s.published]
+    assert len(published) + len(UNPUBLISHED) == len(AKAMAI_TOOLS)
+    for spec in published:
+        assert spec.api, spec.name
+
+
+@pytest.mark.parametrize("name", [s.name for s in AKAMAI_TOOLS])
+async def test_tool_sends_only_requests_that_validate(name: str, server: AlecsServer, sandbox: Sandbox) -> None:
+    if not openapi_defs.available():
+        pytest.skip(openapi_defs.MISSING_HELP.format(dir=openapi_defs.definitions_dir()))
+    spec = REGISTRY.get(name)
+    assert spec is not None
+    async with connect(server) as client:
+        args = sample_args(spec)
+        if name in PREPARE:
+            args |= await PREPARE[name](client)
+        sandbox.server.request_log.clear()
+        result = await client.call_tool(name, args)
+        assert not result.is_error, result.content[0].text
+    sent = sandbox.requests
+    assert sent, f"{name} sent no request"
+    own = [r for r in sent if (r.method, r.path) and r.status != 401]
+    assert len(own) == len(sent), "a request was refused for its signature"
+    for req in sent:
+        if not spec.published:
+            continue
+        openapi_defs.validate_request(spec.api, req.method, req.path, req.query, req.headers, req.body)
+    if spec.handler is None:
+        assert len(sent) == 1, [f"{r.method} {r.path}" for r in sent]
+        assert sent[0].method == spec.method
+
+
+def test_validator_rejects_a_request_that_breaks_the_definition() -> None:
+    if not openapi_defs.available():
+        pytest.skip(openapi_defs.MISSING_HELP.format(dir=openapi_defs.definitions_dir()))
+    with pytest.raises(Exception, match="groupId"):
+        openapi_defs.validate_request("papi/v1", "GET", "/papi/v1/properties", {"contractId": "ctr_1"},
+                                      {"PAPI-Use-Prefixes": "true"}, b"")
+    with pytest.raises(Exception, match="propertyName|productId"):
+        openapi_defs.validate_request("papi/v1", "POST", "/papi/v1/properties",
+                                      {"contractId": "ctr_1", "groupId": "grp_1"},
+                                      {"PAPI-Use-Prefixes": "true", "Content-Type": "application/json"},
+                                      json.dumps({"name": "x"}).encode())
