@@ -12,7 +12,7 @@ from alecs.tools.spec import ToolSpec
 # Modules that declare tools (each has a TOOLS list). Order is the catalogue's order.
 MODULES: tuple[str, ...] = tuple(f"alecs.tools.{m}" for m in (
     "papi", "ccu", "dns", "certs", "netlists", "appsec", "reporting", "cprg", "edgeworkers", "edgekv", "gtm",
-    "diagnostics", "iam", "cloudlets", "datastream", "siem", "edge_hostnames", "invoicing",
+    "diagnostics", "iam", "cloudlets", "datastream", "siem", "edge_hostnames", "invoicing", "tokens", "catalog",
 ))
 
 # Toolset name -> one-line description (dynamic mode and `alecs tools --stats` show it).
