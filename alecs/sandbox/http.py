@@ -134,6 +134,17 @@ class RequestLog:
             return list(self.items)
 
 
+@dataclass
+class Fault:
+    """An answer the simulator gives once to the next matching request: rate limits, outages."""
+
+    method: str
+    path_prefix: str
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    title: str = "Injected fault"
+
+
 class SimulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -144,6 +155,15 @@ class SimulatorServer(ThreadingHTTPServer):
         self.router, self.verifier, self.state_lock = router, verifier, lock
         self.request_log = RequestLog()
         self.context = context
+        self.faults: list[Fault] = []
+
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        with self.state_lock:
+            for fault in self.faults:
+                if fault.method == method and path.startswith(fault.path_prefix):
+                    self.faults.remove(fault)
+                    return fault
+        return None
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         log.debug("sandbox connection from %s failed", client_address, exc_info=True)
@@ -170,6 +190,9 @@ class _Handler(BaseHTTPRequestHandler):
                          headers, body, host=self.headers.get("Host", ""))
         try:
             self.server.verifier.verify(self.command, req.host, self.path, headers, body)
+            fault = self.server.take_fault(self.command, split.path)
+            if fault is not None:
+                raise HttpError(fault.status, fault.title, "Injected by the sandbox.", headers=fault.headers)
             with self.server.state_lock:
                 resp = self.server.router.dispatch(req)
         except SignatureError as exc:

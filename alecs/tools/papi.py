@@ -86,7 +86,7 @@ TOOLS = [
     _t("diff-property-versions", "Diff property versions", "What changed between two versions' rule trees, as "
        "a list of JSON paths with old and new values.", "GET",
        "/properties/{propertyId}/versions/{propertyVersion}/rules", PRP,
-       local("fromVersion", "Older version.", int, required=True, ge=1),
+       path("fromVersion", "Older version.", int, api_name="propertyVersion", ge=1),
        local("toVersion", "Newer version.", int, required=True, ge=1), CTR_OPT, GRP_OPT,
        handler=flows.diff_versions, items="changes", columns=("op", "path")),
     # Rule trees
@@ -135,7 +135,7 @@ TOOLS = [
        body("note", "Activation note.", max_length=500),
        body("acknowledgeAllWarnings", "Acknowledge all warnings.", bool, default=True),
        WAIT, TIMEOUT, destructive=True, handler=flows.activate_property),
-    _t("cancel-property-activation", "Cancel activation", "Cancel a PENDING activation.", "DELETE",
+    _t("cancel-property-activation", "Cancel activation", "Cancel a PENDING activation (destructive: the version will not go live).", "DELETE",
        "/properties/{propertyId}/activations/{activationId}", PRP,
        path("activationId", "Activation ID, e.g. atv_123456."), CTR_OPT, GRP_OPT, destructive=True),
     # CP codes and edge hostnames through PAPI
@@ -185,7 +185,7 @@ TOOLS = [
        body("bulkSearchQuery", "{syntax: JSONPATH, match: '$..behaviors[?(@.name == \"origin\")]'}.",
             dict[str, Any], required=True),
        read_only=True, items="results", columns=("propertyId", "propertyName", "propertyVersion")),
-    _t("bulk-activate-properties", "Bulk activate properties", "Activate many property versions at once.",
+    _t("bulk-activate-properties", "Bulk activate properties", "Activate many property versions at once. Destructive on PRODUCTION.",
        "POST", "/bulk/activations", CTR_OPT, GRP_OPT,
        body("activatePropertyVersions", "List of {propertyId, propertyVersion, network, note, "
             "acknowledgeAllWarnings}.", list[dict[str, Any]], required=True, min_length=1),

@@ -35,10 +35,10 @@ class Param:
         return self.api_name or self.name
 
 
-def path(name: str, description: str, type: Any = str, **constraints: Any) -> Param:
+def path(name: str, description: str, type: Any = str, *, api_name: str | None = None, **constraints: Any) -> Param:
     if type is str:
         constraints.setdefault("pattern", ID_PATTERN)
-    return Param(name, description, type, "path", True, constraints=constraints)
+    return Param(name, description, type, "path", True, api_name=api_name, constraints=constraints)
 
 
 def query(name: str, description: str, type: Any = str, *, required: bool = False, default: Any = None,

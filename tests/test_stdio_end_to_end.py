@@ -1,0 +1,87 @@
+"""Claude Desktop's path: the SDK's stdio client launches `alecs serve --sandbox` and works a real job."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from mcp import Client, StdioServerParameters
+
+
+def _params(*extra: str) -> StdioServerParameters:
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH")}
+    env["ALECS_SANDBOX_ACTIVATION_SECONDS"] = "0.3"
+    return StdioServerParameters(command=sys.executable, args=["-m", "alecs", "serve", "--sandbox", *extra], env=env)
+
+
+async def test_create_activate_and_list_over_stdio() -> None:
+    async with Client(_params(), mode="legacy") as client:
+        assert client.protocol_version == "2025-11-25"
+        assert client.server_info is not None and client.server_info.name == "alecs"
+        names = {t.name for t in (await client.list_tools()).tools}
+        assert {"create-property", "activate-property", "list-property-activations", "purge-invalidate"} <= names
+        created = await client.call_tool("create-property", {
+            "contractId": "ctr_C-0SANDBOX", "groupId": "grp_10001", "propertyName": "stdio.example.com",
+            "productId": "prd_SPM"})
+        assert not created.is_error, created.content
+        property_id = created.structured_content["propertyLink"].split("/")[-1].split("?")[0]
+        activation = await client.call_tool("activate-property", {
+            "propertyId": property_id, "propertyVersion": 1, "network": "STAGING",
+            "notifyEmails": ["noc@example.com"], "wait": True, "timeoutSeconds": 60})
+        assert not activation.is_error and activation.structured_content["status"] == "ACTIVE"
+        listed = await client.call_tool("list-property-activations", {"propertyId": property_id})
+        items = listed.structured_content["items"]
+        assert [(a["network"], a["status"], a["propertyVersion"]) for a in items] == [("STAGING", "ACTIVE", 1)]
+
+
+async def test_discovery_flow_of_2026_07_28_is_served() -> None:
+    async with Client(_params(), mode="auto") as client:
+        assert client.protocol_version == "2026-07-28"
+        result = await client.call_tool("list-groups", {})
+        assert not result.is_error and "grp_10001" in result.content[0].text
+
+
+async def test_read_only_flag_hides_and_refuses_write_tools() -> None:
+    async with Client(_params("--read-only"), mode="legacy") as client:
+        tools = (await client.list_tools()).tools
+        assert tools and all(t.annotations.read_only_hint for t in tools)
+        refused = await client.call_tool("purge-delete", {"by": "url", "objects": ["https://www.example.com/"]})
+        assert refused.is_error and "not available" in refused.content[0].text
+
+
+def test_stdout_carries_only_protocol_and_the_server_exits_when_stdin_closes() -> None:
+    params = _params()
+    init = ('{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",'
+            '"capabilities":{},"clientInfo":{"name":"t","version":"1"}}}\n')
+    proc = subprocess.run([params.command, *params.args], input=init.encode(), env=params.env,
+                          capture_output=True, timeout=60)
+    assert proc.returncode == 0
+    lines = proc.stdout.decode().splitlines()
+    assert len(lines) == 1 and '"protocolVersion":"2025-11-25"' in lines[0]
+    assert b"sandbox account" in proc.stderr
+
+
+def test_missing_edgerc_is_a_clear_tool_error_not_a_crash(tmp_path: object) -> None:
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "PYTHONPATH")} | {"HOME": str(tmp_path)}
+    msgs = [
+        '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",'
+        '"capabilities":{},"clientInfo":{"name":"t","version":"1"}}}',
+        '{"jsonrpc":"2.0","method":"notifications/initialized"}',
+        '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"list-groups","arguments":{}}}',
+        '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list-groups","arguments":{}}}',
+    ]
+    proc = subprocess.run([sys.executable, "-m", "alecs", "serve"], input="\n".join(msgs).encode() + b"\n",
+                          env=env, capture_output=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.decode()
+    assert out.count("No .edgerc file at") == 2 and '"isError":true' in out
+    assert "Traceback" not in proc.stderr.decode()
+
+
+@pytest.mark.parametrize("flag", ["--toolsets", "--tools"])
+def test_unknown_selection_names_fail_fast_with_a_sentence(flag: str) -> None:
+    proc = subprocess.run([sys.executable, "-m", "alecs", "serve", "--sandbox", flag, "nonsense"],
+                          capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2 and b"Unknown tool" in proc.stderr and b"Traceback" not in proc.stderr

@@ -1,0 +1,56 @@
+"""Invariants every tool declaration keeps; a new tool that breaks one fails CI."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from alecs.tools.model import input_schema
+from alecs.tools.registry import TOOLSETS, Registry
+
+REGISTRY = Registry.load()
+NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+def test_names_are_unique_and_valid() -> None:
+    names = [s.name for s in REGISTRY]
+    assert len(names) == len(set(names))
+    for name in names:
+        assert NAME.match(name) and len(name) <= 64, name
+
+
+@pytest.mark.parametrize("spec", list(REGISTRY), ids=lambda s: s.name)
+def test_declaration_is_complete(spec: object) -> None:
+    from alecs.tools.spec import ToolSpec
+
+    assert isinstance(spec, ToolSpec)
+    assert isinstance(spec.read_only, bool)
+    assert isinstance(spec.destructive, bool)
+    assert not (spec.read_only and spec.destructive)
+    assert spec.description.strip() and spec.title.strip()
+    assert spec.toolset in TOOLSETS, f"toolset {spec.toolset} has no description in TOOLSETS"
+    schema = input_schema(spec)
+    assert schema["type"] == "object"
+    assert not {"anyOf", "oneOf", "allOf"} & set(schema), "top-level anyOf/oneOf/allOf"
+    assert schema.get("additionalProperties") is False
+    assert "customer" in schema["properties"]
+    for placeholder in spec.placeholders():
+        param = next((p for p in spec.params if p.wire_name == placeholder), None)
+        assert param is not None and param.where == "path", f"{{{placeholder}}} is bound to no path input"
+    for p in spec.params:
+        if p.where == "path":
+            assert "{" + p.wire_name + "}" in spec.path, f"path input {p.name} is not in {spec.path}"
+    if not spec.local:
+        assert spec.method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+        assert spec.path.startswith("/") and spec.api
+        if spec.method == "GET":
+            assert spec.read_only or spec.handler is not None
+        if spec.method == "DELETE":
+            assert spec.destructive, "a DELETE must be marked destructive"
+
+
+def test_destructive_tools_say_so_in_their_description() -> None:
+    quiet = [s.name for s in REGISTRY if s.destructive and "destructive" not in s.description.lower()
+             and "delete" not in s.description.lower() and "remove" not in s.description.lower()]
+    assert not quiet, f"destructive tools that do not say so: {quiet}"
