@@ -46,7 +46,7 @@ class AlecsServer:
         self.options = options or ServerOptions()
         self.executor = Executor(client)
         self.services = services or {}
-        self.exposed = registry.selected(self.options.selection)
+        self.exposed = registry.exposed(self.options.selection, self.options.dynamic)
         self._tools = {s.name: self._tool(s) for s in registry}
         self._session_toolsets: WeakKeyDictionary[Any, set[str]] = WeakKeyDictionary()
         self.lowlevel: Server[Any] = Server(
@@ -157,6 +157,10 @@ class SessionControl:
     @property
     def registry(self) -> Registry:
         return self.server.registry
+
+    def may_see_toolset(self, toolset: str) -> bool:
+        principal = self.server.principal(self.ctx)
+        return any(self.server.allowed(principal, s) for s in self.registry if s.toolset == toolset)
 
     def enabled(self) -> set[str]:
         return self.server.session_toolsets(self.ctx)

@@ -1,7 +1,119 @@
-"""Tools of alecs itself (no Akamai API); see spec.py."""
+"""Dynamic toolsets: the assistant starts small, searches the catalogue and enables what it needs."""
 
 from __future__ import annotations
 
-from alecs.tools.spec import ToolSpec
+import re
+from typing import Any
 
-TOOLS: list[ToolSpec] = []
+from alecs.errors import ToolInputError
+from alecs.tools.call import ToolCall
+from alecs.tools.results import ToolOutput
+from alecs.tools.spec import ToolSpec, body, tool
+
+TS = "catalog"
+STOP = {"a", "an", "the", "to", "of", "for", "in", "on", "my", "me", "i", "and", "or", "with", "by", "from", "is"}
+SYNONYMS = {
+    "add": {"create", "append", "add"}, "new": {"create"}, "make": {"create"},
+    "remove": {"delete", "remove"}, "drop": {"delete"},
+    "show": {"get", "list"}, "view": {"get", "list"}, "see": {"get", "list"},
+    "find": {"search", "list", "find"}, "lookup": {"search", "get"},
+    "change": {"update", "patch"}, "edit": {"update"}, "modify": {"update"}, "set": {"update"},
+    "deploy": {"activate"}, "push": {"activate"}, "publish": {"activate"},
+    "cert": {"certificate", "enrollment"}, "certificate": {"enrollment", "certificate"}, "tls": {"certificate"},
+    "ssl": {"certificate"}, "cache": {"purge"}, "clear": {"purge", "invalidate"}, "flush": {"purge"},
+    "waf": {"appsec", "security"}, "dns": {"dns", "zone", "record"}, "record": {"record"},
+}
+
+
+def words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP]
+
+
+def _expand(term: str) -> set[str]:
+    out = {term} | SYNONYMS.get(term, set())
+    if term.endswith("s") and len(term) > 3:
+        out.add(term[:-1])
+    return out
+
+
+def score(spec: ToolSpec, query: list[str]) -> float:
+    fields = [(words(spec.name), 3.0), (words(spec.title), 2.0), (words(spec.description), 1.0),
+              (words(f"{spec.toolset} {spec.api} {spec.method} {spec.path}"), 1.0)]
+    total = 0.0
+    for term in query:
+        best = 0.0
+        for tokens, weight in fields:
+            for variant in _expand(term):
+                if variant in tokens:
+                    best = max(best, weight)
+                elif len(variant) > 3 and any(t.startswith(variant) for t in tokens):
+                    best = max(best, weight * 0.5)
+        total += best
+    return total
+
+
+def _session(call: ToolCall) -> Any:
+    return call.services["session"]
+
+
+async def list_toolsets(call: ToolCall, args: dict[str, Any]) -> Any:
+    session = _session(call)
+    reg = session.registry
+    enabled = session.enabled()
+    rows = [{"toolset": name, "tools": sum(1 for s in reg if s.toolset == name),
+             "enabled": name in enabled, "description": reg.toolset_description(name)}
+            for name in reg.toolsets() if name != TS and session.may_see_toolset(name)]
+    text = "\n".join(f"- {r['toolset']} ({r['tools']} tools{', enabled' if r['enabled'] else ''}): "
+                     f"{r['description']}" for r in rows)
+    return ToolOutput({"items": rows}, text)
+
+
+async def _toggle(call: ToolCall, args: dict[str, Any], on: bool) -> Any:
+    session = _session(call)
+    name = args["toolset"]
+    if name not in session.registry.toolsets() or name == TS or not session.may_see_toolset(name):
+        raise ToolInputError(f"Unknown toolset '{name}'. Call list-toolsets for the names.")
+    await session.set_enabled(name, on)
+    tools = [s.name for s in session.registry if s.toolset == name]
+    verb = "Enabled" if on else "Disabled"
+    return ToolOutput({"toolset": name, "enabled": on, "tools": tools},
+                      f"{verb} {name}: {len(tools)} tools" + (f" ({', '.join(tools)})" if on else "."))
+
+
+async def enable_toolset(call: ToolCall, args: dict[str, Any]) -> Any:
+    return await _toggle(call, args, True)
+
+
+async def disable_toolset(call: ToolCall, args: dict[str, Any]) -> Any:
+    return await _toggle(call, args, False)
+
+
+async def search_tools(call: ToolCall, args: dict[str, Any]) -> Any:
+    session = _session(call)
+    query = words(args["query"])
+    if not query:
+        raise ToolInputError("Give a few words describing the job, e.g. 'add a TXT record'.")
+    ranked = sorted(((score(s, query), s) for s in session.registry
+                     if s.toolset != TS and session.may_see_toolset(s.toolset)), key=lambda x: -x[0])
+    hits = [{"tool": s.name, "toolset": s.toolset, "score": round(sc, 2), "description": s.description}
+            for sc, s in ranked[: args.get("limit") or 8] if sc > 0]
+    enabled = session.enabled()
+    text = "\n".join(f"- {h['tool']} [{h['toolset']}{'' if h['toolset'] in enabled else ', not enabled'}]: "
+                     f"{h['description']}" for h in hits) or "No tool matches; try other words or list-toolsets."
+    return ToolOutput({"items": hits}, text)
+
+
+TOOLSET = body("toolset", "Toolset name from list-toolsets, e.g. dns.", required=True, max_length=40)
+
+TOOLS: list[ToolSpec] = [
+    tool("list-toolsets", TS, "List toolsets", "Toolsets with a one-line description, tool count and whether "
+         "they are enabled in this session.", "", "", "", read_only=True, handler=list_toolsets),
+    tool("enable-toolset", TS, "Enable toolset", "Make a toolset's tools available in this session (the tool "
+         "list changes).", "", "", "", TOOLSET, read_only=True, idempotent=True, handler=enable_toolset),
+    tool("disable-toolset", TS, "Disable toolset", "Hide a toolset's tools again in this session.", "", "", "",
+         TOOLSET, read_only=True, idempotent=True, handler=disable_toolset),
+    tool("search-tools", TS, "Search tools", "Find tools for a job by words (e.g. 'add a TXT record'); returns "
+         "the best matches and their toolset to enable.", "", "", "",
+         body("query", "Words describing the job.", required=True, min_length=1, max_length=200),
+         body("limit", "Most results (default 8).", int, ge=1, le=25), read_only=True, handler=search_tools),
+]

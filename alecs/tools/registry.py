@@ -40,6 +40,7 @@ TOOLSETS: dict[str, str] = {
 }
 
 DEFAULT_TOOLSETS = ("property", "purge", "dns", "certs")
+CATALOG = "catalog"
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class Registry:
         sets = _split(toolsets)
         names = _split(tools)
         if "all" in sets:
-            sets = frozenset(self.toolsets())
+            sets = frozenset(t for t in self.toolsets() if t != CATALOG)
         unknown_sets = sets - set(self.toolsets())
         if unknown_sets:
             raise ConfigError(f"Unknown toolset(s): {', '.join(sorted(unknown_sets))}. "
@@ -95,6 +96,14 @@ class Registry:
             raise ConfigError(f"Unknown tool(s): {', '.join(sorted(unknown_tools))}. Run 'alecs tools' for the list.")
         chosen: frozenset[str] | None = sets or (frozenset() if names else None)
         return Selection(chosen, names, read_only)
+
+    def exposed(self, sel: Selection, dynamic: bool) -> list[ToolSpec]:
+        """What every session starts with: the selection, or in dynamic mode the catalogue tools plus any
+        explicitly selected toolsets and tools."""
+        if not dynamic:
+            return self.selected(sel)
+        explicit = self.selected(Selection(sel.toolsets or frozenset(), sel.tools, sel.read_only))
+        return [s for s in self if s.toolset == CATALOG] + [s for s in explicit if s.toolset != CATALOG]
 
     def selected(self, sel: Selection) -> list[ToolSpec]:
         sets = frozenset(DEFAULT_TOOLSETS) if sel.toolsets is None else sel.toolsets

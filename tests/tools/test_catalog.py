@@ -1,0 +1,120 @@
+"""A catalogue every client can hold: the default selection, the selection matrix, dynamic toolsets."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from mcp_types import ServerNotification, ToolListChangedNotification
+
+from alecs.catalogue import list_bytes
+from alecs.principal import CURRENT, Principal
+from alecs.sandbox.server import Sandbox
+from alecs.tools.registry import DEFAULT_TOOLSETS, Registry
+from tests.conftest import connect, make_server
+from tests.openapi_defs import REPO
+
+REGISTRY = Registry.load()
+# The budget for the default tools/list, in bytes of JSON (README "Choosing tools"); lower is better.
+DEFAULT_LIST_BUDGET = 80_000
+
+
+def test_default_selection_is_at_most_100_tools_within_the_byte_budget() -> None:
+    chosen = REGISTRY.selected(REGISTRY.selection_from(None, None, False))
+    assert {s.toolset for s in chosen} == set(DEFAULT_TOOLSETS)
+    assert len(chosen) <= 100
+    assert list_bytes(chosen) <= DEFAULT_LIST_BUDGET
+
+
+def test_stats_command_reports_the_default_selection() -> None:
+    out = subprocess.run([sys.executable, "-m", "alecs", "tools", "--stats"], capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    row = next(line.split() for line in out.splitlines() if line.startswith("selected"))
+    chosen = REGISTRY.selected(REGISTRY.selection_from(None, None, False))
+    assert int(row[1]) == len(chosen) and int(row[2]) == list_bytes(chosen) and int(row[3]) == list_bytes(chosen) // 4
+
+
+def test_docs_tools_md_is_in_sync_with_the_registry() -> None:
+    out = subprocess.run([sys.executable, "-m", "alecs", "tools", "--markdown"], capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    assert (REPO / "docs" / "tools.md").read_text() == out, "run: alecs tools --markdown > docs/tools.md"
+
+
+def _names(toolsets: str | None, tools: str | None, read_only: bool) -> set[str]:
+    return {s.name for s in REGISTRY.selected(REGISTRY.selection_from(toolsets, tools, read_only))}
+
+
+@pytest.mark.parametrize("toolsets", [None, "purge", "property,purge", "all"])
+@pytest.mark.parametrize("tools", [None, "list-contracts", "purge-delete"])
+@pytest.mark.parametrize("read_only", [False, True])
+def test_selection_matrix_combines_as_documented(toolsets: str | None, tools: str | None, read_only: bool) -> None:
+    names = _names(toolsets, tools, read_only)
+    sets = (set(DEFAULT_TOOLSETS) if toolsets is None and tools is None else
+            set() if toolsets is None else
+            {t for t in REGISTRY.toolsets() if t != "catalog"} if toolsets == "all" else set(toolsets.split(",")))
+    expected = {s.name for s in REGISTRY if s.toolset in sets or s.name == tools}
+    if read_only:
+        expected = {n for n in expected if REGISTRY.get(n).read_only}  # type: ignore[union-attr]
+    assert names == expected
+    if toolsets == "all" and not read_only:
+        assert names == {s.name for s in REGISTRY if s.toolset != "catalog"}
+
+
+def test_environment_variables_select_like_the_flags(monkeypatch: pytest.MonkeyPatch) -> None:
+    env = {"ALECS_TOOLSETS": "purge", "ALECS_TOOLS": "list-contracts", "ALECS_READ_ONLY": "1", "PATH": ""}
+    out = subprocess.run([sys.executable, "-m", "alecs", "tools"], capture_output=True, text=True, timeout=60,
+                         env=env | {"PYTHONPATH": ":".join(sys.path)}, check=True).stdout
+    assert [line.split()[0] for line in out.splitlines()] == ["list-contracts"]
+
+
+# -- dynamic toolsets ---------------------------------------------------------------------------------------
+async def test_dynamic_mode_starts_small_and_enables_a_toolset_for_one_session(fresh_sandbox: Sandbox) -> None:
+    server = make_server(fresh_sandbox, REGISTRY, REGISTRY.selection_from(None, None, False), dynamic=True)
+    changes: list[Any] = []
+
+    async def on_message(message: Any) -> None:
+        if isinstance(message, ServerNotification) and isinstance(message.root, ToolListChangedNotification):
+            changes.append(message)
+
+    async with connect(server, message_handler=on_message) as first, connect(server) as second:
+        start = {t.name for t in (await first.list_tools()).tools}
+        assert start == {"list-toolsets", "enable-toolset", "disable-toolset", "search-tools"}
+
+        found = await first.call_tool("search-tools", {"query": "add a TXT record"})
+        top = found.structured_content["items"][0]
+        assert top["toolset"] == "dns" and "record" in top["tool"], found.content[0].text
+
+        refused = await first.call_tool(top["tool"], {})
+        assert refused.is_error and "not available" in refused.content[0].text
+
+        enabled = await first.call_tool("enable-toolset", {"toolset": "dns"})
+        assert not enabled.is_error
+        after = {t.name for t in (await first.list_tools()).tools}
+        assert top["tool"] in after and len(after) > len(start)
+        assert changes, "the client received no notifications/tools/list_changed"
+        now_callable = await first.call_tool(top["tool"], {})
+        assert now_callable.is_error and "Invalid arguments" in now_callable.content[0].text
+
+        other = {t.name for t in (await second.list_tools()).tools}
+        assert other == start
+
+        await first.call_tool("disable-toolset", {"toolset": "dns"})
+        assert {t.name for t in (await first.list_tools()).tools} == start
+    server.client.close()
+
+
+async def test_token_restricted_to_toolsets_cannot_see_or_call_others(fresh_sandbox: Sandbox) -> None:
+    server = make_server(fresh_sandbox, REGISTRY)
+    token = CURRENT.set(Principal(token_id="tok_1", scope="write", toolsets=frozenset({"purge"})))
+    try:
+        async with connect(server) as client:
+            names = {t.name for t in (await client.list_tools()).tools}
+            assert names == {s.name for s in REGISTRY if s.toolset == "purge"}
+            refused = await client.call_tool("list-contracts", {})
+            assert refused.is_error and "not available" in refused.content[0].text
+    finally:
+        CURRENT.reset(token)
+        server.client.close()
+
