@@ -20,7 +20,7 @@ def tool_json(spec: ToolSpec) -> dict:
     """The tools/list entry as a client receives it (annotations included), for sizing."""
     return {"name": spec.name, "title": spec.title, "description": spec.description,
             "inputSchema": input_schema(spec),
-            "annotations": {"title": spec.title, "readOnlyHint": spec.read_only,
+            "annotations": {"readOnlyHint": spec.read_only,
                             "destructiveHint": spec.destructive and not spec.read_only,
                             "idempotentHint": spec.is_idempotent, "openWorldHint": not spec.local}}
 

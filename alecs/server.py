@@ -61,7 +61,7 @@ class AlecsServer:
         return types.Tool(
             name=spec.name, title=spec.title, description=spec.description, input_schema=input_schema(spec),
             annotations=types.ToolAnnotations(
-                title=spec.title, read_only_hint=spec.read_only,
+                read_only_hint=spec.read_only,
                 destructive_hint=spec.destructive and not spec.read_only,
                 idempotent_hint=spec.is_idempotent, open_world_hint=not spec.local,
             ),

@@ -47,7 +47,7 @@ def make_server(sandbox: Sandbox, registry: Registry, selection: Selection | Non
     edgerc = Edgerc(None, use_env=False)
     edgerc.add(sandbox.credentials())
     client = AkamaiClient(edgerc, cache_ttl=0)
-    sel = selection or Selection(toolsets=frozenset(registry.toolsets()))
+    sel = selection or registry.selection_from("all", None, False)
     return AlecsServer(registry, client, ServerOptions(sel, dynamic), services)
 
 

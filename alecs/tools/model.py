@@ -11,7 +11,7 @@ from pydantic.json_schema import GenerateJsonSchema
 from alecs.tools.spec import ToolSpec
 
 CUSTOMER = "customer"
-CUSTOMER_DOC = ".edgerc section (account) to use; default 'default'."
+CUSTOMER_DOC = ".edgerc section to use (default: default)."
 PAGE_FIELDS = ("limit", "cursor")
 
 
@@ -23,6 +23,12 @@ class CompactSchema(GenerateJsonSchema):
 
     def nullable_schema(self, schema: Any) -> Any:
         return self.generate_inner(schema["schema"])
+
+    def default_schema(self, schema: Any) -> Any:
+        out = super().default_schema(schema)
+        if out.get("default", 0) is None:
+            del out["default"]
+        return out
 
     def model_schema(self, schema: Any) -> Any:
         out = super().model_schema(schema)
@@ -48,7 +54,7 @@ def input_model(spec: ToolSpec) -> type[BaseModel]:
     if spec.items:
         fields["limit"] = _field(int, "Items per page (default 50).", False, None, {"ge": 1, "le": 500})
         fields["cursor"] = _field(str, "nextCursor from the previous page.", False, None, {"max_length": 20})
-    fields[CUSTOMER] = _field(str, CUSTOMER_DOC, False, None, {"max_length": 100})
+    fields[CUSTOMER] = _field(str, CUSTOMER_DOC, False, None, {"pattern": r"^[\w.-]{1,64}$"})
     return create_model(f"Args_{spec.name.replace('-', '_')}", __base__=ToolArgs, **fields)
 
 

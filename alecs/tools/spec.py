@@ -14,7 +14,7 @@ Where = Literal["path", "query", "body", "body_root", "header", "local"]
 Handler = Callable[["ToolCall", dict[str, Any]], Awaitable[Any]]
 
 # Identifiers are restricted so no value can escape its path segment.
-ID_PATTERN = r"^[A-Za-z0-9_.:@~+=-]{1,200}$"
+ID_PATTERN = r"^[\w:@~+=-][\w.:@~+=-]{0,199}$"
 
 
 @dataclass(frozen=True)
