@@ -1,0 +1,1 @@
+"""`python -m bench`: how fast, how many, how close to the floor (see README, Performance)."""
