@@ -1,0 +1,196 @@
+"""CPS work that takes more than one request, picks media types per input, or surfaces readable answers."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from alecs.tools.call import ToolCall, fill_path
+from alecs.tools.results import ToolOutput, render
+from alecs.tools.waiting import wait_for
+
+BASE = "/cps/v2"
+
+
+def _mt(name: str) -> str:
+    return f"application/vnd.akamai.cps.{name}+json"
+
+
+# The media type versions the published definitions declare for each answer or request body.
+MT: dict[str, str] = {
+    "enrollments": _mt("enrollments.v11"),
+    "enrollment": _mt("enrollment.v11"),
+    "enrollment-status": _mt("enrollment-status.v1"),
+    "change": _mt("change.v2"),
+    "change-id": _mt("change-id.v1"),
+    "lets-encrypt-challenges": _mt("dv-challenges.v2"),
+    "warnings": _mt("warnings.v1"),
+    "change-management-info": _mt("change-management-info.v5"),
+    "third-party-csr": _mt("csr.v2"),
+    "acknowledgement": _mt("acknowledgement.v1"),
+    "acknowledgement-with-hash": _mt("acknowledgement-with-hash.v1"),
+    "deployments": _mt("deployments.v7"),
+    "deployment": _mt("deployment.v7"),
+    "change-history": _mt("change-history.v5"),
+    "certificate-history": _mt("certificate-history.v2"),
+    "dv-history": _mt("dv-history.v1"),
+}
+INFO_ACCEPT = {
+    "pre-verification-warnings": MT["warnings"],
+    "post-verification-warnings": MT["warnings"],
+    "change-management-info": MT["change-management-info"],
+    "third-party-csr": MT["third-party-csr"],
+    "lets-encrypt-challenges": MT["lets-encrypt-challenges"],
+}
+# Change states after which waiting makes no sense: someone has to act, or the change is over.
+FINAL_STATES = frozenset({"awaiting-input", "completed", "cancelled", "error", "suspended"})
+# Fields of an enrollment CPS computes; they are not sent back on update.
+COMPUTED = ("id", "location", "pendingChanges", "assignedSlots", "stagingSlots", "productionSlots",
+            "maxAllowedSanNames", "maxAllowedWildcardSanNames", "autoRenewalStartTime")
+TOOL_FOR_INFO = {"lets-encrypt-challenges": "get-dv-challenges"}
+
+
+def _contract(args: dict[str, Any]) -> dict[str, Any]:
+    contract = args.get("contractId")
+    if isinstance(contract, str) and contract.startswith("ctr_"):
+        return args | {"contractId": contract[4:]}
+    return args
+
+
+def _ids(links: dict[str, Any]) -> dict[str, Any]:
+    """enrollmentId and changeId from CPS's location links (/cps/v2/enrollments/1/changes/2)."""
+    out: dict[str, Any] = {}
+    enrollment = str(links.get("enrollment") or "").rstrip("/").split("/")[-1]
+    if enrollment.isdigit():
+        out["enrollmentId"] = int(enrollment)
+    changes = [str(c).rstrip("/").split("/")[-1] for c in links.get("changes") or []]
+    change = links.get("change")
+    if change:
+        changes.append(str(change).rstrip("/").split("/")[-1])
+    if changes and changes[-1].isdigit():
+        out["changeId"] = int(changes[-1])
+    return out
+
+
+async def send_scoped(call: ToolCall, args: dict[str, Any]) -> Any:
+    return (await call.send(**call.build(_contract(args)))).data
+
+
+async def create_enrollment(call: ToolCall, args: dict[str, Any]) -> Any:
+    data = (await call.send(**call.build(_contract(args)))).data or {}
+    result = _ids(data) | data
+    if "changeId" in result:
+        result["next"] = (f"get-enrollment-change enrollmentId={result['enrollmentId']} "
+                          f"changeId={result['changeId']} (wait=true waits until it needs input)")
+    return result
+
+
+def _merge(base: Any, changes: Any) -> Any:
+    if isinstance(base, dict) and isinstance(changes, dict):
+        out = dict(base)
+        for key, value in changes.items():
+            out[key] = _merge(base.get(key), value)
+        return out
+    return copy.deepcopy(changes)
+
+
+async def update_enrollment(call: ToolCall, args: dict[str, Any]) -> Any:
+    route = fill_path(f"{BASE}/enrollments/{{enrollmentId}}", args)
+    current = await call.get(route, headers={"Accept": MT["enrollment"]}, fresh=True)
+    # Computed fields stay out; so do nulls (CPS reads an absent field as null, and enums refuse null).
+    kept = {k: v for k, v in (current or {}).items() if k not in COMPUTED and v is not None}
+    merged = _merge(kept, args["changes"])
+    request = call.build(args) | {"json_body": merged}
+    data = (await call.send(**request)).data or {}
+    return _ids(data) | data
+
+
+def _change_route(args: dict[str, Any]) -> str:
+    return fill_path(f"{BASE}/enrollments/{{enrollmentId}}/changes/{{changeId}}", args)
+
+
+def _next_steps(args: dict[str, Any], change: dict[str, Any]) -> list[str]:
+    steps = []
+    ids = f"enrollmentId={args['enrollmentId']} changeId={args['changeId']}"
+    for item in change.get("allowedInput") or []:
+        info = str(item.get("info", "")).rstrip("/").split("/")[-1]
+        update = str(item.get("update", "")).rstrip("/").split("/")[-1]
+        reader = TOOL_FOR_INFO.get(info, "get-enrollment-change-info")
+        read = f"{reader} {ids}" + ("" if reader != "get-enrollment-change-info" else f" inputType={info}")
+        need = "required" if item.get("requiredToProceed") else "optional"
+        steps.append(f"{item.get('type')} ({need}): read with {read}; answer with acknowledge-enrollment-change "
+                     f"{ids} inputType={update}")
+    return steps
+
+
+def _state(change: Any) -> str:
+    return str(((change or {}).get("statusInfo") or {}).get("state", "unknown"))
+
+
+async def get_change(call: ToolCall, args: dict[str, Any]) -> Any:
+    headers = {"Accept": MT["change"]}
+
+    async def fetch() -> Any:
+        return await call.get(_change_route(args), headers=headers, fresh=True)
+
+    finished = True
+    if args.get("wait"):
+        change, finished = await wait_for(call, fetch, _state, FINAL_STATES, float(args.get("timeoutSeconds") or 900))
+    else:
+        change = await fetch()
+    info = (change or {}).get("statusInfo") or {}
+    steps = _next_steps(args, change or {})
+    result = {"enrollmentId": args["enrollmentId"], "changeId": args["changeId"], "state": info.get("state"),
+              "status": info.get("status"), "description": info.get("description"), "next": steps} | change
+    if args.get("wait"):
+        result["finished"] = finished
+    text = f"Change {args['changeId']}: {info.get('state')} / {info.get('status')} - {info.get('description')}"
+    if info.get("error"):
+        text += f"\nerror: {render(info['error'])}"
+    if steps:
+        text += "\n" + "\n".join(f"- {s}" for s in steps)
+    return ToolOutput(result, text)
+
+
+async def _info(call: ToolCall, args: dict[str, Any], input_type: str) -> Any:
+    route = _change_route(args) + f"/input/info/{input_type}"
+    return await call.get(route, headers={"Accept": INFO_ACCEPT[input_type]}, fresh=True)
+
+
+async def get_dv_challenges(call: ToolCall, args: dict[str, Any]) -> Any:
+    data = await _info(call, args, "lets-encrypt-challenges") or {}
+    lines = []
+    for domain in data.get("dv") or []:
+        lines.append(f"{domain.get('domain')}: {domain.get('status')} ({domain.get('validationStatus')})"
+                     + (f" - {domain['error']}" if domain.get("error") else ""))
+        for ch in domain.get("challenges") or []:
+            if ch.get("type") == "http-01":
+                lines.append(f"  http-01: serve {ch.get('responseBody')} at {ch.get('fullPath')} "
+                             f"(or redirect to {ch.get('redirectFullPath')})")
+            elif ch.get("type") == "dns-01":
+                lines.append(f"  dns-01: TXT {ch.get('fullPath')} = {ch.get('responseBody')}")
+    lines.append("When the tokens are in place: acknowledge-enrollment-change "
+                 "inputType=lets-encrypt-challenges-completed.")
+    return ToolOutput(data, "\n".join(lines))
+
+
+async def get_change_info(call: ToolCall, args: dict[str, Any]) -> Any:
+    data = await _info(call, args, args["inputType"])
+    if isinstance(data, dict) and isinstance(data.get("warnings"), str):
+        return ToolOutput(data, f"{args['inputType']}:\n{data['warnings']}")
+    return data
+
+
+async def acknowledge_change(call: ToolCall, args: dict[str, Any]) -> Any:
+    request = call.build(args)
+    body: dict[str, Any] = {"acknowledgement": args.get("acknowledgement") or "acknowledge"}
+    if args["inputType"] == "change-management-ack":
+        # Change management is acknowledged against the validation result the user has seen.
+        info = await _info(call, args, "change-management-info") or {}
+        body["hash"] = info.get("validationResultHash")
+        request["headers"] = request["headers"] | {"Content-Type": MT["acknowledgement-with-hash"]}
+    data = (await call.send(**request | {"json_body": body})).data or {}
+    result = _ids(data) | data
+    result["next"] = (f"get-enrollment-change enrollmentId={args['enrollmentId']} changeId={args['changeId']} "
+                      "wait=true")
+    return result
