@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,22 @@ MISSING_HELP = ("Akamai's OpenAPI definitions were not found at {dir}. Set AKAMA
                 "Akamai's public akamai-apis repository (its folder that contains apis/).")
 
 
+class _Yaml12Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false (YAML 1.1 would turn enum values like `on`/`off` into booleans)."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                    list("tTfF"))
+
+
 @functools.cache
 def _load(path: str) -> Any:
     text = Path(path).read_text(encoding="utf-8")
-    return json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
+    return json.loads(text) if path.endswith(".json") else yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506
 
 
 def _pointer(doc: Any, fragment: str) -> Any:
