@@ -2,7 +2,9 @@
 
 The definitions live outside the repository (`AKAMAI_OPENAPI_DIR`, default `../shared/akamai-openapi`).
 Each API folder's root files are merged, every `$ref` is inlined (cycles become `{}`), `$schema` keys
-are dropped (PAPI mixes draft-04 into 3.1), and examples are ignored.
+are dropped (PAPI mixes draft-04 into 3.1), examples and responses are ignored. Three upstream quirks are
+mended where they are met (see the comments): $ref letter case, media types missing `application/`, and a
+closed schema beside `allOf`. None of them loosens what a request must carry.
 """
 
 from __future__ import annotations
@@ -62,15 +64,29 @@ def _inline(node: Any, current: Path, stack: tuple[tuple[str, str], ...] = ()) -
         ref = node.get("$ref")
         if isinstance(ref, str):
             file_part, _, fragment = ref.partition("#")
-            target = (current.parent / file_part).resolve() if file_part else current
+            target = _existing((current.parent / file_part).resolve()) if file_part else current
             key = (str(target), fragment)
             if key in stack:
                 return {}
             return _inline(_pointer(_load(str(target)), fragment), target, stack + (key,))
-        return {k: _inline(v, current, stack) for k, v in node.items() if k not in SKIP_KEYS}
+        out = {k: _inline(v, current, stack) for k, v in node.items() if k not in SKIP_KEYS}
+        if out.get("additionalProperties") is False and "allOf" in out and "properties" not in out:
+            # Upstream quirk (edgekv namespace): closed next to allOf with no own properties rejects every body.
+            del out["additionalProperties"]
+        if "content" in out and isinstance(out["content"], dict):
+            # Upstream quirk (config-gtm): media types written without their `application/` type.
+            out["content"] = {k if "/" in k else f"application/{k}": v for k, v in out["content"].items()}
+        return out
     if isinstance(node, list):
         return [_inline(v, current, stack) for v in node]
     return node
+
+
+def _existing(path: Path) -> Path:
+    """Upstream quirk (config-dns): a $ref may differ from the file name on disk in letter case."""
+    if path.exists() or not path.parent.is_dir():
+        return path
+    return next((p for p in path.parent.iterdir() if p.name.lower() == path.name.lower()), path)
 
 
 def roots(folder: Path) -> list[Path]:
@@ -127,10 +143,15 @@ def validator(api: str) -> Any:
     from openapi_core import Config, OpenAPI
 
     doc = document(api)
-    json_like = {m: json.loads for m in _media_types(doc["paths"], set()) if "json" in m and m != "application/json"}
-    json_like.setdefault("application/vnd.akamai.papirules.latest+json", json.loads)
-    config = Config(spec_validator_cls=None, extra_media_type_deserializers=json_like)
+    media = _media_types(doc["paths"], set())
+    deserializers: dict[str, Any] = {m: json.loads for m in media if "json" in m and m != "application/json"}
+    deserializers |= {m: _text for m in media if m.startswith("text/") and m != "text/plain"}
+    config = Config(spec_validator_cls=None, extra_media_type_deserializers=deserializers)
     return OpenAPI(SchemaPath.from_dict(doc), config=config)
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def validate_request(api: str, method: str, path: str, query: dict[str, str], headers: dict[str, str],

@@ -37,7 +37,7 @@ class CompactSchema(GenerateJsonSchema):
 
 
 class ToolArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
 
 def _field(annotation: Any, description: str, required: bool, default: Any, constraints: dict[str, Any]) -> Any:

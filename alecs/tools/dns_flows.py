@@ -1,0 +1,111 @@
+"""Edge DNS work that takes more than one request, rewrites ids, or sends a master file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alecs.errors import ToolInputError
+from alecs.tools.call import ToolCall, fill_path
+from alecs.tools.results import ToolOutput, render
+from alecs.tools.waiting import wait_for
+
+BASE = "/config-dns/v2"
+ZONE_SETTINGS = ("comment", "masters", "target", "signAndServe", "signAndServeAlgorithm", "tsigKey",
+                 "endCustomerId", "contractId")
+
+
+def dns_ids(args: dict[str, Any]) -> dict[str, Any]:
+    """Edge DNS wants contract ids without ctr_ and the group as a number; accept the PAPI forms too."""
+    out = dict(args)
+    if out.get("contractId"):
+        out["contractId"] = str(out["contractId"]).removeprefix("ctr_")
+    if out.get("groupId") is not None:
+        gid = str(out["groupId"]).removeprefix("grp_")
+        if not gid.isdigit():
+            raise ToolInputError(f"groupId must be a group number like 12345 or grp_12345, not {out['groupId']!r}.")
+        out["groupId"] = int(gid)
+    return out
+
+
+async def send_with_ids(call: ToolCall, args: dict[str, Any]) -> Any:
+    return (await call.send(**call.build(dns_ids(args)))).data
+
+
+def _record_route(args: dict[str, Any]) -> str:
+    return fill_path(f"{BASE}/zones/{{zone}}/names/{{name}}/types/{{type}}", args)
+
+
+def _record_args(args: dict[str, Any]) -> dict[str, Any]:
+    name = str(args["name"]).rstrip(".")
+    return args | {"name": name, "type": str(args["type"]).upper()}
+
+
+async def save_record_set(call: ToolCall, args: dict[str, Any]) -> Any:
+    args = _record_args(args)
+    body = {"name": args["name"], "type": args["type"], "ttl": args["ttl"], "rdata": args["rdata"]}
+    return (await call.send(call.spec.method, _record_route(args), json_body=body)).data
+
+
+async def update_zone(call: ToolCall, args: dict[str, Any]) -> Any:
+    route = fill_path(f"{BASE}/zones/{{zone}}", args)
+    current = await call.get(route, fresh=True)
+    body = {"zone": current["zone"], "type": current["type"]}
+    body |= {k: current[k] for k in ZONE_SETTINGS if current.get(k) is not None}
+    body |= {k: args[k] for k in ZONE_SETTINGS if args.get(k) is not None}
+    params = {"skipSignAndServeSafetyCheck": args.get("skipSignAndServeSafetyCheck")}
+    return (await call.send("PUT", route, params=params, json_body=body)).data
+
+
+def _bulk_status(data: dict[str, Any]) -> str:
+    return "COMPLETE" if data.get("isComplete") else "RUNNING"
+
+
+async def _bulk_outcome(call: ToolCall, kind: str, request_id: str, wait: bool, timeout: float) -> dict[str, Any]:
+    route = fill_path(f"{BASE}/zones/{kind}-requests/{{r}}", {"r": request_id})
+    if wait:
+        status, finished = await wait_for(call, lambda: call.get(route, fresh=True), _bulk_status,
+                                          frozenset({"COMPLETE"}), timeout)
+    else:
+        status = await call.get(route, fresh=True)
+        finished = bool(status.get("isComplete"))
+    out: dict[str, Any] = {"requestId": request_id, "kind": kind, "status": status}
+    if finished:
+        out["result"] = await call.get(route + "/result", fresh=True)
+    else:
+        out["next"] = f"get-bulk-zone-request with kind={kind} requestId={request_id}"
+    return out
+
+
+async def bulk_zones(call: ToolCall, args: dict[str, Any]) -> Any:
+    kind = "create" if call.spec.path.endswith("create-requests") else "delete"
+    created = (await call.send(**call.build(dns_ids(args)))).data
+    return await _bulk_outcome(call, kind, created["requestId"], bool(args.get("wait")),
+                               float(args.get("timeoutSeconds") or 600))
+
+
+async def get_bulk_request(call: ToolCall, args: dict[str, Any]) -> Any:
+    return await _bulk_outcome(call, args["kind"], args["requestId"], False, 0)
+
+
+async def submit_changelist(call: ToolCall, args: dict[str, Any]) -> Any:
+    await call.send(**call.build(args))
+    zone = await call.get(fill_path(f"{BASE}/zones/{{zone}}", args), fresh=True)
+    return {"submitted": True, "zone": zone["zone"], "versionId": zone.get("versionId"),
+            "activationState": zone.get("activationState"), "lastModifiedDate": zone.get("lastModifiedDate")}
+
+
+async def get_zone_version(call: ToolCall, args: dict[str, Any]) -> Any:
+    route = fill_path(f"{BASE}/zones/{{zone}}/versions/{{versionId}}", args)
+    version = await call.get(route)
+    if args.get("includeRecordSets"):
+        records = await call.get(route + "/recordsets", params={"showAll": True})
+        version = version | {"recordsets": records.get("recordsets", [])}
+    return version
+
+
+async def get_zone_file(call: ToolCall, args: dict[str, Any]) -> Any:
+    route = f"{BASE}/zones/{{zone}}/versions/{{versionId}}/zone-file" if args.get("versionId") else \
+        f"{BASE}/zones/{{zone}}/zone-file"
+    text = await call.get(fill_path(route, args), headers={"Accept": "text/dns"}, fresh=True)
+    text = text if isinstance(text, str) else render(text)
+    return ToolOutput({"zone": args["zone"], "versionId": args.get("versionId"), "zoneFile": text}, text)

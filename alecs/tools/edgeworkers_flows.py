@@ -1,0 +1,62 @@
+"""EdgeWorkers work that takes more than one request: bundle uploads and waiting for (de)activations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+
+from alecs.errors import AlecsError
+from alecs.tools.call import ToolCall, fill_path
+from alecs.tools.edgeworkers_bundle import CONTENT_TYPE, read_bundle
+from alecs.tools.waiting import wait_for
+
+BASE = "/edgeworkers/v1"
+FINAL = frozenset({"COMPLETE", "ABORTED", "ERROR", "EXPIRED", "CANCELLED", "DELETED_BY_AKAMAI"})
+
+
+async def _post_bundle(call: ToolCall, route: str, bundle_path: str) -> tuple[Any, dict[str, Any]]:
+    bundle = await anyio.to_thread.run_sync(read_bundle, bundle_path)
+    answer = await call.send("POST", route, data=bundle.data, headers={"Content-Type": CONTENT_TYPE})
+    return answer.data, bundle.summary()
+
+
+async def upload_version(call: ToolCall, args: dict[str, Any]) -> Any:
+    route = fill_path(f"{BASE}/ids/{{edgeWorkerId}}/versions", args)
+    created, summary = await _post_bundle(call, route, args["bundlePath"])
+    return (created if isinstance(created, dict) else {"result": created}) | {"bundle": summary}
+
+
+async def validate_bundle(call: ToolCall, args: dict[str, Any]) -> Any:
+    report, summary = await _post_bundle(call, f"{BASE}/validations", args["bundlePath"])
+    report = report if isinstance(report, dict) else {"result": report}
+    errors = report.get("errors") or []
+    return report | {"valid": not errors, "bundle": summary}
+
+
+def _status(data: Any) -> str:
+    return str(data.get("status", "UNKNOWN")) if isinstance(data, dict) else "UNKNOWN"
+
+
+async def _submit_and_wait(call: ToolCall, args: dict[str, Any], kind: str) -> Any:
+    created = (await call.send(**call.build(args))).data
+    key = f"{kind}Id"
+    job_id = created.get(key) if isinstance(created, dict) else None
+    if job_id is None:
+        raise AlecsError(f"Akamai accepted the {kind} but returned no {key}.")
+    route = fill_path(f"{BASE}/ids/{{e}}/{kind}s/{{j}}", {"e": args["edgeWorkerId"], "j": job_id})
+    getter = f"get-edgeworker-{kind}"
+    if not args.get("wait"):
+        return created | {"next": f"{getter} with edgeWorkerId={args['edgeWorkerId']} {key}={job_id}"}
+    final, finished = await wait_for(
+        call, lambda: call.get(route, fresh=True), _status, FINAL, float(args.get("timeoutSeconds") or 900),
+    )
+    return final | {"finished": finished}
+
+
+async def activate(call: ToolCall, args: dict[str, Any]) -> Any:
+    return await _submit_and_wait(call, args, "activation")
+
+
+async def deactivate(call: ToolCall, args: dict[str, Any]) -> Any:
+    return await _submit_and_wait(call, args, "deactivation")
