@@ -62,6 +62,7 @@ def build_app(cfg: AppConfig, services: dict[str, Any] | None = None) -> Iterato
     else:
         edgerc = Edgerc(default_edgerc_path(cfg.edgerc))
     client = AkamaiClient(edgerc)
+    services = {"upload_dir": os.environ.get("ALECS_UPLOAD_DIR") or None} | (services or {})
     server = AlecsServer(registry, client, ServerOptions(selection, cfg.dynamic), services)
     try:
         yield App(server, client, sandbox)

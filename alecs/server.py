@@ -135,7 +135,8 @@ class AlecsServer:
         if not principal.may_use_customer(customer):
             return _refusal(f"This token may not use customer '{customer}'."), customer
         return await self.executor.run(spec, args, progress=self._progress(ctx),
-                                       services=self.services | {"session": SessionControl(self, ctx)}), customer
+                                       services=self.services | {"session": SessionControl(self, ctx),
+                                                                "principal": principal}), customer
 
     def _progress(self, ctx: ServerRequestContext[Any]) -> Any:
         meta = ctx.meta or {}

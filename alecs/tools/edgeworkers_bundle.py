@@ -114,7 +114,21 @@ def check_bundle(path: str, data: bytes) -> Bundle:
     return Bundle(path, data, tuple(sorted(n for n, m in members.items() if m.isfile())), manifest)
 
 
-def read_bundle(path: str) -> Bundle:
+def _confine(path: str, root: str | None, remote: bool) -> None:
+    """Remote callers may only name files inside the operator's upload folder (ALECS_UPLOAD_DIR)."""
+    if root is None:
+        if remote:
+            raise ToolInputError("Reading bundles from the server's disk is off for remote sessions: the operator "
+                                 "sets ALECS_UPLOAD_DIR to the folder bundles may be read from.")
+        return
+    real_root = os.path.realpath(root)
+    folder = os.path.realpath(os.path.dirname(path))
+    if os.path.commonpath([real_root, folder]) != real_root:
+        raise ToolInputError(f"bundlePath must be inside the upload folder {root}.")
+
+
+def read_bundle(path: str, upload_dir: str | None = None, remote: bool = False) -> Bundle:
     """Reads and checks the bundle the user named; raises ToolInputError saying what is wrong."""
     checked = _checked_path(path)
+    _confine(checked, upload_dir, remote)
     return check_bundle(checked, _read_exactly(checked))

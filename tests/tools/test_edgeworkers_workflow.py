@@ -180,3 +180,31 @@ async def test_validation_reports_akamais_verdict_for_a_good_bundle(server: Alec
         assert report["valid"] is True and report["errors"] == []
         versions = await ok(client, "list-edgeworker-versions", {"edgeWorkerId": 4201})
         assert "4" not in [v["version"] for v in versions["items"]]
+
+
+async def test_remote_sessions_read_bundles_only_from_the_upload_folder(fresh_sandbox, registry, tmp_path) -> None:
+    from alecs.principal import CURRENT, Principal
+    from tests.conformance.samples.edgeworkers import make_bundle
+    from tests.conftest import make_server
+
+    inside = tmp_path / "uploads"
+    inside.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    allowed = make_bundle(inside, "1.0.0")
+    outside = make_bundle(tmp_path / "elsewhere", "1.0.0")
+    args: dict = {}
+    token = CURRENT.set(Principal(token_id="tok_remote", scope="write"))
+    try:
+        for upload_dir, path, refusal in ((None, allowed, "off for remote sessions"),
+                                          (str(inside), outside, "inside the upload folder"),
+                                          (str(inside), allowed, None)):
+            server = make_server(fresh_sandbox, registry, services={"upload_dir": upload_dir})
+            async with connect(server) as client:
+                result = await client.call_tool("validate-edgeworker-bundle", args | {"bundlePath": str(path)})
+            server.client.close()
+            if refusal:
+                assert result.is_error and refusal in result.content[0].text
+            else:
+                assert not result.is_error, result.content[0].text
+    finally:
+        CURRENT.reset(token)
