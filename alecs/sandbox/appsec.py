@@ -1,14 +1,360 @@
-"""This API as the sandbox simulates it."""
+"""Application Security (appsec v1) as the sandbox simulates it.
+
+Seeded account (see appsec_seed.py):
+- configuration 43253 "www.example.com WAF": version 1 is active on STAGING and PRODUCTION (locked, read-only),
+  version 2 is an editable draft. Policies WWW1_12345 and API1_67890, match targets 2050001 and 2050002,
+  rate policies 300101 ("Page View Requests") and 300102, reputation profiles 400201 and 400202,
+  custom rules 500301 and 500302 (configuration-wide, not versioned).
+- configuration 43254 "shop.example.com": version 1, never activated.
+- Activations get ids from 7000 upward; they stay RECEIVED for `settings.activation_seconds`, then ACTIVATED.
+
+A version that is or was active, or is pending activation, is locked: writes to it are refused with 403
+FORBIDDEN-OPERATION, as Akamai does; clone it (POST /versions) to change anything.
+"""
 
 from __future__ import annotations
 
-from alecs.sandbox.account import Account
-from alecs.sandbox.http import Router
+import copy
+from typing import Any
+
+from alecs.sandbox import appsec_seed as seed
+from alecs.sandbox.account import CONTRACT, GROUP, Account
+from alecs.sandbox.appsec_common import PROBLEMS, bad_request, body_of, int_id, not_found, require
+from alecs.sandbox.appsec_export import diff_exports, export_version
+from alecs.sandbox.appsec_policies import PolicyRoutes
+from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse
+
+BASE = "/appsec/v1"
+LOCKED_DETAIL = ("You can't edit this security configuration version. It may be active, previously active, "
+                 "pending activation, or not fully created yet.")
+USER = "sandbox-user"
 
 
 class AppsecSim:
     def __init__(self, account: Account) -> None:
         self.account = account
+        self.configs: dict[int, dict[str, Any]] = {}
+        self.activations: dict[int, dict[str, Any]] = {}
+        self._next_activation = 7000
+        self.policies = PolicyRoutes(self)
+        self._seed()
 
+    # -- state -------------------------------------------------------------------------------------------
+    def _seed(self) -> None:
+        created = "2025-01-15T10:00:00Z"
+        v1 = self._new_version(1, None, seed.version_data(), created)
+        v1["staging"] = {"status": "Active", "time": created}
+        v1["production"] = {"status": "Active", "time": created}
+        v1["locked"] = True
+        v2 = self._new_version(2, 1, copy.deepcopy(v1["data"]), created)
+        self.configs[seed.CONFIG_ID] = {
+            "id": seed.CONFIG_ID, "name": "www.example.com WAF", "description": "Main website protection",
+            "contractId": CONTRACT.removeprefix("ctr_"), "groupId": int(GROUP.removeprefix("grp_")),
+            "versions": {1: v1, 2: v2}, "customRules": seed.custom_rules(),
+            "history": [{"activationId": 6999, "version": 1, "status": "ACTIVATED", "network": "PRODUCTION",
+                         "activatedBy": USER, "activationDate": created, "notes": "Initial protection"},
+                        {"activationId": 6998, "version": 1, "status": "ACTIVATED", "network": "STAGING",
+                         "activatedBy": USER, "activationDate": created, "notes": "Initial protection"}],
+        }
+        other = seed.version_data()
+        other["selectedHosts"] = ["shop.example.com"]
+        self.configs[seed.OTHER_CONFIG_ID] = {
+            "id": seed.OTHER_CONFIG_ID, "name": "shop.example.com", "description": "Shop (not yet active)",
+            "contractId": CONTRACT.removeprefix("ctr_"), "groupId": int(GROUP.removeprefix("grp_")),
+            "versions": {1: self._new_version(1, None, other, created)}, "customRules": {}, "history": [],
+        }
+
+    @staticmethod
+    def _new_version(number: int, based_on: int | None, data: dict[str, Any], when: str) -> dict[str, Any]:
+        v: dict[str, Any] = {"version": number, "createDate": when, "createdBy": USER, "versionNotes": "",
+                             "staging": {"status": "Inactive"}, "production": {"status": "Inactive"},
+                             "locked": False, "data": data}
+        if based_on is not None:
+            v["basedOn"] = based_on
+        return v
+
+    def tick(self) -> None:
+        """Finish activations whose time has come."""
+        now = self.account.now()
+        for act in self.activations.values():
+            if act["status"] != "RECEIVED" or now < act["due"]:
+                continue
+            act["status"] = "ACTIVATED"
+            act["completionDate"] = self.account.iso()
+            for item in act["activationConfigs"]:
+                cfg = self.configs[item["configId"]]
+                key = act["network"].lower()
+                for v in cfg["versions"].values():
+                    if v["version"] != item["configVersion"] and v[key]["status"] == "Active":
+                        v[key] = {"status": "Deactivated", "time": act["completionDate"]}
+                cfg["versions"][item["configVersion"]][key] = {"status": "Active", "time": act["completionDate"]}
+                for h in cfg["history"]:
+                    if h["activationId"] == act["activationId"]:
+                        h["status"] = "ACTIVATED"
+
+    def config(self, q: SimRequest) -> dict[str, Any]:
+        self.tick()
+        cfg = self.configs.get(int_id(q.params["configId"], "configuration"))
+        if cfg is None:
+            raise not_found(f"security configuration {q.params['configId']}")
+        return cfg
+
+    def version(self, q: SimRequest, write: bool = False) -> dict[str, Any]:
+        cfg = self.config(q)
+        v = cfg["versions"].get(int_id(q.params["versionNumber"], "version"))
+        if v is None:
+            raise not_found(f"version {q.params['versionNumber']} of configuration {cfg['id']}")
+        if write and v["locked"]:
+            raise HttpError(403, "This operation is invalid", LOCKED_DETAIL,
+                            type_=f"{PROBLEMS}/appsec-configuration/error-types/FORBIDDEN-OPERATION")
+        return v
+
+    def active(self, cfg: dict[str, Any], network: str) -> int | None:
+        return next((n for n, v in cfg["versions"].items() if v[network]["status"] == "Active"), None)
+
+    # -- routes ------------------------------------------------------------------------------------------
     def routes(self, r: Router) -> None:
-        pass
+        c, v = f"{BASE}/configs/{{configId}}", f"{BASE}/configs/{{configId}}/versions/{{versionNumber}}"
+        r.add("GET", f"{BASE}/configs", self.list_configs)
+        r.add("POST", f"{BASE}/configs", self.create_config)
+        r.add("GET", c, self.get_config)
+        r.add("PUT", c, self.rename_config)
+        r.add("GET", f"{BASE}/contracts-groups", self.contracts_groups)
+        r.add("GET", f"{BASE}/hostname-coverage", self.hostname_coverage)
+        r.add("POST", f"{c}/versions/diff", self.diff)
+        r.add("GET", f"{c}/versions", self.list_versions)
+        r.add("POST", f"{c}/versions", self.clone_version)
+        r.add("GET", v, self.get_version)
+        r.add("GET", f"{BASE}/export/configs/{{configId}}/versions/{{versionNumber}}", self.export)
+        r.add("GET", f"{v}/selectable-hostnames", self.selectable_hostnames)
+        r.add("GET", f"{v}/selected-hostnames", self.selected_hostnames)
+        r.add("PUT", f"{v}/selected-hostnames", self.put_selected_hostnames)
+        r.add("POST", f"{BASE}/activations", self.activate)
+        r.add("GET", f"{BASE}/activations/{{activationId}}", self.get_activation)
+        r.add("GET", f"{c}/activations", self.activation_history)
+        self.policies.routes(r, v, c)
+
+    def _summary(self, cfg: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": cfg["id"], "name": cfg["name"], "description": cfg["description"],
+                               "latestVersion": max(cfg["versions"])}
+        staging, production = self.active(cfg, "staging"), self.active(cfg, "production")
+        if staging:
+            out["stagingVersion"] = staging
+        if production:
+            out["productionVersion"] = production
+            out["productionHostnames"] = list(cfg["versions"][production]["data"]["selectedHosts"])
+        return out
+
+    def list_configs(self, q: SimRequest) -> Any:
+        self.tick()
+        return {"configurations": [self._summary(c) for c in self.configs.values()]}
+
+    def get_config(self, q: SimRequest) -> Any:
+        return self._summary(self.config(q))
+
+    def create_config(self, q: SimRequest) -> Any:
+        data = body_of(q)
+        require(data, "name", "description", "hostnames")
+        if any(c["name"] == data["name"] for c in self.configs.values()):
+            raise bad_request(f"A security configuration named {data['name']!r} already exists.")
+        unknown = [h for h in data["hostnames"] if h not in seed.SELECTABLE]
+        if unknown:
+            raise bad_request(f"Hostnames not selectable in this contract and group: {', '.join(unknown)}.")
+        config_id = self.account.next_id() + 50000
+        when = self.account.iso()
+        source = data.get("createFrom")
+        if source:
+            src = self.configs.get(source.get("configId"))
+            if src is None or source.get("version") not in src["versions"]:
+                raise bad_request("createFrom must name an existing configuration and version.")
+            vdata = copy.deepcopy(src["versions"][source["version"]]["data"])
+        else:
+            vdata = {"selectedHosts": [], "policies": {}, "matchTargets": {}, "ratePolicies": {},
+                     "reputationProfiles": copy.deepcopy(seed.version_data()["reputationProfiles"])}
+        vdata["selectedHosts"] = list(data["hostnames"])
+        self.configs[config_id] = {
+            "id": config_id, "name": data["name"], "description": data["description"],
+            "contractId": data.get("contractId", CONTRACT.removeprefix("ctr_")),
+            "groupId": data.get("groupId", int(GROUP.removeprefix("grp_"))),
+            "versions": {1: self._new_version(1, None, vdata, when)}, "customRules": {}, "history": [],
+        }
+        return SimResponse(201, {"configId": config_id, "version": 1, "name": data["name"],
+                                 "description": data["description"]})
+
+    def rename_config(self, q: SimRequest) -> Any:
+        cfg = self.config(q)
+        data = body_of(q)
+        require(data, "name")
+        cfg["name"] = data["name"]
+        if "description" in data:
+            cfg["description"] = data["description"]
+        return {"name": cfg["name"], "description": cfg["description"]}
+
+    def contracts_groups(self, q: SimRequest) -> Any:
+        return {"contract_groups": [{"contractId": CONTRACT.removeprefix("ctr_"), "displayName": "Sandbox Web",
+                                     "groupId": int(GROUP.removeprefix("grp_"))}]}
+
+    def hostname_coverage(self, q: SimRequest) -> Any:
+        self.tick()
+        out = []
+        for host in seed.SELECTABLE:
+            entry: dict[str, Any] = {"hostname": host, "status": "not_covered", "hasMatchTarget": False}
+            for cfg in self.configs.values():
+                number = self.active(cfg, "production")
+                if number is None or host not in cfg["versions"][number]["data"]["selectedHosts"]:
+                    continue
+                data = cfg["versions"][number]["data"]
+                names = [data["policies"][t["securityPolicy"]["policyId"]]["policyName"]
+                         for t in data["matchTargets"].values() if host in (t.get("hostnames") or [])
+                         and t["securityPolicy"]["policyId"] in data["policies"]]
+                entry.update(status="covered", hasMatchTarget=bool(names), policyNames=names,
+                             configuration={"id": cfg["id"], "name": cfg["name"], "version": number})
+            out.append(entry)
+        return {"hostnameCoverage": out}
+
+    def _version_json(self, cfg: dict[str, Any], v: dict[str, Any]) -> dict[str, Any]:
+        keys = ("version", "basedOn", "createDate", "createdBy", "versionNotes", "staging", "production")
+        return {"configId": cfg["id"], "configName": cfg["name"]} | {k: v[k] for k in keys if k in v}
+
+    def list_versions(self, q: SimRequest) -> Any:
+        cfg = self.config(q)
+        page, size = int(q.query.get("page", 1)), int(q.query.get("pageSize", 25))
+        if page < 1 or size < 1:
+            raise bad_request("page and pageSize must be positive integers.")
+        ordered = sorted(cfg["versions"].values(), key=lambda v: -v["version"])
+        chunk = ordered[(page - 1) * size: page * size]
+        out: dict[str, Any] = {"configId": cfg["id"], "configName": cfg["name"], "page": page, "pageSize": size,
+                               "totalSize": len(ordered), "lastCreatedVersion": max(cfg["versions"]),
+                               "versionList": [{k: x for k, x in self._version_json(cfg, v).items()
+                                                if k not in ("configId", "configName")} for v in chunk]}
+        for net in ("staging", "production"):
+            if self.active(cfg, net):
+                out[f"{net}ActiveVersion"] = self.active(cfg, net)
+        return out
+
+    def get_version(self, q: SimRequest) -> Any:
+        cfg = self.config(q)
+        return self._version_json(cfg, self.version(q))
+
+    def clone_version(self, q: SimRequest) -> Any:
+        cfg = self.config(q)
+        data = body_of(q)
+        require(data, "createFromVersion", "ruleUpdate")
+        source = cfg["versions"].get(data["createFromVersion"])
+        if source is None:
+            raise bad_request(f"Version {data['createFromVersion']} does not exist in configuration {cfg['id']}.")
+        number = max(cfg["versions"]) + 1
+        v = self._new_version(number, source["version"], copy.deepcopy(source["data"]), self.account.iso())
+        cfg["versions"][number] = v
+        return self._version_json(cfg, v)
+
+    def export(self, q: SimRequest) -> Any:
+        cfg = self.config(q)
+        return export_version(cfg, self.version(q))
+
+    def diff(self, q: SimRequest) -> Any:
+        cfg = self.config(q)
+        data = body_of(q)
+        require(data, "from", "to")
+        versions = []
+        for key in ("from", "to"):
+            if data[key] not in cfg["versions"]:
+                raise bad_request(f"Version {data[key]} does not exist in configuration {cfg['id']}.")
+            versions.append(export_version(cfg, cfg["versions"][data[key]]))
+        return diff_exports(cfg["id"], versions[0], versions[1], "UNMODIFIED" in (data.get("outcomes") or []))
+
+    def selectable_hostnames(self, q: SimRequest) -> Any:
+        v = self.version(q)
+        cfg = self.config(q)
+        available = []
+        for host in seed.SELECTABLE:
+            if host in v["data"]["selectedHosts"]:
+                continue
+            item: dict[str, Any] = {"hostname": host, "arlInclusion": False, "activeInStaging": False,
+                                    "activeInProduction": False}
+            for other in self.configs.values():
+                number = self.active(other, "production")
+                if number and host in other["versions"][number]["data"]["selectedHosts"]:
+                    item.update(activeInProduction=True, configIdInProduction=other["id"],
+                                configNameInProduction=other["name"])
+            available.append(item)
+        return {"configId": cfg["id"], "configVersion": v["version"], "protectARLInclusionHost": False,
+                "availableSet": available, "errorSet": [],
+                "selectedSet": [{"hostname": h, "arlInclusion": False} for h in v["data"]["selectedHosts"]]}
+
+    def selected_hostnames(self, q: SimRequest) -> Any:
+        v = self.version(q)
+        return {"hostnameList": [{"hostname": h} for h in v["data"]["selectedHosts"]]}
+
+    def put_selected_hostnames(self, q: SimRequest) -> Any:
+        v = self.version(q, write=True)
+        data = body_of(q)
+        require(data, "hostnameList")
+        hosts = [h.get("hostname") for h in data["hostnameList"] if isinstance(h, dict)]
+        unknown = [h for h in hosts if h not in seed.SELECTABLE]
+        if unknown or len(hosts) != len(data["hostnameList"]):
+            raise bad_request(f"Hostnames are not selectable for this configuration: {', '.join(map(str, unknown))}.")
+        mode = data.get("mode", "replace")
+        current = v["data"]["selectedHosts"]
+        if mode == "append":
+            current.extend(h for h in hosts if h not in current)
+        elif mode == "remove":
+            v["data"]["selectedHosts"] = [h for h in current if h not in hosts]
+        elif mode == "replace":
+            v["data"]["selectedHosts"] = list(dict.fromkeys(hosts))
+        else:
+            raise bad_request("mode must be append, remove or replace.")
+        return {"mode": mode, "hostnameList": [{"hostname": h} for h in v["data"]["selectedHosts"]]}
+
+    # -- activations -------------------------------------------------------------------------------------
+    def activate(self, q: SimRequest) -> Any:
+        self.tick()
+        data = body_of(q)
+        require(data, "action", "activationConfigs", "network", "note", "notificationEmails")
+        if data["network"] not in ("STAGING", "PRODUCTION"):
+            raise bad_request("network must be STAGING or PRODUCTION.")
+        if data["action"] != "ACTIVATE":
+            raise bad_request("The sandbox only simulates ACTIVATE.")
+        items = data["activationConfigs"]
+        if not isinstance(items, list) or not items:
+            raise bad_request("activationConfigs must list at least one {configId, configVersion}.")
+        out_items = []
+        for item in items:
+            cfg = self.configs.get(item.get("configId"))
+            if cfg is None:
+                raise not_found(f"security configuration {item.get('configId')}")
+            v = cfg["versions"].get(item.get("configVersion"))
+            if v is None:
+                raise not_found(f"version {item.get('configVersion')} of configuration {cfg['id']}")
+            key = data["network"].lower()
+            out_items.append({"configId": cfg["id"], "configName": cfg["name"], "configVersion": v["version"],
+                              "previousConfigVersion": self.active(cfg, key) or 0})
+            v["locked"] = True
+            v[key] = {"status": "Pending", "time": self.account.iso(), "action": "ACTIVATE"}
+        self._next_activation += 1
+        act = {"activationId": self._next_activation, "action": "ACTIVATE", "network": data["network"],
+               "status": "RECEIVED", "createdBy": USER, "createDate": self.account.iso(), "dispatchCount": 1,
+               "estimate": "PT5M", "activationConfigs": out_items,
+               "due": self.account.now() + self.account.settings.activation_seconds}
+        self.activations[act["activationId"]] = act
+        for item in out_items:
+            self.configs[item["configId"]]["history"].insert(0, {
+                "activationId": act["activationId"], "version": item["configVersion"],
+                "status": "ACTIVATION_IN_PROGRESS", "network": data["network"], "activatedBy": USER,
+                "activationDate": act["createDate"], "notes": data["note"]})
+        return self._activation_json(act)
+
+    @staticmethod
+    def _activation_json(act: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in act.items() if k != "due"}
+
+    def get_activation(self, q: SimRequest) -> Any:
+        self.tick()
+        act = self.activations.get(int_id(q.params["activationId"], "activation"))
+        if act is None:
+            raise not_found(f"activation {q.params['activationId']}")
+        return self._activation_json(act)
+
+    def activation_history(self, q: SimRequest) -> Any:
+        cfg = self.config(q)
+        return {"configId": cfg["id"], "activationHistory": cfg["history"]}
