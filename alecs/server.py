@@ -26,7 +26,8 @@ audit = logging.getLogger("alecs.audit")
 
 INSTRUCTIONS = (
     "Tools for Akamai's control plane. Ids carry prefixes (ctr_, grp_, prp_, atv_, ehn_, cpc_). "
-    "Every tool takes an optional 'customer' (an .edgerc section). Lists are paginated with limit/cursor."
+    "Every tool takes an optional 'customer': the .edgerc section (Akamai account) to use, default 'default'. "
+    "Lists return items, total and nextCursor: pass cursor (and limit, default 50, at most 500) for the next page."
 )
 
 

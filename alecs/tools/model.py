@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 from pydantic.json_schema import GenerateJsonSchema
 
-from alecs.tools.spec import ToolSpec
+from alecs.tools.spec import ID_PATTERN, ToolSpec
 
 CUSTOMER = "customer"
-CUSTOMER_DOC = ".edgerc section to use (default: default)."
+_ID = re.compile(ID_PATTERN)
+
+
+def _segment(value: Any) -> Any:
+    """Path ids must stay in their segment: no '/', no '..', no control characters."""
+    if isinstance(value, str) and not _ID.match(value):
+        raise ValueError("not a valid identifier (letters, digits and _ . : @ ~ + = - only)")
+    return value
+
+
+# Described once, in the server's instructions, not in every tool's schema (issue: compact catalogue).
+CUSTOMER_DOC = None
 PAGE_FIELDS = ("limit", "cursor")
 
 
@@ -40,7 +52,7 @@ class ToolArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _field(annotation: Any, description: str, required: bool, default: Any, constraints: dict[str, Any]) -> Any:
+def _field(annotation: Any, description: str | None, required: bool, default: Any, constraints: dict[str, Any]) -> Any:
     if required:
         return (annotation, Field(..., description=description, **constraints))
     return (annotation | None, Field(default, description=description, **constraints))
@@ -50,11 +62,12 @@ def _field(annotation: Any, description: str, required: bool, default: Any, cons
 def input_model(spec: ToolSpec) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for p in spec.params:
-        fields[p.name] = _field(p.type, p.description, p.required, p.default, dict(p.constraints))
+        kind = Annotated[p.type, AfterValidator(_segment)] if p.where == "path" and p.type is str else p.type
+        fields[p.name] = _field(kind, p.description, p.required, p.default, dict(p.constraints))
     if spec.items:
-        fields["limit"] = _field(int, "Items per page (default 50).", False, None, {"ge": 1, "le": 500})
-        fields["cursor"] = _field(str, "nextCursor from the previous page.", False, None, {"max_length": 20})
-    fields[CUSTOMER] = _field(str, CUSTOMER_DOC, False, None, {"pattern": r"^[\w.-]{1,64}$"})
+        fields["limit"] = _field(int, None, False, None, {"ge": 1, "le": 500})
+        fields["cursor"] = _field(str, None, False, None, {"max_length": 20})
+    fields[CUSTOMER] = _field(str, CUSTOMER_DOC, False, None, {"max_length": 64})
     return create_model(f"Args_{spec.name.replace('-', '_')}", __base__=ToolArgs, **fields)
 
 

@@ -36,8 +36,7 @@ class Param:
 
 
 def path(name: str, description: str, type: Any = str, *, api_name: str | None = None, **constraints: Any) -> Param:
-    if type is str:
-        constraints.setdefault("pattern", ID_PATTERN)
+    """A path segment. Text ids are checked against ID_PATTERN (see model.py) so no value leaves its segment."""
     return Param(name, description, type, "path", True, api_name=api_name, constraints=constraints)
 
 
