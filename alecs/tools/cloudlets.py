@@ -1,7 +1,93 @@
-"""Tools for this API domain (declarations only; see spec.py)."""
+"""Cloudlets v3 (shared policies): policies, versions with match rules, activations with waiting."""
 
 from __future__ import annotations
 
-from alecs.tools.spec import ToolSpec
+from typing import Any, Literal
 
-TOOLS: list[ToolSpec] = []
+from alecs.tools.call import ToolCall, fill_path
+from alecs.tools.spec import body, local, path, query, tool
+from alecs.tools.waiting import wait_for
+
+API = "cloudlets/v3"
+BASE = "/cloudlets/v3"
+TS = "cloudlets"
+FINAL = frozenset({"SUCCESS", "FAILED"})
+
+POLICY = path("policyId", "Shared policy ID, e.g. 1001 (see list-cloudlet-policies).", int, ge=1)
+VERSION = path("policyVersion", "Policy version number, e.g. 2.", int, ge=1, api_name="version")
+PAGE = query("page", "Page number, from 0.", int, default=0, ge=0)
+SIZE = query("size", "Items per Akamai page (10-1000).", int, default=1000, ge=10, le=1000)
+CLOUDLET_TYPE = Literal["AP", "AS", "CD", "ER", "FR", "IG", "VWR"]
+
+
+async def _activation(call: ToolCall, policy_id: int, activation_id: int) -> Any:
+    route = fill_path(f"{BASE}/policies/{{p}}/activations/{{a}}", {"p": policy_id, "a": activation_id})
+    return await call.get(route, fresh=True)
+
+
+async def activate_policy(call: ToolCall, args: dict[str, Any]) -> Any:
+    req = call.build(args)
+    created = (await call.send(**req)).data
+    result: dict[str, Any] = {"activationId": created.get("id"), "status": created.get("status"),
+                              "activation": created}
+    if not args.get("wait") or created.get("status") in FINAL:
+        if created.get("status") not in FINAL:
+            result["next"] = (f"get-cloudlet-policy-activation with policyId={args['policyId']} "
+                              f"activationId={created.get('id')}")
+        return result
+    final, finished = await wait_for(
+        call, lambda: _activation(call, args["policyId"], created["id"]), lambda a: str(a.get("status")),
+        FINAL, float(args.get("timeoutSeconds") or 600))
+    return result | {"status": final.get("status"), "finished": finished, "activation": final}
+
+
+TOOLS = [
+    tool("list-cloudlet-policies", TS, "List Cloudlets policies",
+         "Shared Cloudlets policies (Edge Redirector ER, Phased Release CD, Request Control IG, ...) with their "
+         "active versions.", "GET", f"{BASE}/policies", API, PAGE, SIZE, items="content",
+         columns=("id", "name", "cloudletType", "groupId", "currentActivations.staging.effective.policyVersion",
+                  "currentActivations.production.effective.policyVersion")),
+    tool("get-cloudlet-policy", TS, "Get Cloudlets policy",
+         "One shared policy with what is active on staging and production.", "GET",
+         f"{BASE}/policies/{{policyId}}", API, POLICY),
+    tool("create-cloudlet-policy", TS, "Create Cloudlets policy",
+         "Create a shared policy for a Cloudlet type in a group. Returns its id; then add a version.", "POST",
+         f"{BASE}/policies", API,
+         body("name", "Policy name: letters, digits and underscores, e.g. static_assets_redirector.",
+              required=True, pattern=r"^[A-Za-z0-9_]{1,64}$"),
+         body("cloudletType", "ER Edge Redirector, CD Phased Release, FR Forward Rewrite, IG Request Control, "
+              "AP API Prioritization, AS Audience Segmentation, VWR Virtual Waiting Room.", CLOUDLET_TYPE,
+              required=True),
+         body("groupId", "Group ID (number), e.g. 10001.", int, required=True, ge=1),
+         body("description", "What the policy is for.", max_length=255)),
+    tool("list-cloudlet-policy-versions", TS, "List Cloudlets policy versions", "Versions of a policy, newest "
+         "first.", "GET", f"{BASE}/policies/{{policyId}}/versions", API, POLICY, PAGE, SIZE, items="content",
+         columns=("version", "description", "modifiedBy", "modifiedDate", "immutable")),
+    tool("get-cloudlet-policy-version", TS, "Get Cloudlets policy version",
+         "One policy version with its match rules.", "GET", f"{BASE}/policies/{{policyId}}/versions/{{version}}",
+         API, POLICY, VERSION),
+    tool("create-cloudlet-policy-version", TS, "Create Cloudlets policy version",
+         "Add a version with match rules, e.g. [{\"type\": \"erMatchRule\", \"name\": \"old blog\", "
+         "\"matchURL\": \"/blog/*\", \"redirectURL\": \"/news/\", \"statusCode\": 301}].", "POST",
+         f"{BASE}/policies/{{policyId}}/versions", API, POLICY,
+         body("description", "Version note.", required=True, max_length=255),
+         body("matchRules", "Match rules of the policy's Cloudlet type (erMatchRule, cdMatchRule, igMatchRule, ...).",
+              list[dict[str, Any]], required=True, max_length=5000),
+         body("configuration", "Cloudlet-wide settings, e.g. {\"originNewVisitorLimit\": 1000} for VWR.",
+              dict[str, Any])),
+    tool("activate-cloudlet-policy", TS, "Activate Cloudlets policy",
+         "Activate (or deactivate) a policy version on STAGING or PRODUCTION. Production changes live traffic "
+         "(destructive). With wait, polls until SUCCESS or FAILED.", "POST",
+         f"{BASE}/policies/{{policyId}}/activations", API, POLICY,
+         body("policyVersion", "Version to activate.", int, required=True, ge=1),
+         body("network", "STAGING or PRODUCTION.", Literal["STAGING", "PRODUCTION"], required=True),
+         body("operation", "ACTIVATION (default) or DEACTIVATION.", Literal["ACTIVATION", "DEACTIVATION"],
+              default="ACTIVATION"),
+         local("wait", "Wait until the activation finishes (reports progress).", bool, default=False),
+         local("timeoutSeconds", "Longest wait, in seconds.", int, default=600, ge=1, le=7200),
+         destructive=True, handler=activate_policy),
+    tool("get-cloudlet-policy-activation", TS, "Get Cloudlets policy activation",
+         "One activation's status (IN_PROGRESS, SUCCESS, FAILED).", "GET",
+         f"{BASE}/policies/{{policyId}}/activations/{{activationId}}", API, POLICY,
+         path("activationId", "Activation ID, e.g. 300001.", int, ge=1)),
+]

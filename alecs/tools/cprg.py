@@ -1,7 +1,137 @@
-"""Tools for this API domain (declarations only; see spec.py)."""
+"""CP codes and reporting groups (CPRG v1): CP code names and time zones, reporting groups of CP codes, limits."""
 
 from __future__ import annotations
 
-from alecs.tools.spec import ToolSpec
+from typing import Any
 
-TOOLS: list[ToolSpec] = []
+from alecs.errors import ToolInputError
+from alecs.tools.call import ToolCall, fill_path
+from alecs.tools.spec import local, path, query, tool
+
+API = "cprg/v1"
+BASE = "/cprg/v1"
+TS = "cpcodes"
+READ_ONLY = ("cpcodeId", "contracts", "accountId", "defaultTimezone", "reportingGroupId")
+
+CPCODE = path("cpcode", "CP code number, e.g. 300001 (PAPI shows it as cpc_300001).", int, ge=1, api_name="cpcodeId")
+GROUP = path("reportingGroupId", "Reporting group ID, e.g. 500001.", int, ge=1)
+CONTRACT_Q = query("contractId", "Contract ID, e.g. C-0N7RAC7 (a ctr_ prefix is accepted).")
+RG_NAME_DOC = "Reporting group name."
+RG_CPCODES_DOC = "CP code numbers in the group, e.g. [300001, 300002]."
+
+
+def _rg_name(required: bool) -> Any:
+    return local("reportingGroupName", RG_NAME_DOC, required=required, min_length=1, max_length=255)
+
+
+def _rg_cpcodes(required: bool) -> Any:
+    return local("cpcodes", RG_CPCODES_DOC, list[int], required=required, min_length=1, max_length=1000)
+
+
+def _writable(data: dict[str, Any]) -> dict[str, Any]:
+    """The PUT body: what Akamai returned minus its read-only fields."""
+    out = {k: v for k, v in data.items() if k not in READ_ONLY}
+    if "contracts" in data and "reportingGroupId" in data:
+        out["contracts"] = [{"cpcodes": [{"cpcodeId": c["cpcodeId"]} for c in contract.get("cpcodes") or []]}
+                            for contract in data["contracts"]]
+    return out
+
+
+async def update_cpcode(call: ToolCall, args: dict[str, Any]) -> Any:
+    changes = {k: args.get(k) for k in ("cpcodeName", "timezoneId", "purgeable") if args.get(k) is not None}
+    if not changes:
+        raise ToolInputError("Give at least one of cpcodeName, timezoneId or purgeable.")
+    route = fill_path(f"{BASE}/cpcodes/{{id}}", {"id": args["cpcode"]})
+    current = await call.get(route, fresh=True)
+    payload = _writable(current)
+    if "cpcodeName" in changes:
+        payload["cpcodeName"] = changes["cpcodeName"]
+    if "purgeable" in changes:
+        payload["purgeable"] = changes["purgeable"]
+    if "timezoneId" in changes:
+        payload["overrideTimezone"] = {"timezoneId": changes["timezoneId"]}
+    payload.setdefault("overrideTimezone", {"timezoneId": "0"})
+    payload.setdefault("products", [])
+    return (await call.send("PUT", route, json_body=payload)).data
+
+
+def _access(args: dict[str, Any]) -> dict[str, Any]:
+    return {"contractId": str(args["contractId"]).removeprefix("ctr_"),
+            "groupId": int(str(args["groupId"]).removeprefix("grp_"))}
+
+
+def _members(cpcodes: list[int]) -> list[dict[str, Any]]:
+    return [{"cpcodes": [{"cpcodeId": int(c)} for c in cpcodes]}]
+
+
+async def create_reporting_group(call: ToolCall, args: dict[str, Any]) -> Any:
+    payload = {"reportingGroupName": args["reportingGroupName"], "accessGroup": _access(args),
+               "contracts": _members(args["cpcodes"])}
+    return (await call.send("POST", f"{BASE}/reporting-groups", json_body=payload)).data
+
+
+async def update_reporting_group(call: ToolCall, args: dict[str, Any]) -> Any:
+    if not args.get("reportingGroupName") and not args.get("cpcodes"):
+        raise ToolInputError("Give reportingGroupName, cpcodes or both.")
+    route = fill_path(f"{BASE}/reporting-groups/{{id}}", {"id": args["reportingGroupId"]})
+    payload = _writable(await call.get(route, fresh=True))
+    if args.get("reportingGroupName"):
+        payload["reportingGroupName"] = args["reportingGroupName"]
+    if args.get("cpcodes"):
+        payload["contracts"] = _members(args["cpcodes"])
+    return (await call.send("PUT", route, json_body=payload)).data
+
+
+async def cpcode_limits(call: ToolCall, args: dict[str, Any]) -> Any:
+    contract = str(args["contractId"]).removeprefix("ctr_")
+    out: dict[str, Any] = {"contractId": contract}
+    for key, kind in (("cpcodes", "cpcodes"), ("reportingGroups", "reporting-groups")):
+        route = fill_path(f"{BASE}/{kind}/contracts/{{c}}/watermark-limits", {"c": contract})
+        out[key] = await call.get(route)
+    return out
+
+
+TOOLS = [
+    tool("search-cpcodes", TS, "Search CP codes",
+         "CP codes across the account with their contracts, products, time zone and purgeable flag; filter by "
+         "contract, group, product or name.", "GET", f"{BASE}/cpcodes", API, CONTRACT_Q,
+         query("groupId", "Group ID, e.g. 10001."), query("productId", "Product ID, e.g. prd_SPM."),
+         query("cpcodeName", "CP code name to match."), items="cpcodes",
+         columns=("cpcodeId", "cpcodeName", "purgeable", "accessGroup.contractId", "overrideTimezone.timezoneValue")),
+    tool("get-cpcode-details", TS, "Get CP code details",
+         "One CP code's name, contracts, products, reporting time zone and purgeable flag.", "GET",
+         f"{BASE}/cpcodes/{{cpcodeId}}", API, CPCODE),
+    tool("update-cpcode", TS, "Update CP code",
+         "Rename a CP code, change its reporting time zone or purgeable flag; other settings are kept.", "PUT",
+         f"{BASE}/cpcodes/{{cpcodeId}}", API, CPCODE,
+         local("cpcodeName", "New name.", min_length=1, max_length=255),
+         local("timezoneId", "Reporting time zone ID, e.g. 0 for GMT."),
+         local("purgeable", "Whether content can be purged by this CP code.", bool),
+         handler=update_cpcode, example={"cpcode": 300001, "cpcodeName": "www.example.com (renamed)"}),
+    tool("get-cpcode-limits", TS, "Get CP code limits",
+         "How many CP codes and reporting groups a contract may have and how many it uses.", "GET",
+         f"{BASE}/cpcodes/contracts/{{contractId}}/watermark-limits", API,
+         path("contractId", "Contract ID, e.g. C-0N7RAC7 (a ctr_ prefix is accepted)."), handler=cpcode_limits),
+    tool("list-reporting-groups", TS, "List reporting groups",
+         "Reporting groups (named sets of CP codes for reports), filtered by contract, group, name or CP code.",
+         "GET", f"{BASE}/reporting-groups", API, CONTRACT_Q, query("groupId", "Group ID, e.g. 10001."),
+         query("reportingGroupName", "Name to match."), query("cpcodeId", "Only groups with this CP code."),
+         items="groups", columns=("reportingGroupId", "reportingGroupName", "accessGroup.contractId")),
+    tool("get-reporting-group", TS, "Get reporting group", "One reporting group with its CP codes.", "GET",
+         f"{BASE}/reporting-groups/{{reportingGroupId}}", API, GROUP),
+    tool("create-reporting-group", TS, "Create reporting group",
+         "Group CP codes under one name for reporting. Returns the new reportingGroupId.", "POST",
+         f"{BASE}/reporting-groups", API, _rg_name(True),
+         local("contractId", "Contract ID, e.g. C-0N7RAC7 (a ctr_ prefix is accepted).", required=True),
+         local("groupId", "Access group ID, e.g. 10001 (a grp_ prefix is accepted).", required=True),
+         _rg_cpcodes(True), handler=create_reporting_group,
+         example={"reportingGroupName": "Web traffic", "contractId": "C-0SANDBOX", "groupId": "10001",
+                  "cpcodes": [300001]}),
+    tool("update-reporting-group", TS, "Update reporting group",
+         "Rename a reporting group or replace its CP codes; other settings are kept.", "PUT",
+         f"{BASE}/reporting-groups/{{reportingGroupId}}", API, GROUP, _rg_name(False), _rg_cpcodes(False),
+         handler=update_reporting_group),
+    tool("delete-reporting-group", TS, "Delete reporting group",
+         "Delete a reporting group (its CP codes are kept). Destructive.", "DELETE",
+         f"{BASE}/reporting-groups/{{reportingGroupId}}", API, GROUP, destructive=True),
+]

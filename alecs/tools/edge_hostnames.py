@@ -1,7 +1,96 @@
-"""Tools for this API domain (declarations only; see spec.py)."""
+"""Edge Hostnames API (HAPI v1): find, inspect, change (TTL, IP version) and delete edge hostnames.
+
+HAPI is not in Akamai's published OpenAPI definitions; these declarations follow Akamai's HAPI documentation
+(techdocs.akamai.com/edge-hostnames), so they are marked `published=False`.
+"""
 
 from __future__ import annotations
 
-from alecs.tools.spec import ToolSpec
+from typing import Any, Literal
 
-TOOLS: list[ToolSpec] = []
+from alecs.errors import ToolInputError
+from alecs.tools.call import ToolCall, fill_path
+from alecs.tools.spec import local, path, query, tool
+from alecs.tools.waiting import wait_for
+
+API = "hapi/v1"
+BASE = "/hapi/v1"
+TS = "edge-hostnames"
+FINAL = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
+IP_VERSION = Literal["IPV4", "IPV6_COMPLIANCE", "IPV6_PERFORMANCE"]
+
+ZONE = path("dnsZone", "The Akamai zone of the edge hostname: edgesuite.net, edgekey.net, akamaized.net, ...",
+            pattern=r"^[a-z0-9.-]{3,100}$")
+RECORD = path("recordName", "The part before the zone, e.g. www.example.com for www.example.com.edgekey.net.")
+COMMENTS = query("comments", "Why the change is made (kept with the change request).", max_length=1000)
+EMAILS = query("statusUpdateEmail", "Emails told when the change completes.", list[str], max_length=10)
+WAIT = local("wait", "Wait until the change request completes (reports progress).", bool, default=False)
+TIMEOUT = local("timeoutSeconds", "Longest wait, in seconds (Akamai usually takes minutes).", int, default=1800,
+                ge=1, le=7200)
+JSON_PATCH = {"Content-Type": "application/json-patch+json"}
+
+
+def _hostname_route(args: dict[str, Any]) -> str:
+    return fill_path(f"{BASE}/dns-zones/{{z}}/edge-hostnames/{{r}}", {"z": args["dnsZone"], "r": args["recordName"]})
+
+
+def _query(args: dict[str, Any]) -> dict[str, Any]:
+    return {"comments": args.get("comments"), "statusUpdateEmail": args.get("statusUpdateEmail")}
+
+
+async def _follow(call: ToolCall, change: dict[str, Any], args: dict[str, Any]) -> Any:
+    result = {"changeId": change.get("changeId"), "action": change.get("action"), "status": change.get("status"),
+              "changeRequest": change}
+    if not args.get("wait") or change.get("status") in FINAL or change.get("changeId") is None:
+        if change.get("status") not in FINAL:
+            result["next"] = f"get-edge-hostname-change with changeId={change.get('changeId')}"
+        return result
+    route = fill_path(f"{BASE}/change-requests/{{c}}", {"c": change["changeId"]})
+    final, finished = await wait_for(call, lambda: call.get(route, fresh=True), lambda c: str(c.get("status")),
+                                     FINAL, float(args.get("timeoutSeconds") or 1800))
+    return result | {"status": final.get("status"), "finished": finished, "changeRequest": final}
+
+
+async def update_edge_hostname(call: ToolCall, args: dict[str, Any]) -> Any:
+    ops = [{"op": "replace", "path": f"/{key}", "value": str(args[key])}
+           for key in ("ttl", "ipVersionBehavior") if args.get(key) is not None]
+    if not ops:
+        raise ToolInputError("Give ttl, ipVersionBehavior or both.")
+    change = (await call.send("PATCH", _hostname_route(args), params=_query(args), json_body=ops,
+                              headers=JSON_PATCH)).data
+    return await _follow(call, change or {}, args)
+
+
+async def delete_edge_hostname(call: ToolCall, args: dict[str, Any]) -> Any:
+    change = (await call.send("DELETE", _hostname_route(args), params=_query(args))).data
+    return await _follow(call, change or {}, args)
+
+
+TOOLS = [
+    tool("search-edge-hostnames", TS, "Search edge hostnames",
+         "Edge hostnames across the account (no contract or group needed), filtered by name part or zone; shows "
+         "TTL, IP version and security type.", "GET", f"{BASE}/edge-hostnames", API,
+         query("recordNameSubstring", "Part of the record name, e.g. example.com."),
+         query("dnsZone", "Only this zone, e.g. edgekey.net."), items="edgeHostnames",
+         columns=("edgeHostnameId", "recordName", "dnsZone", "securityType", "ttl", "ipVersionBehavior"),
+         published=False),
+    tool("get-edge-hostname-details", TS, "Get edge hostname details",
+         "One edge hostname by zone and record name: TTL, map, IP version, product, China CDN, comments.", "GET",
+         f"{BASE}/dns-zones/{{dnsZone}}/edge-hostnames/{{recordName}}", API, ZONE, RECORD, published=False),
+    tool("update-edge-hostname", TS, "Update edge hostname",
+         "Change an edge hostname's TTL or IP version (a JSON Patch); Akamai answers with a change request. With "
+         "wait, polls it until SUCCEEDED or FAILED.", "PATCH",
+         f"{BASE}/dns-zones/{{dnsZone}}/edge-hostnames/{{recordName}}", API, ZONE, RECORD,
+         local("ttl", "New DNS TTL in seconds (60-86400).", int, ge=60, le=86400),
+         local("ipVersionBehavior", "IPV4, IPV6_COMPLIANCE (dual stack) or IPV6_PERFORMANCE.", IP_VERSION),
+         COMMENTS, EMAILS, WAIT, TIMEOUT, handler=update_edge_hostname, published=False,
+         example={"dnsZone": "edgekey.net", "recordName": "www.example.com", "ttl": 300}),
+    tool("delete-edge-hostname", TS, "Delete edge hostname",
+         "Delete an edge hostname that no active property uses. Destructive: its CNAME stops resolving.",
+         "DELETE", f"{BASE}/dns-zones/{{dnsZone}}/edge-hostnames/{{recordName}}", API, ZONE, RECORD, COMMENTS,
+         EMAILS, WAIT, TIMEOUT, destructive=True, handler=delete_edge_hostname, published=False),
+    tool("get-edge-hostname-change", TS, "Get edge hostname change request",
+         "Status of a change request (PENDING, SUCCEEDED, FAILED) from update-edge-hostname or "
+         "delete-edge-hostname.", "GET", f"{BASE}/change-requests/{{changeId}}", API,
+         path("changeId", "Change request ID, e.g. 52124.", int, ge=1), published=False),
+]

@@ -1,7 +1,124 @@
-"""Tools for this API domain (declarations only; see spec.py)."""
+"""Reporting API v1: report types, their definitions, and report data for a time range as a table."""
 
 from __future__ import annotations
 
-from alecs.tools.spec import ToolSpec
+from typing import Any, Literal
 
-TOOLS: list[ToolSpec] = []
+from alecs.tools.call import ToolCall, fill_path
+from alecs.tools.results import ToolOutput
+from alecs.tools.spec import body, path, query, tool
+
+API = "reporting-api/v1"
+BASE = "/reporting-api/v1"
+TS = "reporting"
+ISO = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})$"
+MAX_TEXT_ROWS = 60
+
+REPORT = path("reportName", "Report type name, e.g. hits-by-time or traffic-by-cpcode (see list-report-types).",
+              api_name="name")
+VERSION = path("reportVersion", "Report type version, e.g. 1 (see list-report-types).", int, ge=1, api_name="version")
+SHOW_DEPRECATED = query("showDeprecated", "Include deprecated report versions (default true).", bool)
+
+
+def _number(value: Any) -> Any:
+    """Akamai sends metric values as strings; structured results carry them as numbers."""
+    if not isinstance(value, str):
+        return value
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return "" if value is None else str(value)
+
+
+def table(columns: list[tuple[str, str]], rows: list[dict[str, Any]], limit: int = MAX_TEXT_ROWS) -> str:
+    """A fixed-width text table: numbers right-aligned, one header line, at most `limit` rows."""
+    shown = rows[:limit]
+    grid = [[label for _, label in columns]] + [[_cell(row.get(key)) for key, _ in columns] for row in shown]
+    widths = [max(len(line[i]) for line in grid) for i in range(len(columns))]
+    numeric = [any(isinstance(r.get(k), int | float) and not isinstance(r.get(k), bool) for r in shown)
+               for k, _ in columns]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(cells, widths, numeric, strict=True))
+
+    out = [line(grid[0]), "  ".join("-" * w for w in widths)] + [line(cells) for cells in grid[1:]]
+    if len(rows) > limit:
+        out.append(f"... {len(rows) - limit} more row(s) in the structured content")
+    return "\n".join(line_.rstrip() for line_ in out)
+
+
+def report_table(data: dict[str, Any]) -> ToolOutput:
+    meta = data.get("metadata") or {}
+    group_by = list(meta.get("groupBy") or [])
+    rows = [{k: v if k in group_by else _number(v) for k, v in row.items()} for row in data.get("data") or []]
+    columns: list[tuple[str, str]] = [(key, key) for key in group_by]
+    for col in meta.get("columns") or []:
+        if col.get("name") == "groupBy":
+            continue
+        columns.append((col["name"], col.get("label") or col["name"]))
+    if not columns and rows:
+        columns = [(key, key) for key in rows[0]]
+    summary = {k: _number(v) for k, v in (data.get("summaryStatistics") or {}).items()}
+    head = (f"{meta.get('name')} v{meta.get('version')} for {meta.get('objectType', 'objects')} "
+            f"{', '.join(str(o) for o in meta.get('objectIds') or [])}: {meta.get('start')} to {meta.get('end')}, "
+            f"interval {meta.get('interval')}, {len(rows)} row(s)")
+    if meta.get("availableDataEnds"):
+        head += f"; data available until {meta['availableDataEnds']}"
+    text = head + "\n" + (table(columns, rows) if rows else "(no data)")
+    if summary:
+        text += "\nSummary: " + ", ".join(f"{k}={_cell(v)}" for k, v in summary.items())
+    result = {"metadata": meta, "columns": [{"name": k, "label": label} for k, label in columns],
+              "rows": rows, "summaryStatistics": summary}
+    return ToolOutput(result, text)
+
+
+async def run_report(call: ToolCall, args: dict[str, Any]) -> Any:
+    route = fill_path(f"{BASE}/reports/{{name}}/versions/{{version}}/report-data",
+                      {"name": args["reportName"], "version": args["reportVersion"]})
+    params = {"start": args["start"], "end": args["end"], "interval": args["interval"]}
+    payload: dict[str, Any] = {"objectIds": [str(o) for o in args["objectIds"]]}
+    if args.get("metrics"):
+        payload["metrics"] = args["metrics"]
+    if args.get("filters"):
+        payload["filters"] = args["filters"]
+    data = (await call.send("POST", route, params=params, json_body=payload)).data
+    return report_table(data if isinstance(data, dict) else {"data": []})
+
+
+TOOLS = [
+    tool("list-report-types", TS, "List report types",
+         "Report types the account can run (name, version, object type such as cpcode, metrics).", "GET",
+         f"{BASE}/reports", API, SHOW_DEPRECATED,
+         query("showUnavailable", "Include reports the account's products do not allow (default true).", bool),
+         items=".", columns=("name", "version", "businessObjectName", "status", "available")),
+    tool("list-report-versions", TS, "List report versions", "Versions of one report type.", "GET",
+         f"{BASE}/reports/{{name}}/versions", API, REPORT, SHOW_DEPRECATED, items=".",
+         columns=("name", "version", "status", "deprecated")),
+    tool("get-report-definition", TS, "Get report definition",
+         "One report type version: metrics (name, unit), filters, intervals, object type and data retention. "
+         "Read it before run-report.", "GET", f"{BASE}/reports/{{name}}/versions/{{version}}", API, REPORT, VERSION),
+    tool("run-report", TS, "Run report",
+         "Run a report for a time range and objects (CP code numbers like 300001) and get a compact table; the "
+         "structured result keeps every row with numeric values.", "POST",
+         f"{BASE}/reports/{{name}}/versions/{{version}}/report-data", API, REPORT, VERSION,
+         query("start", "Start, ISO 8601 UTC, e.g. 2025-01-01T00:00:00Z (inclusive).", required=True, pattern=ISO),
+         query("end", "End, ISO 8601 UTC, e.g. 2025-01-02T00:00:00Z (exclusive).", required=True, pattern=ISO),
+         query("interval", "Row granularity.", Literal["FIVE_MINUTES", "HOUR", "DAY", "WEEK", "MONTH"],
+               required=True),
+         body("objectIds", "Objects to report on, usually CP codes, e.g. [\"300001\"].", list[str | int],
+              required=True, min_length=1, max_length=500),
+         body("metrics", "Metric names to include (default: all of the report's metrics).", list[str]),
+         body("filters", "Filters by name, e.g. {\"delivery_type\": [\"secure\"]}.", dict[str, list[str]]),
+         read_only=True, handler=run_report,
+         example={"reportName": "hits-by-time", "reportVersion": 1, "start": "2025-01-01T00:00:00Z",
+                  "end": "2025-01-01T06:00:00Z", "interval": "HOUR", "objectIds": ["300001"]}),
+]

@@ -1,0 +1,71 @@
+"""Reporting through the SDK client against the simulator: discover a report, read its definition, run it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcp import Client
+
+from alecs.server import AlecsServer
+from tests.conftest import connect
+
+
+async def call(client: Client, name: str, args: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    result = await client.call_tool(name, args)
+    assert not result.is_error, result.content[0].text
+    return result.structured_content or {}, result.content[0].text
+
+
+async def test_run_report_returns_a_readable_table_and_numeric_rows(server: AlecsServer) -> None:
+    async with connect(server) as client:
+        types, _ = await call(client, "list-report-types", {})
+        assert "hits-by-time" in {t["name"] for t in types["items"]}
+        definition, _ = await call(client, "get-report-definition", {"reportName": "hits-by-time",
+                                                                     "reportVersion": 1})
+        metrics = [m["name"] for m in definition["metrics"] if not m["summaryStatistic"]]
+        assert "edgeHitsPerSecond" in metrics and "HOUR" in definition["intervals"]
+
+        data, text = await call(client, "run-report", {
+            "reportName": "hits-by-time", "reportVersion": 1, "start": "2025-01-01T00:00:00Z",
+            "end": "2025-01-01T06:00:00Z", "interval": "HOUR", "objectIds": ["300001"],
+            "metrics": ["edgeHitsPerSecond", "originHitsPerSecond", "hitsOffload"]})
+
+    rows = data["rows"]
+    assert len(rows) == 6
+    assert rows[0]["startdatetime"] == "2025-01-01T00:00:00Z"
+    assert rows[-1]["startdatetime"] == "2025-01-01T05:00:00Z"
+    for row in rows:
+        assert isinstance(row["edgeHitsPerSecond"], float)
+        assert row["originHitsPerSecond"] < row["edgeHitsPerSecond"]
+        assert 95 <= row["hitsOffload"] <= 100
+    assert [c["label"] for c in data["columns"]] == ["startdatetime", "Edge Hits/Sec", "Origin Hits/Sec",
+                                                     "Offloaded Hits"]
+    lines = text.splitlines()
+    assert lines[0].startswith("hits-by-time v1 for cpcode 300001") and "6 row(s)" in lines[0]
+    assert lines[1].split() == ["startdatetime", "Edge", "Hits/Sec", "Origin", "Hits/Sec", "Offloaded", "Hits"]
+    assert set(lines[2]) <= {"-", " "}
+    first = lines[3].split()
+    assert first[0] == "2025-01-01T00:00:00Z"
+    assert first[3] == f"{rows[0]['hitsOffload']:,.2f}"
+    assert len(lines) == 3 + 6
+
+
+async def test_report_on_a_cpcode_outside_the_account_is_refused_with_akamais_error(server: AlecsServer) -> None:
+    async with connect(server) as client:
+        result = await client.call_tool("run-report", {
+            "reportName": "hits-by-time", "reportVersion": 1, "start": "2025-01-01T00:00:00Z",
+            "end": "2025-01-01T01:00:00Z", "interval": "HOUR", "objectIds": ["999999"]})
+        assert result.is_error
+        assert "403" in result.content[0].text and "unauthorized: [999999]" in result.content[0].text
+
+        result = await client.call_tool("run-report", {
+            "reportName": "hits-by-time", "reportVersion": 1, "start": "2025-01-02T00:00:00Z",
+            "end": "2025-01-01T00:00:00Z", "interval": "HOUR", "objectIds": ["300001"]})
+        assert result.is_error and "400" in result.content[0].text and "end must be after start" in \
+            result.content[0].text
+
+
+async def test_unknown_report_type_is_a_404(server: AlecsServer) -> None:
+    async with connect(server) as client:
+        result = await client.call_tool("get-report-definition", {"reportName": "no-such-report", "reportVersion": 1})
+        assert result.is_error and "404" in result.content[0].text
