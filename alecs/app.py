@@ -14,7 +14,7 @@ from alecs.edgerc import Edgerc, default_edgerc_path
 from alecs.sandbox.account import Settings
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer, ServerOptions
-from alecs.tools.registry import Registry
+from alecs.tools.registry import DEFAULT_TOOLSETS, Registry, Selection
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +27,6 @@ class AppConfig:
     toolsets: str | None = None
     tools: str | None = None
     dynamic: bool = False
-
-
-def env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def sandbox_settings() -> Settings:
@@ -53,6 +49,9 @@ def build_app(cfg: AppConfig, services: dict[str, Any] | None = None) -> Iterato
     """Yields a ready server; stops the sandbox and closes connection pools on exit."""
     registry = Registry.load()
     selection = registry.selection_from(cfg.toolsets, cfg.tools, cfg.read_only)
+    if selection.toolsets is None and not selection.tools and (services or {}).get("tokens") is not None:
+        # With a token store, the default selection also carries the token tools (admins and stdio only).
+        selection = Selection(frozenset(DEFAULT_TOOLSETS) | {"tokens"}, selection.tools, selection.read_only)
     sandbox: Sandbox | None = None
     if cfg.sandbox:
         sandbox = Sandbox(sandbox_settings()).start()

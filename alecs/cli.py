@@ -12,7 +12,7 @@ import threading
 from collections.abc import Sequence
 
 from alecs import __version__
-from alecs.app import AppConfig, build_app, env_flag, sandbox_settings
+from alecs.env import env_flag
 from alecs.errors import AlecsError
 
 
@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     remote.add_argument("--path", help="endpoint path (env ALECS_WS_PATH, default /mcp)")
     remote.add_argument("--insecure-bind", action="store_true", default=env_flag("ALECS_INSECURE_BIND"),
                         help="allow a non-loopback address without TLS (only behind a TLS proxy on this host)")
+    remote.add_argument("--tls-cert", help="certificate chain (PEM) for wss:// / https:// (env ALECS_SSL_CERT)")
+    remote.add_argument("--tls-key", help="private key (PEM) of --tls-cert (env ALECS_SSL_KEY)")
 
     sandbox = sub.add_parser("sandbox", help="run the simulated Akamai account and print its .edgerc section")
     sandbox.add_argument("--port", type=int, default=0)
@@ -68,12 +70,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from alecs.app import AppConfig, build_app
+
     cfg = AppConfig(edgerc=args.edgerc, sandbox=args.sandbox, read_only=args.read_only, toolsets=args.toolsets,
                     tools=args.tools, dynamic=args.dynamic_toolsets)
     if args.transport == "stdio":
+        from alecs.auth.tokens import token_services
         from alecs.transports.stdio import serve_stdio
 
-        with build_app(cfg) as app:
+        with build_app(cfg, token_services()) as app:
             asyncio.run(serve_stdio(app.server))
         return 0
     from alecs.transports.remote import serve_remote
@@ -82,6 +87,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _sandbox(args: argparse.Namespace) -> int:
+    from alecs.app import sandbox_settings
     from alecs.sandbox.server import Sandbox
 
     box = Sandbox(sandbox_settings(), port=args.port).start()

@@ -41,10 +41,13 @@ async def test_missing_required_field_is_refused_before_any_request(server: Alec
         await _still_serving(client)
 
 
-async def test_path_values_cannot_escape_their_segment(server: AlecsServer) -> None:
+async def test_path_values_cannot_escape_their_segment(server: AlecsServer, sandbox: Sandbox) -> None:
     async with connect(server) as client:
-        result = await client.call_tool("get-property", {"propertyId": "../contracts"})
+        result = await client.call_tool("get-property", {"propertyId": ".."})
         assert result.is_error and "propertyId" in _text(result)
+        slashed = await client.call_tool("get-property", {"propertyId": "../contracts"})
+        assert slashed.is_error and slashed.structured_content["error"]["status"] == 404
+        assert sandbox.requests[-1].path == "/papi/v1/properties/..%2Fcontracts"
 
 
 async def test_unknown_customer_is_one_clear_sentence(server: AlecsServer) -> None:

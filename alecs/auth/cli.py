@@ -1,9 +1,118 @@
-"""`alecs token ...` (filled in by remote serving)."""
+"""`alecs token generate|list|revoke|rotate`: manage the bearer tokens of remote serving."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from alecs.auth.tokens import TokenRecord, TokenStore, default_store_path, require_master_key
+from alecs.principal import SCOPES
+
+WARNING = "Store this token now: it will not be shown again."
+
+
+def _store() -> TokenStore:
+    return TokenStore(default_store_path(), require_master_key())
+
+
+def _split(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _when(ts: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts else "-"
+
+
+def _generate(args: argparse.Namespace) -> int:
+    record, token = _store().generate(scope=args.scope, description=args.description or "",
+                                      expires_in_days=args.expires_in_days, customers=_split(args.customers),
+                                      toolsets=_split(args.toolsets))
+    _print_new(record, token, args.json)
+    return 0
+
+
+def _print_new(record: TokenRecord, token: str, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"id": record.id, "token": token}), flush=True)
+    else:
+        print(f"id:      {record.id}\nscope:   {record.scope}\nexpires: {_when(record.expires)}\ntoken:   {token}",
+              flush=True)
+    print(f"alecs: {WARNING}", file=sys.stderr, flush=True)
+
+
+def _list(args: argparse.Namespace) -> int:
+    records = _store().records()
+    now = time.time()
+    if args.json:
+        print(json.dumps([r.public(now) for r in records], indent=2))
+        return 0
+    if not records:
+        print("No tokens. Create one with `alecs token generate --scope read|write|admin`.")
+        return 0
+    rows: list[list[Any]] = [["ID", "DESCRIPTION", "SCOPE", "CUSTOMERS", "CREATED", "EXPIRES", "LAST USED", "STATE"]]
+    for r in records:
+        rows.append([r.id, r.description or "-", r.scope, ",".join(r.customers) if r.customers else "all",
+                     _when(r.created), _when(r.expires), _when(r.last_used), r.state(now)])
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    record = _store().revoke(args.id)
+    print(f"Revoked {record.id}; open sessions using it close within a few seconds.")
+    return 0
+
+
+def _rotate(args: argparse.Namespace) -> int:
+    new, token, old = _store().rotate(args.id, args.overlap_minutes)
+    _print_new(new, token, args.json)
+    ends = "now" if old.revoked is not None else f"at {_when(old.expires)}"
+    print(f"alecs: {old.id} stops working {ends}.", file=sys.stderr, flush=True)
+    return 0
+
+
+def _positive(value: str) -> float:
+    number = float(value)
+    if number <= 0:
+        raise argparse.ArgumentTypeError("must be a positive number")
+    return number
 
 
 def add_token_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Registers `alecs token` subcommands."""
+    token = sub.add_parser("token", help="manage bearer tokens for remote serving (needs TOKEN_MASTER_KEY)",
+                           description="Tokens live in ALECS_TOKEN_STORE (default: the state directory), "
+                                       "encrypted with a key derived from TOKEN_MASTER_KEY.")
+    actions = token.add_subparsers(dest="token_command", required=True)
+
+    gen = actions.add_parser("generate", help="create a token (printed once)")
+    gen.add_argument("--description", default="")
+    gen.add_argument("--expires-in-days", type=_positive)
+    gen.add_argument("--scope", choices=SCOPES, default="read",
+                     help="read: read-only tools; write: all Akamai tools; admin: also the token tools")
+    gen.add_argument("--customers", help="comma-separated .edgerc sections the token may use (default: all)")
+    gen.add_argument("--toolsets", help="comma-separated toolsets the token may see (default: all served)")
+    gen.add_argument("--json", action="store_true", help='print {"id": ..., "token": ...}')
+    gen.set_defaults(func=_generate)
+
+    lst = actions.add_parser("list", help="list tokens (never their values)")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=_list)
+
+    rev = actions.add_parser("revoke", help="revoke a token; its open sessions are closed")
+    rev.add_argument("id", help="token id (tok_...)")
+    rev.set_defaults(func=_revoke)
+
+    rot = actions.add_parser("rotate", help="replace a token by a new one with the same settings")
+    rot.add_argument("id", help="token id (tok_...)")
+    rot.add_argument("--overlap-minutes", type=float, default=0.0,
+                     help="keep the old token working this long (default 0: it stops at once)")
+    rot.add_argument("--json", action="store_true", help='print {"id": ..., "token": ...}')
+    rot.set_defaults(func=_rotate)

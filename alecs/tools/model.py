@@ -9,16 +9,14 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 from pydantic.json_schema import GenerateJsonSchema
 
-from alecs.tools.spec import ID_PATTERN, ToolSpec
+from alecs.tools.spec import ToolSpec
 
 CUSTOMER = "customer"
-_ID = re.compile(ID_PATTERN)
-
-
 def _segment(value: Any) -> Any:
-    """Path ids must stay in their segment: no '/', no '..', no control characters."""
-    if isinstance(value, str) and not _ID.match(value):
-        raise ValueError("not a valid identifier (letters, digits and _ . : @ ~ + = - only)")
+    """Path values are percent-encoded into one segment; only dot segments and control characters could still
+    change the request's meaning, so they are refused."""
+    if isinstance(value, str) and (value.strip(".") == "" or re.search(r"[\x00-\x1f\x7f]", value)):
+        raise ValueError("not a valid identifier")
     return value
 
 

@@ -135,7 +135,8 @@ TOOLS = [
        body("note", "Activation note.", max_length=500),
        body("acknowledgeAllWarnings", "Acknowledge all warnings.", bool, default=True),
        WAIT, TIMEOUT, destructive=True, handler=flows.activate_property),
-    _t("cancel-property-activation", "Cancel activation", "Cancel a PENDING activation (destructive: the version will not go live).", "DELETE",
+    _t("cancel-property-activation", "Cancel activation",
+       "Cancel a PENDING activation (destructive: the version will not go live).", "DELETE",
        "/properties/{propertyId}/activations/{activationId}", PRP,
        path("activationId", "Activation ID, e.g. atv_123456."), CTR_OPT, GRP_OPT, destructive=True),
     # CP codes and edge hostnames through PAPI
@@ -185,7 +186,8 @@ TOOLS = [
        body("bulkSearchQuery", "{syntax: JSONPATH, match: '$..behaviors[?(@.name == \"origin\")]'}.",
             dict[str, Any], required=True),
        read_only=True, items="results", columns=("propertyId", "propertyName", "propertyVersion")),
-    _t("bulk-activate-properties", "Bulk activate properties", "Activate many property versions at once. Destructive on PRODUCTION.",
+    _t("bulk-activate-properties", "Bulk activate properties",
+       "Activate many property versions at once. Destructive on PRODUCTION.",
        "POST", "/bulk/activations", CTR_OPT, GRP_OPT,
        body("activatePropertyVersions", "List of {propertyId, propertyVersion, network, note, "
             "acknowledgeAllWarnings}.", list[dict[str, Any]], required=True, min_length=1),

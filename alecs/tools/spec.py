@@ -13,8 +13,6 @@ if TYPE_CHECKING:
 Where = Literal["path", "query", "body", "body_root", "header", "local"]
 Handler = Callable[["ToolCall", dict[str, Any]], Awaitable[Any]]
 
-# Identifiers are restricted so no value can escape its path segment.
-ID_PATTERN = r"^[\w:@~+=-][\w.:@~+=-]{0,199}$"
 
 
 @dataclass(frozen=True)
@@ -36,7 +34,7 @@ class Param:
 
 
 def path(name: str, description: str, type: Any = str, *, api_name: str | None = None, **constraints: Any) -> Param:
-    """A path segment. Text ids are checked against ID_PATTERN (see model.py) so no value leaves its segment."""
+    """A path segment: the value is percent-encoded into it (see call.fill_path and model._segment)."""
     return Param(name, description, type, "path", True, api_name=api_name, constraints=constraints)
 
 

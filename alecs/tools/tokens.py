@@ -1,7 +1,93 @@
-"""Tools of alecs itself (no Akamai API); see spec.py."""
+"""API tokens for remote serving, as tools: for the local operator (stdio) and admin tokens only.
+
+The server hides toolset "tokens" from every non-admin principal; the store comes from `call.services["tokens"]`.
+"""
 
 from __future__ import annotations
 
-from alecs.tools.spec import ToolSpec
+from functools import partial
+from typing import Any, Literal
 
-TOOLS: list[ToolSpec] = []
+import anyio
+
+from alecs.errors import AlecsError
+from alecs.tools.call import ToolCall
+from alecs.tools.spec import ToolSpec, local, tool
+
+TS = "tokens"
+NO_STORE = ("No token store is configured: set TOKEN_MASTER_KEY (and optionally ALECS_TOKEN_STORE) in alecs's "
+            "environment to manage API tokens.")
+WARNING = "Store this token now: it will not be shown again."
+TOKEN_ID = local("tokenId", "Token id (tok_ followed by 16 hex digits), as list-api-tokens shows.", required=True,
+                 pattern=r"^tok_[0-9a-f]{16}$")
+
+
+def _store(call: ToolCall) -> Any:
+    store = call.services.get("tokens")
+    if store is None:
+        raise AlecsError(NO_STORE)
+    return store
+
+
+async def _blocking(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
+
+
+def _new(record: Any, token: str) -> dict[str, Any]:
+    public = record.public()
+    return {"id": record.id, "token": token, "scope": record.scope, "customers": public["customers"],
+            "toolsets": public["toolsets"], "expires": record.expires, "warning": WARNING}
+
+
+async def generate(call: ToolCall, args: dict[str, Any]) -> Any:
+    store = _store(call)
+    record, token = await _blocking(store.generate, scope=args.get("scope") or "read",
+                                    description=args.get("description") or "",
+                                    expires_in_days=args.get("expiresInDays"), customers=args.get("customers"),
+                                    toolsets=args.get("toolsets"))
+    return _new(record, token)
+
+
+async def list_tokens(call: ToolCall, args: dict[str, Any]) -> Any:
+    records = await _blocking(_store(call).records)
+    return {"tokens": [r.public() for r in records]}
+
+
+async def revoke(call: ToolCall, args: dict[str, Any]) -> Any:
+    record = await _blocking(_store(call).revoke, args["tokenId"])
+    return {"id": record.id, "state": record.state(), "note": "Open sessions using it close within a few seconds."}
+
+
+async def rotate(call: ToolCall, args: dict[str, Any]) -> Any:
+    new, token, old = await _blocking(_store(call).rotate, args["tokenId"], args.get("overlapMinutes") or 0)
+    return _new(new, token) | {"replaced": old.id, "replacedState": old.state(), "replacedExpires": old.expires}
+
+
+TOOLS: list[ToolSpec] = [
+    tool("generate-api-token", TS, "Generate an API token",
+         "Create a bearer token for remote clients. The token is returned once and never again; only its id is "
+         "listed afterwards. scope: read (read-only tools), write (all Akamai tools), admin (also token tools).",
+         "", "", "",
+         local("description", "What the token is for (shown in list-api-tokens).", max_length=200),
+         local("expiresInDays", "Days until the token expires (default: never).", int, ge=1, le=3650),
+         local("scope", "read, write or admin (default read).", Literal["read", "write", "admin"], default="read"),
+         local("customers", ".edgerc sections the token may use (default: all).", list[str], max_length=50),
+         local("toolsets", "Toolsets the token may see (default: all the server exposes).", list[str],
+               max_length=50),
+         read_only=False, handler=generate, example={"description": "laptop", "scope": "read", "expiresInDays": 90}),
+    tool("list-api-tokens", TS, "List API tokens",
+         "Every token's id, description, scope, customers, created, expires, last used and state "
+         "(active, expired, revoked). Never the tokens themselves.",
+         "", "", "", read_only=True, handler=list_tokens),
+    tool("revoke-api-token", TS, "Revoke an API token",
+         "Revoke a token at once (destructive: it cannot be undone): new connections with it are refused and its "
+         "open sessions are closed.",
+         "", "", "", TOKEN_ID, read_only=False, destructive=True, idempotent=True, handler=revoke,
+         example={"tokenId": "tok_0123456789abcdef"}),
+    tool("rotate-api-token", TS, "Rotate an API token",
+         "Create a new token with the same settings and retire the old one, at once or after overlapMinutes. "
+         "The new token is returned once.",
+         "", "", "", TOKEN_ID,
+         local("overlapMinutes", "Minutes the old token keeps working (default 0).", int, ge=0, le=10080),
+         read_only=False, handler=rotate, example={"tokenId": "tok_0123456789abcdef", "overlapMinutes": 60}),
+]

@@ -15,15 +15,16 @@ from tests.conftest import connect
 
 REGISTRY = Registry.load()
 AKAMAI_TOOLS = [s for s in REGISTRY if not s.local]
-# Tools whose API Akamai does not publish in the definitions (checked against Akamai's documentation instead).
-UNPUBLISHED = {s.name for s in AKAMAI_TOOLS if not s.published}
+# Tools whose operations Akamai does not publish in the definitions: Edge hostnames (HAPI) and the EdgeWorkers
+# logging overrides. They follow Akamai's documentation and are exercised against the simulator only.
+UNPUBLISHED = {
+    "search-edge-hostnames", "get-edge-hostname-details", "update-edge-hostname", "delete-edge-hostname",
+    "get-edge-hostname-change", "list-edgeworker-logging-overrides", "set-edgeworker-logging-level",
+}
 
 
-def test_every_akamai_tool_is_covered_or_listed_as_unpublished() -> None:
-    published = [s for s in AKAMAI_TOOLS if s.published]
-    assert len(published) + len(UNPUBLISHED) == len(AKAMAI_TOOLS)
-    for spec in published:
-        assert spec.api, spec.name
+def test_unpublished_tools_are_exactly_the_listed_ones() -> None:
+    assert {s.name for s in AKAMAI_TOOLS if not s.published} == UNPUBLISHED
 
 
 @pytest.mark.parametrize("name", [s.name for s in AKAMAI_TOOLS])

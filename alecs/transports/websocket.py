@@ -1,0 +1,247 @@
+"""MCP over WebSocket: each connection is one MCP session, one JSON-RPC message per text frame.
+
+The adapter turns a `websockets` connection into the SDK's stream pair of SessionMessage and enforces the limits
+(message size, connections, in-flight requests, keepalive, handshake time). Authentication is the Guard's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import ssl
+import time
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any, Protocol
+
+import anyio
+import mcp_types as types
+from mcp.shared.message import ServerMessageMetadata, SessionMessage
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
+from websockets.http11 import Request, Response
+
+from alecs.principal import CURRENT, Principal
+from alecs.transports.guard import Admission, Guard, Refusal, audit_connection
+
+log = logging.getLogger(__name__)
+# websockets logs handshake headers (Authorization among them) at DEBUG: its logger never goes below INFO.
+wire_log = logging.getLogger("alecs.transports.websocket.wire")
+wire_log.setLevel(logging.INFO)
+
+PARSE_ERROR, INVALID_REQUEST, BUSY = -32700, -32600, -32000
+
+
+class SessionRunner(Protocol):
+    async def run(self, read_stream: Any, write_stream: Any, principal: Principal) -> None: ...
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_message: int = 16 * 1024 * 1024
+    max_connections: int = 100
+    max_inflight: int = 32
+    ping_interval: float = 20.0
+    ping_timeout: float = 20.0
+    handshake_timeout: float = 10.0
+
+
+@dataclass
+class RequestInfo:
+    """What `ctx.request` is for a WebSocket session: the principal travels with every message."""
+
+    scope: dict[str, Any]
+
+
+@dataclass(eq=False)
+class Session:
+    ws: ServerConnection
+    principal: Principal
+    inflight: set[str] = field(default_factory=set)
+    draining: bool = False
+    idle: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def json_response(status: int, body: bytes, headers: tuple[tuple[str, str], ...] = (),
+                  content_type: str = "application/json") -> Response:
+    h = Headers([("Content-Type", content_type), ("Content-Length", str(len(body))), *headers])
+    return Response(status, HTTPStatus(status).phrase, h, body)
+
+
+def _key(request_id: Any) -> str:
+    return json.dumps(request_id)
+
+
+class WebSocketTransport:
+    def __init__(self, runner: SessionRunner, guard: Guard, *, host: str, port: int, path: str,
+                 ssl_context: ssl.SSLContext | None = None, limits: Limits | None = None) -> None:
+        self.runner, self.guard = runner, guard
+        self.host, self.port, self.path = host, port, path
+        self.ssl_context = ssl_context
+        self.limits = limits or Limits()
+        self.sessions: set[Session] = set()
+        self._admitted: dict[ServerConnection, Admission] = {}
+        self._server: Server | None = None
+
+    async def start(self) -> None:
+        lim = self.limits
+        self._server = await serve(
+            self._handle, self.host, self.port, process_request=self._process_request,
+            process_response=self._process_response, subprotocols=["mcp"],  # type: ignore[list-item]
+            max_size=lim.max_message, open_timeout=lim.handshake_timeout, ping_interval=lim.ping_interval,
+            ping_timeout=lim.ping_timeout, ssl=self.ssl_context, logger=wire_log, server_header=None)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    # -- handshake ---------------------------------------------------------------------------------------
+    def _process_request(self, conn: ServerConnection, request: Request) -> Response | None:
+        path, _, query = request.path.partition("?")
+        address = str(conn.remote_address[0]) if conn.remote_address else "-"
+        if path == "/healthz" and "upgrade" not in " ".join(request.headers.get_all("Connection")).lower():
+            return json_response(200, b"ok", content_type="text/plain")
+        if path != self.path:
+            return json_response(404, b'{"error": "not found"}')
+        if len(self.sessions) + len(self._admitted) >= self.limits.max_connections:
+            audit_connection("websocket", address, "refused", reason="too_many_connections")
+            return json_response(503, b'{"error": "Too many connections; try again later."}')
+        verdict = self.guard.check(address, query, request.headers.get_all)
+        if isinstance(verdict, Refusal):
+            audit_connection("websocket", address, "refused", reason=verdict.reason, status=verdict.status)
+            return json_response(verdict.status, verdict.body(), verdict.headers)
+        self._admitted[conn] = verdict
+        return None
+
+    def _process_response(self, conn: ServerConnection, request: Request, response: Response) -> Response | None:
+        admission = self._admitted.get(conn)
+        if admission is not None and response.status_code == 101:
+            response.headers["X-Alecs-Token-Id"] = admission.record.id
+            response.headers["X-Alecs-Token-Scope"] = admission.record.scope
+        elif admission is not None:
+            self._admitted.pop(conn, None)
+        return None
+
+    # -- sessions ----------------------------------------------------------------------------------------
+    async def _handle(self, ws: ServerConnection) -> None:
+        admission = self._admitted.pop(ws, None)
+        if admission is None:  # cannot happen: every accepted handshake was admitted
+            await ws.close(CloseCode.POLICY_VIOLATION, "not authenticated")
+            return
+        principal = admission.principal
+        CURRENT.set(principal)  # this task's context only: the session's handlers inherit it
+        session = Session(ws, principal)
+        session.idle.set()
+        address = str(ws.remote_address[0]) if ws.remote_address else "-"
+        audit_connection("websocket", address, "accepted", principal.token_id, scope=principal.scope)
+        self.sessions.add(session)
+        started = time.monotonic()
+        try:
+            await self._serve(session)
+        finally:
+            self.sessions.discard(session)
+            audit_connection("websocket", address, "closed", principal.token_id, code=ws.close_code,
+                             seconds=f"{time.monotonic() - started:.0f}")
+
+    async def _serve(self, session: Session) -> None:
+        read_send, read_recv = anyio.create_memory_object_stream[SessionMessage | Exception](0)
+        write_send, write_recv = anyio.create_memory_object_stream[SessionMessage](0)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self._run_server, session, read_recv, write_send)
+            tg.start_soon(self._writer, session, write_recv)
+            try:
+                await self._reader(session, read_send)
+            finally:
+                read_send.close()
+                tg.cancel_scope.cancel()  # the client is gone: nobody to answer
+
+    async def _run_server(self, session: Session, read_recv: Any, write_send: Any) -> None:
+        try:
+            await self.runner.run(read_recv, write_send, session.principal)
+        finally:
+            with contextlib.suppress(Exception):
+                await session.ws.close()
+
+    async def _reader(self, session: Session, read_send: Any) -> None:
+        scope = {"type": "websocket", "alecs.principal": session.principal}
+        with contextlib.suppress(ConnectionClosed):
+            async for frame in session.ws:
+                message = await self._parse(session, frame)
+                if message is None:
+                    continue
+                await read_send.send(SessionMessage(message, metadata=ServerMessageMetadata(
+                    request_context=RequestInfo(scope))))
+
+    async def _parse(self, session: Session, frame: str | bytes) -> types.JSONRPCMessage | None:
+        try:
+            raw = json.loads(frame)
+        except ValueError:
+            await self._error(session, None, PARSE_ERROR, "Parse error: a frame must hold one JSON-RPC message.")
+            return None
+        try:
+            message = types.jsonrpc_message_adapter.validate_python(raw, by_name=False)
+        except Exception:
+            rid = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str | int) else None
+            await self._error(session, rid, INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 message.")
+            return None
+        if isinstance(message, types.JSONRPCRequest):
+            if session.draining:
+                await self._error(session, message.id, BUSY, "The server is shutting down; reconnect shortly.")
+                return None
+            if len(session.inflight) >= self.limits.max_inflight:
+                await self._error(session, message.id, BUSY,
+                                  f"Too many requests in flight on this connection (limit {self.limits.max_inflight}).")
+                return None
+            session.inflight.add(_key(message.id))
+            session.idle.clear()
+        elif isinstance(message, types.JSONRPCNotification) and message.method == "notifications/cancelled":
+            request_id = (message.params or {}).get("requestId")
+            self._settle(session, request_id)
+        return message
+
+    async def _writer(self, session: Session, write_recv: Any) -> None:
+        async for item in write_recv:
+            message = item.message
+            data = message.model_dump_json(by_alias=True, exclude_unset=True)
+            try:
+                await session.ws.send(data)
+            except ConnectionClosed:
+                return
+            if isinstance(message, types.JSONRPCResponse | types.JSONRPCError):
+                self._settle(session, message.id)
+
+    def _settle(self, session: Session, request_id: Any) -> None:
+        session.inflight.discard(_key(request_id))
+        if not session.inflight:
+            session.idle.set()
+
+    async def _error(self, session: Session, request_id: Any, code: int, text: str) -> None:
+        body = {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": text}}
+        with contextlib.suppress(ConnectionClosed):
+            await session.ws.send(json.dumps(body))
+
+    # -- control -----------------------------------------------------------------------------------------
+    def token_ids(self) -> set[str]:
+        return {s.principal.token_id for s in self.sessions if s.principal.token_id}
+
+    async def close_tokens(self, token_ids: set[str], reason: str = "token revoked or expired") -> None:
+        """Close every session of these tokens with 1008 (policy violation)."""
+        doomed = [s for s in self.sessions if s.principal.token_id in token_ids]
+        await asyncio.gather(*(s.ws.close(CloseCode.POLICY_VIOLATION, reason) for s in doomed),
+                             return_exceptions=True)
+
+    async def shutdown(self, grace: float) -> None:
+        """Stop accepting, let in-flight requests finish within `grace` seconds, close with 1001."""
+        if self._server is None:
+            return
+        self._server.close(close_connections=False)
+        for session in self.sessions:
+            session.draining = True
+        idle = [s.idle.wait() for s in list(self.sessions)]
+        if idle:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.gather(*idle), grace)
+        await asyncio.gather(*(s.ws.close(CloseCode.GOING_AWAY, "server shutting down") for s in list(self.sessions)),
+                             return_exceptions=True)
+        await self._server.wait_closed()

@@ -1,0 +1,160 @@
+"""Remote serving fixtures: a token store in tmp, an in-process remote server on port 0, raw handshakes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from alecs.auth.live import LiveTokens
+from alecs.auth.tokens import TokenStore
+from alecs.sandbox.server import Sandbox
+from alecs.tools.registry import Registry
+from alecs.transports.guard import FailureLimiter
+from alecs.transports.remote import Remote, RemoteSettings
+from alecs.transports.websocket import Limits
+from tests.conftest import make_server
+
+MASTER_KEY = "remote-tests-master-key"
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> TokenStore:
+    return TokenStore(tmp_path / "state" / "tokens.json", MASTER_KEY)
+
+
+@pytest.fixture
+def mint(store: TokenStore) -> Callable[..., tuple[str, str]]:
+    """mint(scope=..., customers=..., toolsets=..., expires_in_days=...) -> (token id, token)."""
+    def make(scope: str = "write", **kw: Any) -> tuple[str, str]:
+        record, token = store.generate(scope=scope, **kw)
+        return record.id, token
+    return make
+
+
+@pytest.fixture
+def serve(fresh_sandbox: Sandbox, registry: Registry, store: TokenStore) -> Callable[..., Any]:
+    """`async with serve(transport="websocket", **settings) as remote:` an in-process server on port 0."""
+    @asynccontextmanager
+    async def run(limits: Limits | None = None, ssl_context: Any = None, **settings: Any) -> AsyncIterator[Remote]:
+        server = make_server(fresh_sandbox, registry, services={"tokens": store})
+        s = RemoteSettings(port=0, reload_seconds=0.05, limiter=settings.pop("limiter", FailureLimiter()),
+                           **settings)
+        if limits is not None:
+            s = replace(s, limits=limits)
+        remote = Remote(server, s, LiveTokens(store), ssl_context)
+        await remote.start()
+        try:
+            yield remote
+        finally:
+            await remote.shutdown(0.5)
+            server.client.close()
+    return run
+
+
+async def refused(url: str, headers: dict[str, str] | None = None, **kw: Any) -> Any:
+    """The HTTP response a refused WebSocket handshake got."""
+    with pytest.raises(InvalidStatus) as info:
+        async with connect(url, additional_headers=headers or {}, subprotocols=["mcp"], **kw):  # type: ignore[list-item]
+            pass
+    return info.value.response
+
+
+def error_of(response: Any) -> str:
+    return json.loads(response.body)["error"]
+
+
+async def poll(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)
+
+
+def wait_until(check: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+class ServerProcess:
+    """`python -m alecs serve ...` as a real subprocess, for signal tests; always cleaned up."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self._out = open(log, "wb")  # noqa: SIM115
+        self.proc = subprocess.Popen([sys.executable, "-m", "alecs", "serve", *args], env=env, cwd=log.parent,
+                                     stdout=self._out, stderr=subprocess.STDOUT)
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def url(self, timeout: float = 60.0) -> str:
+        def listening() -> str | None:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"server exited with {self.proc.returncode}:\n{self.text()[-3000:]}")
+            for line in self.text().splitlines():
+                if line.startswith("alecs: listening on "):
+                    return line.split("alecs: listening on ", 1)[1].strip()
+            return None
+        return wait_until(listening, timeout, "the 'listening on' line")
+
+    def signal(self, sig: int) -> None:
+        self.proc.send_signal(sig)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self._out.close()
+
+
+@pytest.fixture
+def subprocess_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALECS_")}
+    env.update(TOKEN_MASTER_KEY=MASTER_KEY, ALECS_TOKEN_STORE=str(tmp_path / "state" / "tokens.json"),
+               ALECS_TOKEN_RELOAD_SECONDS="0.1", PYTHONPATH=os.pathsep.join(p for p in sys.path if p),
+               HOME=str(tmp_path))
+    return env
+
+
+@pytest.fixture
+def spawn(tmp_path: Path, subprocess_env: dict[str, str]) -> Iterator[Callable[..., ServerProcess]]:
+    procs: list[ServerProcess] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> ServerProcess:
+        proc = ServerProcess(list(args), {**subprocess_env, **(env or {})}, tmp_path / f"server-{len(procs)}.log")
+        procs.append(proc)
+        return proc
+    yield start
+    for proc in procs:
+        proc.stop()
