@@ -67,15 +67,11 @@ async def _call(ws: ClientConnection, msg_id: int, method: str, params: dict[str
         except ConnectionClosed as e:
             rcvd = e.rcvd
             why = f"code {rcvd.code} {rcvd.reason}".strip() if rcvd else "no close frame"
-            raise TunnelError(
-                "protocol", f"the server closed the connection during {method} ({why})"
-            ) from None
+            raise TunnelError("protocol", f"the server closed the connection during {method} ({why})") from None
         try:
             answer = json.loads(frame)
         except ValueError:
-            raise TunnelError(
-                "protocol", f"the server sent a frame that is not JSON during {method}"
-            ) from None
+            raise TunnelError("protocol", f"the server sent a frame that is not JSON during {method}") from None
         if isinstance(answer, dict) and answer.get("id") == msg_id and "method" not in answer:
             if "error" in answer:
                 err = answer["error"]
@@ -105,6 +101,7 @@ async def run_check(connector: Connector, out: TextIO, err: TextIO) -> int:
         connector.close()
         return e.exit_code
     report.connect_ms = (time.perf_counter() - t0) * 1000
+    report.route = connector.describe()  # now with the resolved SSH user, host, port and jumps
     report.token_id, report.scope = opened.token_id, opened.scope
     if connector.ssh is not None:
         report.host_key = connector.ssh.host_key

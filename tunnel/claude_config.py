@@ -32,15 +32,15 @@ def default_config_path(platform: str | None = None, env: dict[str, str] | None 
     return Path(base) / "Claude" / CONFIG_NAME
 
 
-def tunnel_command() -> str:
-    """An absolute path: Claude Desktop starts servers with a minimal PATH."""
+def tunnel_command() -> list[str]:
+    """Absolute paths: Claude Desktop starts servers with a minimal PATH."""
     found = shutil.which("alecs-tunnel")
     if found:
-        return str(Path(found).resolve())
+        return [str(Path(found).resolve())]
     argv0 = Path(sys.argv[0])
     if argv0.name.startswith("alecs-tunnel") and argv0.exists():
-        return str(argv0.resolve())
-    return "alecs-tunnel"
+        return [str(argv0.resolve())]
+    return [sys.executable, "-m", "tunnel"]  # run as `python -m tunnel`, not installed as a script
 
 
 def build_entry(
@@ -50,7 +50,7 @@ def build_entry(
     token: str | None,
     token_file: str | None,
     paths: dict[str, str],
-    command: str | None = None,
+    command: list[str] | None = None,
 ) -> dict[str, Any]:
     """The server entry. Everything but --ssh goes into env: Claude Desktop on Windows
     splits arguments with spaces, and the token must never be an argument."""
@@ -63,8 +63,9 @@ def build_entry(
         env["ALECS_TOKEN"] = "<paste the token from `alecs token generate` here>"
     for var, value in paths.items():
         env[var] = str(Path(value).expanduser().resolve())
-    args = ["--ssh", ssh] if ssh else []
-    return {"command": command or tunnel_command(), "args": args, "env": env}
+    exe, *prefix = command or tunnel_command()
+    args = [*prefix, "--ssh", ssh] if ssh else prefix
+    return {"command": exe, "args": args, "env": env}
 
 
 def merge(path: Path, name: str, entry: dict[str, Any]) -> Path | None:

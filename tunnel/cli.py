@@ -41,13 +41,9 @@ PATH_ENV = {
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--url", help="WebSocket URL (overrides ALECS_WS_URL)")
     p.add_argument("--ssh", metavar="[USER@]HOST[:PORT]", help="tunnel through SSH (or ALECS_SSH)")
-    p.add_argument(
-        "--ssh-config", metavar="PATH", help=f"OpenSSH client config (default {DEFAULT_SSH_CONFIG})"
-    )
+    p.add_argument("--ssh-config", metavar="PATH", help=f"OpenSSH client config (default {DEFAULT_SSH_CONFIG})")
     p.add_argument("--known-hosts", metavar="PATH", help="known_hosts file (default ~/.ssh/known_hosts)")
-    p.add_argument(
-        "--identity", metavar="PATH", action="append", default=[], help="SSH key file (repeatable)"
-    )
+    p.add_argument("--identity", metavar="PATH", action="append", default=[], help="SSH key file (repeatable)")
     p.add_argument("--ca-file", metavar="PATH", help="CA bundle for wss:// with a private CA")
     p.add_argument("-v", "--verbose", action="count", default=0, help="more diagnostics on stderr")
 
@@ -79,9 +75,7 @@ def build_parser(command: str) -> argparse.ArgumentParser:
         )
         _common(c)
         c.add_argument("--name", default="alecs", help="server name in mcpServers (default alecs)")
-        c.add_argument(
-            "--write", action="store_true", help="merge into Claude Desktop's config (keeps a backup)"
-        )
+        c.add_argument("--write", action="store_true", help="merge into Claude Desktop's config (keeps a backup)")
         c.add_argument("--config-file", metavar="PATH", help="config file to write (default: this OS's)")
         return p
     p = argparse.ArgumentParser(
@@ -129,8 +123,9 @@ def _logging(verbose: int, default: int) -> None:
     log.handlers[:] = [handler]
     log.setLevel(level)
     log.propagate = False
-    if verbose > 2:
-        logging.getLogger("paramiko").addHandler(handler)
+    paramiko_log = logging.getLogger("paramiko")
+    paramiko_log.propagate = False  # its channel-open errors are reported by us, diagnosed
+    paramiko_log.handlers[:] = [handler if verbose > 2 else logging.NullHandler()]
 
 
 def _queue_timeout(args: argparse.Namespace) -> float:

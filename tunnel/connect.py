@@ -170,9 +170,7 @@ class Connector:
         if ws.subprotocol != SUBPROTOCOL:
             log.warning("the server did not select the %r subprotocol; continuing", SUBPROTOCOL)
         headers = ws.response.headers if ws.response is not None else {}
-        return Opened(
-            ws, headers.get("X-Alecs-Token-Id"), headers.get("X-Alecs-Token-Scope"), self.describe()
-        )
+        return Opened(ws, headers.get("X-Alecs-Token-Id"), headers.get("X-Alecs-Token-Scope"), self.describe())
 
     def _diagnose(self, e: Exception) -> TunnelError:
         s = self.settings

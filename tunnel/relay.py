@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import queue
 import random
 import sys
@@ -41,6 +42,7 @@ ERR_FATAL = -32052
 
 REPLAY_TIMEOUT = 15.0
 DRAIN_TIMEOUT = 3.0
+FATAL_LINGER = 2.0
 BACKOFF_START = 0.25
 BACKOFF_MAX = 10.0
 STABLE_AFTER = 10.0  # a connection that lived this long resets the backoff
@@ -75,6 +77,22 @@ class RelayOptions:
     connect_hook: Callable[[str], None] | None = field(default=None, repr=False)
 
 
+async def wait_events(*events: asyncio.Event, timeout: float | None = None) -> None:
+    """Wait until one of ``events`` is set or ``timeout`` passes.
+
+    Not ``asyncio.wait_for``: on Python 3.11 it can swallow a cancellation that arrives
+    just as the inner wait completes, which would leave a task running at shutdown.
+    """
+    if any(e.is_set() for e in events):
+        return
+    waiters = {asyncio.ensure_future(e.wait()) for e in events}
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()
+
+
 class StdoutWriter:
     """Writes lines from a dedicated thread so the event loop never blocks on a full pipe."""
 
@@ -100,16 +118,25 @@ class StdoutWriter:
         self._thread.join(timeout)
 
 
-def start_stdin_reader(
-    stream: BinaryIO, loop: asyncio.AbstractEventLoop, out: asyncio.Queue[bytes | None]
-) -> None:
-    """Read lines in a thread (portable: pipes on Windows do not work with asyncio)."""
+def start_stdin_reader(stream: BinaryIO, loop: asyncio.AbstractEventLoop, out: asyncio.Queue[bytes | None]) -> None:
+    """Read lines in a thread (portable: pipes on Windows do not work with asyncio).
+
+    Raw ``os.read`` on the descriptor, not the buffered reader: a daemon thread blocked
+    inside a buffered read aborts the interpreter at shutdown.
+    """
+    fd = stream.fileno()
 
     def run() -> None:
+        buf = b""
         try:
-            for line in stream:
-                loop.call_soon_threadsafe(out.put_nowait, line)
-        except (OSError, ValueError):
+            while chunk := os.read(fd, 65536):
+                buf += chunk
+                *lines, buf = buf.split(b"\n")
+                for line in lines:
+                    loop.call_soon_threadsafe(out.put_nowait, line)
+            if buf.strip():
+                loop.call_soon_threadsafe(out.put_nowait, buf)
+        except (OSError, RuntimeError):
             pass
         finally:
             with contextlib.suppress(RuntimeError):
@@ -174,20 +201,9 @@ class Relay:
                 if left <= 0:
                     self._expire(item)
                     break
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wait_ready_or_fatal(), timeout=left)
-
-    async def _wait_ready_or_fatal(self) -> None:
-        while not self.ready.is_set() and self.fatal is None:
-            waiter = asyncio.ensure_future(self.ready.wait())
-            stop = asyncio.ensure_future(self.stopping.wait())
-            try:
-                await asyncio.wait({waiter, stop}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                waiter.cancel()
-                stop.cancel()
-            if self.stopping.is_set():
-                return
+                await wait_events(self.ready, self.stopping, timeout=left)
+                if self.stopping.is_set() and self.fatal is None:
+                    return
 
     async def _send(self, item: Pending) -> None:
         ws, gen, msg = self.ws, self.gen, item.msg
@@ -306,9 +322,10 @@ class Relay:
             reader = asyncio.create_task(self.reader(ws, gen))
             cause: str | None = None
             try:
-                await self._replay(ws, gen)
-                self.ws = ws
-                self.ready.set()
+                await self._replay(ws, gen, reader)
+                if not reader.done():
+                    self.ws = ws
+                    self.ready.set()
                 stop = asyncio.ensure_future(self.stopping.wait())
                 try:
                     await asyncio.wait({reader, stop}, return_when=asyncio.FIRST_COMPLETED)
@@ -340,7 +357,7 @@ class Relay:
             await self._sleep(backoff * (0.8 + 0.4 * random.random()))
             backoff = min(backoff * 2, self.opts.backoff_max)
 
-    async def _replay(self, ws: ClientConnection, gen: int) -> None:
+    async def _replay(self, ws: ClientConnection, gen: int, reader: asyncio.Task[None]) -> None:
         if self.init_msg is None:
             return
         if not self.init_answered:
@@ -354,9 +371,15 @@ class Relay:
         self.replay_waiters[_key(rid)] = waiter
         await ws.send(json.dumps({**self.init_msg, "id": rid}))
         try:
-            answer = await asyncio.wait_for(waiter, REPLAY_TIMEOUT)
+            await asyncio.wait({waiter, reader}, timeout=REPLAY_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
         finally:
             self.replay_waiters.pop(_key(rid), None)
+        if not waiter.done():
+            waiter.cancel()
+            if reader.done():
+                return  # the connection dropped during the replay: the manager handles it
+            raise TimeoutError
+        answer = waiter.result()
         if "error" in answer:
             log.warning("the server refused the replayed initialize: %s", answer["error"].get("message"))
         else:
@@ -401,15 +424,12 @@ class Relay:
         self.stopping.set()
 
     async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.stopping.wait(), seconds)
+        await wait_events(self.stopping, timeout=seconds)
 
     async def drain(self) -> None:
         """After stdin closed: send what is queued and wait briefly for in-flight answers."""
         deadline = time.monotonic() + DRAIN_TIMEOUT
-        while (
-            (not self.outbox.empty() or self.inflight) and self.fatal is None and time.monotonic() < deadline
-        ):
+        while (not self.outbox.empty() or self.inflight) and self.fatal is None and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
 
 
@@ -436,6 +456,7 @@ async def run_relay(connector: Connector, opts: RelayOptions, stdin: BinaryIO, s
             relay.from_client(line)
         if relay.fatal is not None:
             code = relay.fatal.exit_code
+            await _linger(relay, lines)
     finally:
         relay.stopping.set()
         for t in tasks:
@@ -447,6 +468,20 @@ async def run_relay(connector: Connector, opts: RelayOptions, stdin: BinaryIO, s
         await asyncio.to_thread(connector.close)
         writer.close()
     return code
+
+
+async def _linger(relay: Relay, lines: asyncio.Queue[bytes | None]) -> None:
+    """After a fatal error, answer requests that arrive shortly after (Claude Desktop's
+    initialize may still be on its way) with the error, then exit."""
+    deadline = time.monotonic() + FATAL_LINGER
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = await asyncio.wait_for(lines.get(), left)
+        except TimeoutError:
+            return
+        if line is None:
+            return
+        relay.from_client(line)
 
 
 def stdio_streams() -> tuple[BinaryIO, BinaryIO]:

@@ -9,6 +9,7 @@ small threads.
 from __future__ import annotations
 
 import base64
+import contextlib
 import getpass
 import hashlib
 import logging
@@ -241,9 +242,7 @@ class SshConnection:
                 sock = paramiko.ProxyCommand(spec.proxy_command)
             self._connect_one(spec, sock)
 
-    def _connect_one(
-        self, spec: HostSpec, sock: paramiko.Channel | paramiko.ProxyCommand | None
-    ) -> paramiko.SSHClient:
+    def _connect_one(self, spec: HostSpec, sock: paramiko.Channel | paramiko.ProxyCommand | None) -> paramiko.SSHClient:
         client = _client_for(spec)
         keys = [p for p in spec.identity_files if os.path.isfile(p)]
         where = f"{spec.user}@{spec.hostname}:{spec.port}"
@@ -292,19 +291,18 @@ class SshConnection:
             ) from None
         except socket.gaierror as e:
             client.close()
-            raise TunnelError(
-                "dns", f"cannot resolve SSH host {spec.hostname!r}: {e.strerror or e}"
-            ) from None
+            raise TunnelError("dns", f"cannot resolve SSH host {spec.hostname!r}: {e.strerror or e}") from None
         except paramiko.ssh_exception.NoValidConnectionsError as e:
             client.close()
-            raise TunnelError(
-                "tcp", f"cannot connect to SSH server {spec.hostname}:{spec.port}: {e}"
-            ) from None
+            errs = list(e.errors.values())
+            if errs and all(isinstance(x, ConnectionRefusedError) for x in errs):
+                detail = "connection refused: is sshd running on that port?"
+            else:
+                detail = "; ".join(sorted({x.strerror or str(x) for x in errs})) or str(e)
+            raise TunnelError("tcp", f"cannot connect to SSH server {spec.hostname}:{spec.port}: {detail}") from None
         except TimeoutError:
             client.close()
-            raise TunnelError(
-                "tcp", f"timed out connecting to SSH server {spec.hostname}:{spec.port}"
-            ) from None
+            raise TunnelError("tcp", f"timed out connecting to SSH server {spec.hostname}:{spec.port}") from None
         except ConnectionRefusedError:
             client.close()
             raise TunnelError(
@@ -387,7 +385,8 @@ def bridge(chan: paramiko.Channel) -> socket.socket:
             theirs.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
-        chan.close()
+        with contextlib.suppress(Exception):  # the transport may already be gone
+            chan.close()
 
     def chan_to_sock() -> None:
         try:

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from tunnel_helpers import SSHD, Server, Sshd, TunnelProc
 
 

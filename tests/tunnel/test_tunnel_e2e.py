@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import ssl
+import subprocess
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -287,24 +288,26 @@ def test_config_claude_print_and_merge(sshd: Sshd, home: Path, tmp_path: Path) -
     out = run_cli(["config", "claude", "--ssh", "deploy@mcp.example.net", "--url", "ws://127.0.0.1:8082/mcp"], env)
     assert out.returncode == 0, out
     entry = json.loads(out.stdout)["mcpServers"]["alecs"]
-    assert entry["args"] == ["--ssh", "deploy@mcp.example.net"]
+    assert entry["args"][-2:] == ["--ssh", "deploy@mcp.example.net"]
     assert entry["env"] == {"ALECS_WS_URL": "ws://127.0.0.1:8082/mcp", "ALECS_TOKEN": "sekret-token"}
-    assert Path(entry["command"]).is_absolute() or entry["command"] == "alecs-tunnel"
+    assert Path(entry["command"]).is_absolute()  # Claude Desktop's PATH is minimal
+    launched = subprocess.run(
+        [entry["command"], *entry["args"][:-2], "--version"], capture_output=True, text=True, timeout=30, env=env
+    )
+    assert launched.stdout.startswith("alecs-tunnel "), launched
     for where in ("macOS", "Library/Application Support/Claude", "Windows", "%APPDATA%", "Linux", ".config/Claude"):
         assert where in out.stderr
 
     cfg = tmp_path / "claude_desktop_config.json"
     existing = {"mcpServers": {"other": {"command": "other-server", "args": ["x"]}}, "theme": "dark"}
     cfg.write_text(json.dumps(existing))
-    out = run_cli(
-        ["config", "claude", "--url", "wss://mcp.example.net/mcp", "--write", "--config-file", str(cfg)], env
-    )
+    out = run_cli(["config", "claude", "--url", "wss://mcp.example.net/mcp", "--write", "--config-file", str(cfg)], env)
     assert out.returncode == 0, out
     merged = json.loads(cfg.read_text())
     assert merged["theme"] == "dark"
     assert merged["mcpServers"]["other"] == existing["mcpServers"]["other"]
     assert merged["mcpServers"]["alecs"]["env"]["ALECS_WS_URL"] == "wss://mcp.example.net/mcp"
-    assert merged["mcpServers"]["alecs"]["args"] == []
+    assert "--ssh" not in merged["mcpServers"]["alecs"]["args"]
     backups = list(tmp_path.glob("claude_desktop_config.json.bak-*"))
     assert len(backups) == 1 and json.loads(backups[0].read_text()) == existing
     assert (cfg.stat().st_mode & 0o077) == 0

@@ -90,9 +90,7 @@ class Sshd:
 
     def start(self) -> Sshd:
         for key, comment in ((self.host_key, "testhost"), (self.client_key, "client"), (self.other_key, "other")):
-            subprocess.run(
-                ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key), "-C", comment], check=True
-            )
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key), "-C", comment], check=True)
         auth = self.dir / "authorized_keys"
         shutil.copy(f"{self.client_key}.pub", auth)
         auth.chmod(0o600)
@@ -295,7 +293,8 @@ class TunnelProc:
         return answer
 
     def stderr(self) -> str:
-        self._err.flush()
+        if not self._err.closed:
+            self._err.flush()
         return self.stderr_path.read_text(errors="replace")
 
     def close(self, timeout: float = 15) -> int:
