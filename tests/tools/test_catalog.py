@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 import pytest
-from mcp_types import ServerNotification, ToolListChangedNotification
+from mcp_types import ToolListChangedNotification
 
 from alecs.catalogue import list_bytes
 from alecs.principal import CURRENT, Principal
@@ -75,7 +75,7 @@ async def test_dynamic_mode_starts_small_and_enables_a_toolset_for_one_session(f
     changes: list[Any] = []
 
     async def on_message(message: Any) -> None:
-        if isinstance(message, ServerNotification) and isinstance(message.root, ToolListChangedNotification):
+        if isinstance(getattr(message, "root", message), ToolListChangedNotification):
             changes.append(message)
 
     async with connect(server, message_handler=on_message) as first, connect(server) as second:
