@@ -85,7 +85,9 @@ class AlecsServer:
         return CURRENT.get()
 
     def session_toolsets(self, ctx: ServerRequestContext[Any]) -> set[str]:
-        return self._session_toolsets.setdefault(ctx.session, set())
+        # The SDK builds a ServerSession per request; its Connection is what lives as long as the client's session.
+        key = getattr(ctx.session, "_connection", ctx.session)
+        return self._session_toolsets.setdefault(key, set())
 
     def visible(self, ctx: ServerRequestContext[Any]) -> list[ToolSpec]:
         principal = self.principal(ctx)
