@@ -9,14 +9,9 @@ from mcp import Client
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer
 from tests.conftest import connect
+from tests.tools.workflow import ok
 
 CONFIG, ACTIVE, DRAFT, POLICY, RATE = 43253, 1, 2, "WWW1_12345", 300101
-
-
-async def ok(client: Client, name: str, args: dict[str, Any], **kw: Any) -> dict[str, Any]:
-    result = await client.call_tool(name, args, **kw)
-    assert not result.is_error, f"{name}: {result.content[0].text}"
-    return result.structured_content or {}
 
 
 async def refused(client: Client, name: str, args: dict[str, Any]) -> str:

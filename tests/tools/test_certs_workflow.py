@@ -2,39 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from mcp import Client
 
 from alecs.errors import AkamaiError
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer
-from tests import openapi_defs
 from tests.conformance.samples.certs import new_enrollment
 from tests.conftest import connect
-
-
-def assert_all_requests_match_definitions(sandbox: Sandbox) -> None:
-    """Every request of the workflow (handlers' extra reads included) validates against Akamai's definitions."""
-    if not openapi_defs.available():
-        return
-    sent = [r for r in sandbox.requests if r.path.startswith("/cps/v2")]
-    assert sent
-    for req in sent:
-        openapi_defs.validate_request("cps/v2", req.method, req.path, req.query, req.headers, req.body)
-
-
-async def ok(client: Client, name: str, args: dict[str, Any], **kw: Any) -> dict[str, Any]:
-    result = await client.call_tool(name, args, **kw)
-    assert not result.is_error, result.content[0].text
-    return result.structured_content or {}
-
-
-async def error_text(client: Client, name: str, args: dict[str, Any]) -> str:
-    result = await client.call_tool(name, args)
-    assert result.is_error, f"{name} unexpectedly succeeded"
-    return result.content[0].text
+from tests.tools.workflow import assert_requests_match, error_text, ok
 
 
 async def test_dv_enrollment_goes_from_request_through_acknowledgements_to_production(server: AlecsServer,
@@ -100,7 +75,7 @@ async def test_dv_enrollment_goes_from_request_through_acknowledgements_to_produ
         assert (await ok(client, "get-enrollment", {"enrollmentId": enrollment}))["pendingChanges"] == []
         listed = await ok(client, "list-enrollments", {"contractId": "ctr_C-0SANDBOX"})
         assert enrollment in [e["id"] for e in listed["items"]]
-    assert_all_requests_match_definitions(fresh_sandbox)
+    assert_requests_match(fresh_sandbox, "cps/v2")
 
 
 async def test_changing_sans_starts_a_new_change_and_a_pending_one_blocks_it(server: AlecsServer) -> None:

@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
-
-from mcp import Client
 
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer
 from tests.conftest import connect
+from tests.tools.workflow import error_text, ok
 
 SEATTLE = "seattle-wa-unitedstates"
 REFERENCE = "18.2a3c2f17.1621415935.409841"
-
-
-async def ok(client: Client, name: str, args: dict[str, Any], **kw: Any) -> dict[str, Any]:
-    result = await client.call_tool(name, args, **kw)
-    assert not result.is_error, result.content[0].text
-    return result.structured_content or {}
-
-
-async def error_text(client: Client, name: str, args: dict[str, Any]) -> str:
-    result = await client.call_tool(name, args)
-    assert result.is_error, f"{name} unexpectedly succeeded"
-    return result.content[0].text
 
 
 async def test_dig_and_mtr_from_an_edge_location(server: AlecsServer) -> None:

@@ -9,20 +9,9 @@ from mcp import Client
 from alecs.server import AlecsServer
 from alecs.tools.registry import Registry
 from tests.conftest import connect
+from tests.tools.workflow import error_text, ok
 
 ZONE = "shop.example"
-
-
-async def ok(client: Client, name: str, args: dict[str, Any], **kw: Any) -> dict[str, Any]:
-    result = await client.call_tool(name, args, **kw)
-    assert not result.is_error, result.content[0].text
-    return result.structured_content or {}
-
-
-async def error_text(client: Client, name: str, args: dict[str, Any]) -> str:
-    result = await client.call_tool(name, args)
-    assert result.is_error, f"{name} unexpectedly succeeded"
-    return result.content[0].text
 
 
 async def new_zone(client: Client, zone: str = ZONE) -> dict[str, Any]:

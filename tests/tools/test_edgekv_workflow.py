@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
-
-from mcp import Client
 
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer
 from tests.conftest import connect
+from tests.tools.workflow import error_text, ok
 
 NS = {"network": "staging", "namespaceId": "marketing"}
-
-
-async def ok(client: Client, name: str, args: dict[str, Any]) -> dict[str, Any]:
-    result = await client.call_tool(name, args)
-    assert not result.is_error, result.content[0].text
-    return result.structured_content or {}
-
-
-async def error_text(client: Client, name: str, args: dict[str, Any]) -> str:
-    result = await client.call_tool(name, args)
-    assert result.is_error, f"{name} unexpectedly succeeded"
-    return result.content[0].text
 
 
 async def test_namespace_items_are_written_read_listed_and_deleted(server: AlecsServer, sandbox: Sandbox) -> None:

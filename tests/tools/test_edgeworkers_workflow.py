@@ -7,27 +7,14 @@ import io
 import os
 import tarfile
 from pathlib import Path
-from typing import Any
 
 import pytest
-from mcp import Client
 
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer
 from tests.conformance.samples.edgeworkers import make_bundle
 from tests.conftest import connect
-
-
-async def ok(client: Client, name: str, args: dict[str, Any], **kw: Any) -> dict[str, Any]:
-    result = await client.call_tool(name, args, **kw)
-    assert not result.is_error, result.content[0].text
-    return result.structured_content or {}
-
-
-async def error_text(client: Client, name: str, args: dict[str, Any]) -> str:
-    result = await client.call_tool(name, args)
-    assert result.is_error, f"{name} unexpectedly succeeded"
-    return result.content[0].text
+from tests.tools.workflow import error_text, ok
 
 
 async def test_new_edgeworker_bundle_is_uploaded_and_activated_on_staging_with_progress(

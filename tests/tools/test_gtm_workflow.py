@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from mcp import Client
-
 from alecs.server import AlecsServer
 from tests.conftest import connect
+from tests.tools.workflow import error_text, ok
 
 DOMAIN = "sandbox.akadns.net"
-
-
-async def ok(client: Client, name: str, args: dict[str, Any], **kw: Any) -> dict[str, Any]:
-    result = await client.call_tool(name, args, **kw)
-    assert not result.is_error, result.content[0].text
-    return result.structured_content or {}
-
-
-async def error_text(client: Client, name: str, args: dict[str, Any]) -> str:
-    result = await client.call_tool(name, args)
-    assert result.is_error, f"{name} unexpectedly succeeded"
-    return result.content[0].text
 
 
 async def test_a_new_datacenter_and_property_propagate_to_complete(server: AlecsServer) -> None:

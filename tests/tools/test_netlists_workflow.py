@@ -2,36 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from mcp import Client
-
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer
-from tests import openapi_defs
 from tests.conftest import connect
-
-
-def assert_all_requests_match_definitions(sandbox: Sandbox) -> None:
-    """Every request of the workflow (handlers' extra reads included) validates against Akamai's definitions."""
-    if not openapi_defs.available():
-        return
-    sent = [r for r in sandbox.requests if r.path.startswith("/network-list/v2")]
-    assert sent
-    for req in sent:
-        openapi_defs.validate_request("network-lists/v2", req.method, req.path, req.query, req.headers, req.body)
-
-
-async def ok(client: Client, name: str, args: dict[str, Any], **kw: Any) -> dict[str, Any]:
-    result = await client.call_tool(name, args, **kw)
-    assert not result.is_error, result.content[0].text
-    return result.structured_content or {}
-
-
-async def error_text(client: Client, name: str, args: dict[str, Any]) -> str:
-    result = await client.call_tool(name, args)
-    assert result.is_error, f"{name} unexpectedly succeeded"
-    return result.content[0].text
+from tests.tools.workflow import assert_requests_match, error_text, ok
 
 
 async def test_list_is_created_edited_and_activated_on_staging_with_progress(server: AlecsServer,
@@ -80,7 +54,7 @@ async def test_list_is_created_edited_and_activated_on_staging_with_progress(ser
         await ok(client, "append-network-list-elements", {"networkListId": lid, "list": ["192.0.2.1"]})
         got = await ok(client, "get-network-list", {"networkListId": lid, "extended": True})
         assert got["stagingActivationStatus"] == "MODIFIED" and got["productionActivationStatus"] == "INACTIVE"
-    assert_all_requests_match_definitions(fresh_sandbox)
+    assert_requests_match(fresh_sandbox, "network-lists/v2", "/network-list/v2")
 
 
 async def test_update_with_a_stale_sync_point_is_akamais_409(server: AlecsServer) -> None:

@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from mcp import Client
-
 from alecs.server import AlecsServer
 from alecs.tools.siem import decode_event, decode_values
 from tests.conftest import connect
-
-
-async def ok(client: Client, name: str, args: dict[str, Any]) -> dict[str, Any]:
-    result = await client.call_tool(name, args)
-    assert not result.is_error, result.content[0].text
-    return result.structured_content or {}
-
-
-async def error_text(client: Client, name: str, args: dict[str, Any]) -> str:
-    result = await client.call_tool(name, args)
-    assert result.is_error, f"{name} unexpectedly succeeded"
-    return result.content[0].text
+from tests.tools.workflow import error_text, ok
 
 
 async def test_events_of_the_seeded_configuration_arrive_decoded(server: AlecsServer) -> None:
