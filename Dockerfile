@@ -12,8 +12,8 @@ COPY tunnel ./tunnel
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim-bookworm
-# hadolint ignore=DL3064
 # (ALECS_TOKEN_STORE is the path of the token store on the volume, not a secret)
+# hadolint ignore=DL3064
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -26,8 +26,8 @@ RUN groupadd --system --gid 10001 alecs \
  && useradd --system --uid 10001 --gid alecs --home-dir /var/lib/alecs --shell /usr/sbin/nologin alecs \
  && install -d -o alecs -g alecs -m 0700 /var/lib/alecs
 COPY --from=build /wheels /wheels
-# hadolint ignore=DL3013
 # (offline install of the wheels built above from this checkout: the versions are those of the build stage)
+# hadolint ignore=DL3013
 RUN pip install --no-cache-dir --no-index --find-links=/wheels alecs \
  && rm -rf /wheels
 USER 10001:10001

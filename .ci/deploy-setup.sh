@@ -46,7 +46,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
-  [ $made_policy = 1 ] && rm -f /usr/sbin/policy-rc.d
+  if [ $made_policy = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 log "host packages ok"
 

@@ -1,3 +1,10 @@
 """Fixtures of the deployment tests; the testbed itself is in deploytest.py."""
 
-from deploytest import ansible_run, container, deploy_tools, pebble, wheelhouse  # noqa: F401
+from deploytest import (  # noqa: F401
+    ansible_run,
+    container,
+    deploy_tools,
+    pebble,
+    upgrade_wheelhouse,
+    wheelhouse,
+)

@@ -15,6 +15,7 @@ import base64
 import json
 import os
 import queue
+import re
 import secrets
 import shutil
 import signal
@@ -104,9 +105,7 @@ def poll(probe: Callable[[], T | None], timeout: float, what: str, interval: flo
         except Exception as exc:  # noqa: BLE001 - remembered for the failure message
             last_error = exc
         if time.monotonic() >= deadline:
-            raise AssertionError(
-                f"timed out after {timeout:.0f}s waiting for {what}; last error: {last_error!r}"
-            )
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; last error: {last_error!r}")
         time.sleep(interval)
 
 
@@ -187,9 +186,7 @@ def deploy_tools() -> DeployTools:
     for exe in ("ansible-playbook", "ansible-lint", "ansible-vault", "hadolint"):
         require(Path(tools.bin(exe)).exists(), f"{tools.bin(exe)}")
     for coll in ("community/general", "ansible/posix"):
-        require(
-            (COLLECTIONS / "ansible_collections" / coll).is_dir(), f"collection {coll} under {COLLECTIONS}"
-        )
+        require((COLLECTIONS / "ansible_collections" / coll).is_dir(), f"collection {coll} under {COLLECTIONS}")
     return tools
 
 
@@ -207,31 +204,60 @@ class Wheelhouse:
     version: str
 
 
+def _copy_sources(dest: Path) -> None:
+    """What building the alecs wheel needs, copied: building in the work tree leaves build/ and *.egg-info."""
+    dest.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "build", "*.pyc")
+    for item in REPO.iterdir():
+        if item.name in {"alecs", "tunnel"}:
+            shutil.copytree(item, dest / item.name, ignore=ignore)
+        elif item.is_file() and (item.name in {"pyproject.toml", "README.md"} or item.name.startswith("LICENSE")):
+            shutil.copy2(item, dest / item.name)
+
+
+def _pip_wheel(*args: str) -> None:
+    pip = str(PY311 / "bin/pip")
+    run([pip, "wheel", "--quiet", "--disable-pip-version-check", *args], timeout=600)
+
+
+def _alecs_version(wheels: Path) -> str:
+    found = sorted(wheels.glob("alecs-*.whl"))
+    assert found, f"no alecs wheel in {wheels}"
+    return found[-1].name.split("-")[1]
+
+
 @pytest.fixture(scope="session")
 def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Wheelhouse:
     """alecs from this checkout plus all its dependencies, as wheels for the target's Python 3.11."""
     require_e2e()
+    prebuilt = os.environ.get("ALECS_DEPLOY_WHEELHOUSE")
+    if prebuilt:  # a wheelhouse built beforehand (same layout), to iterate on the role without rebuilding
+        return Wheelhouse(Path(prebuilt), _alecs_version(Path(prebuilt)))
     require((REPO / "pyproject.toml").exists(), "pyproject.toml at the repository root")
     base = tmp_path_factory.mktemp("wheelhouse")
-    src, out = base / "src", base / "wheels"
-    # build from a copy: building in the work tree would leave build/ and *.egg-info behind
-    src.mkdir()
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "build", "*.pyc")
-    for item in REPO.iterdir():
-        if item.name in {"alecs", "tunnel"}:
-            shutil.copytree(item, src / item.name, ignore=ignore)
-        elif item.is_file() and (
-            item.name in {"pyproject.toml", "README.md"} or item.name.startswith("LICENSE")
-        ):
-            shutil.copy2(item, src / item.name)
-    pip = str(PY311 / "bin/pip")
-    run(
-        [pip, "wheel", "--quiet", "--disable-pip-version-check", "--wheel-dir", str(out), str(src)],
-        timeout=600,
-    )
-    wheels = sorted(out.glob("alecs-*.whl"))
-    assert wheels, f"no alecs wheel built in {out}"
-    version = wheels[0].name.split("-")[1]
+    _copy_sources(base / "src")
+    _pip_wheel("--wheel-dir", str(base / "wheels"), str(base / "src"))
+    return Wheelhouse(base / "wheels", _alecs_version(base / "wheels"))
+
+
+@pytest.fixture(scope="session")
+def upgrade_wheelhouse(wheelhouse: Wheelhouse, tmp_path_factory: pytest.TempPathFactory) -> Wheelhouse:
+    """The same wheelhouse with alecs rebuilt as a newer version (`<version>.post1`), to exercise upgrades."""
+    base = tmp_path_factory.mktemp("upgrade")
+    _copy_sources(base / "src")
+    pyproject = base / "src/pyproject.toml"
+    text, count = re.subn(r'(?m)^version\s*=\s*"([^"]+)"', rf'version = "{wheelhouse.version}.post1"',
+                          pyproject.read_text())  # fmt: skip
+    assert count == 1, 'pyproject.toml has no static version = "..." to bump'
+    pyproject.write_text(text)
+    out = base / "wheels"
+    out.mkdir()
+    for wheel in wheelhouse.path.glob("*.whl"):
+        if not wheel.name.startswith("alecs-"):
+            shutil.copy2(wheel, out / wheel.name)
+    _pip_wheel("--no-deps", "--wheel-dir", str(out), str(base / "src"))
+    version = _alecs_version(out)
+    assert version == f"{wheelhouse.version}.post1", version
     return Wheelhouse(out, version)
 
 
@@ -268,7 +294,7 @@ class Container:
         self.procs["nspawn"] = subprocess.Popen(
             [
                 "systemd-nspawn", "-x", "-b", "-D", str(ROOTFS), "-M", MACHINE,
-                "--register=no", "--keep-unit", "--network-veth", "--console=read-only",
+                "--register=no", "--keep-unit", "--network-veth", "--console=read-only", "--timezone=off",
                 f"--bind-ro={self.key}.pub:/root/.ssh/authorized_keys",
             ],
             stdout=console, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -278,9 +304,11 @@ class Container:
         run(["ip", "addr", "add", f"{HOST_IP}/30", "dev", VETH])
         run(["ip", "link", "set", VETH, "up"])
         self._start_apt_proxy()
-        poll(lambda: self._nspawn_alive() and self.ssh("systemctl is-system-running --wait", check=False,
-                                                       timeout=60).stdout.strip() in {"running", "degraded"},
-             120, "container ssh + systemd running")  # fmt: skip
+        # booted: sshd answers and systemd reached multi-user.target (a late cosmetic job such as
+        # systemd-update-utmp-runlevel may still be queued; is-system-running would then say "starting")
+        poll(lambda: self._nspawn_alive() and self.ssh("systemctl is-active multi-user.target", check=False,
+                                                       timeout=10).stdout.strip() == "active",
+             120, "container ssh + multi-user.target")  # fmt: skip
 
     def _nspawn_alive(self) -> bool:
         proc = self.procs["nspawn"]
@@ -330,9 +358,7 @@ class Container:
             "-o", "IdentitiesOnly=yes", "-F", "/dev/null", f"root@{CT_IP}",
         ]  # fmt: skip
 
-    def ssh(
-        self, command: str, *, check: bool = True, timeout: float = 120
-    ) -> subprocess.CompletedProcess[str]:
+    def ssh(self, command: str, *, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         return run([*self.ssh_base(), command], check=check, timeout=timeout)
 
     def ssh_config(self) -> Path:
@@ -373,9 +399,7 @@ class AnsibleRun:
     tools: DeployTools
     container: Container
     workdir: Path
-    master_key: str = field(
-        default_factory=lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-    )
+    master_key: str = field(default_factory=lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
 
     def __post_init__(self) -> None:
         cp = Path("/tmp") / f"acp-{secrets.token_hex(3)}"  # ControlPath sockets need a short path
@@ -447,12 +471,17 @@ class AnsibleRun:
                 break
         else:
             raise AssertionError(f"no PLAY RECAP (rc={proc.returncode}):\n{output[-8000:]}")
-        assert proc.returncode == 0 and recap.failed == 0 and recap.unreachable == 0, (
-            f"ansible-playbook failed (rc={proc.returncode}):\n{output[-8000:]}"
-        )
+        if proc.returncode != 0 or recap.failed or recap.unreachable:
+            journal = self.container.ssh("journalctl -u alecs --no-pager -n 60", check=False).stdout
+            raise AssertionError(
+                f"ansible-playbook failed (rc={proc.returncode}):\n{output[-8000:]}\n--- journalctl -u alecs\n{journal}"
+            )
         return recap
 
     def close(self) -> None:
+        # stop the ControlPersist masters (daemonised ssh processes) through their sockets
+        for sock in self.control_dir.iterdir():
+            run(["ssh", "-F", "/dev/null", "-o", f"ControlPath={sock}", "-O", "exit", CT_IP], check=False, timeout=10)
         shutil.rmtree(self.control_dir, ignore_errors=True)
 
 
@@ -529,9 +558,7 @@ class Pebble:
         import urllib.request
 
         ctx = ssl.create_default_context(cafile=str(self.https_ca))
-        with urllib.request.urlopen(
-            f"https://127.0.0.1:{self.mgmt_port}/roots/0", context=ctx, timeout=10
-        ) as r:
+        with urllib.request.urlopen(f"https://127.0.0.1:{self.mgmt_port}/roots/0", context=ctx, timeout=10) as r:
             return r.read().decode()
 
     def stop(self) -> None:
@@ -573,9 +600,7 @@ class StdioJsonRpc:
     def notify(self, method: str, params: dict[str, Any] | None = None) -> None:
         self._send({"jsonrpc": "2.0", "method": method, **({"params": params} if params is not None else {})})
 
-    def request(
-        self, method: str, params: dict[str, Any] | None = None, timeout: float = 60
-    ) -> dict[str, Any]:
+    def request(self, method: str, params: dict[str, Any] | None = None, timeout: float = 60) -> dict[str, Any]:
         self._next_id += 1
         msg_id = self._next_id
         self._send({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params or {}})
@@ -585,8 +610,11 @@ class StdioJsonRpc:
             if remaining <= 0:
                 raise AssertionError(f"no answer to {method} within {timeout}s (exit={self.proc.poll()})")
             try:
-                line = self._lines.get(timeout=remaining)
+                line = self._lines.get(timeout=min(remaining, 0.5))
             except queue.Empty:
+                if self.proc.poll() is not None and self._lines.empty():
+                    code = self.proc.returncode
+                    raise AssertionError(f"alecs-tunnel exited ({code}) without answering {method}") from None
                 continue
             if not line.strip():
                 continue
@@ -659,3 +687,20 @@ def ws_initialize(ws: Any) -> dict[str, Any]:
     assert "result" in reply, reply
     ws.send(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}))
     return reply["result"]
+
+
+def ws_mcp_session_when_token_loaded(url: str, token: str, **connect_kw: Any) -> Any:
+    """Open a session with a token just issued by `alecs-token`: the server picks up the token store within about
+    a second (ALECS_TOKEN_RELOAD_SECONDS), so a 401 is retried for a bounded time. One try a second keeps far below
+    the server's failed-authentication limit."""
+    from websockets.exceptions import InvalidStatus
+
+    def attempt() -> Any:
+        try:
+            return ws_mcp_session(url, token, **connect_kw)
+        except InvalidStatus as exc:
+            if exc.response.status_code != 401:
+                raise
+            return None
+
+    return poll(attempt, 15, f"{url} to accept the new token", interval=1.0)

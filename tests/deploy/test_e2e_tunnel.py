@@ -19,6 +19,7 @@ from deploytest import (
     pick_read_only_tool,
     poll,
     require,
+    run,
     tcp_probe,
 )
 
@@ -60,7 +61,7 @@ def test_alecs_is_active_as_its_own_user_under_systemd(provisioned: Provisioned)
     assert ct.ssh("systemctl is-active alecs").stdout.strip() == "active"
     assert ct.ssh("systemctl is-enabled alecs").stdout.strip() == "enabled"
     pid = ct.ssh("systemctl show -P MainPID alecs").stdout.strip()
-    assert ct.ssh(f"ps -o user= -p {pid}").stdout.strip() == "alecs"
+    assert ct.ssh(f"stat -c %U /proc/{pid}").stdout.strip() == "alecs"
     status = ct.ssh(f"cat /proc/{pid}/status").stdout
     assert re.search(r"^NoNewPrivs:\s+1$", status, re.M), status
     assert re.search(r"^Seccomp:\s+2$", status, re.M), status
@@ -104,9 +105,10 @@ def test_alecs_port_is_not_reachable_from_the_host(provisioned: Provisioned) -> 
     assert tcp_probe(CT_IP, 8082) != "open"
 
 
-def _tunnel(provisioned: Provisioned, token: str, name: str) -> StdioJsonRpc:
+def _tunnel_command(provisioned: Provisioned, token: str, name: str, *sub: str) -> tuple[list[str], dict[str, str]]:
     exe = find_console_script("alecs-tunnel")
     require(exe is not None, "the alecs-tunnel console script (pip install -e . in the test venv)")
+    assert exe is not None
     ct = provisioned.runner.container
     token_file = ct.workdir / f"{name}.token"
     token_file.write_text(token + "\n")
@@ -114,14 +116,36 @@ def _tunnel(provisioned: Provisioned, token: str, name: str) -> StdioJsonRpc:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ALECS_")}
     env.update(ALECS_WS_URL="ws://127.0.0.1:8082/mcp", ALECS_TOKEN_FILE=str(token_file), HOME=str(ct.workdir))
     cmd = [
-        str(exe), "--ssh", "alecs-ct", "--ssh-config", str(ct.ssh_config()),
+        str(exe), *sub, "--ssh", "alecs-ct", "--ssh-config", str(ct.ssh_config()),
         "--known-hosts", str(ct.known_hosts), "--identity", str(ct.key),
     ]  # fmt: skip
-    return StdioJsonRpc(cmd, env, ct.workdir / f"{name}.stderr")
+    return cmd, env
+
+
+def _tunnel_check_until(provisioned: Provisioned, token: str, name: str, rc: int) -> None:
+    """`alecs-tunnel check` until it exits with rc: the server re-reads its token store about once a second."""
+    cmd, env = _tunnel_command(provisioned, token, name, "check")
+    last: list[str] = []
+
+    def probe() -> bool:
+        proc = run(cmd, env=env, check=False, timeout=60)
+        last[:] = [str(proc.returncode), proc.stdout[-2000:], proc.stderr[-2000:]]
+        return proc.returncode == rc
+
+    try:
+        poll(probe, 30, f"alecs-tunnel check to exit {rc}", interval=1.0)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; last run: {last}") from None
+
+
+def _tunnel(provisioned: Provisioned, token: str, name: str) -> StdioJsonRpc:
+    cmd, env = _tunnel_command(provisioned, token, name)
+    return StdioJsonRpc(cmd, env, provisioned.runner.container.workdir / f"{name}.stderr")
 
 
 def test_alecs_tunnel_over_ssh_lists_tools_and_calls_a_sandbox_tool(provisioned: Provisioned) -> None:
     token = generate_token(provisioned.runner.container, "tunnel-e2e")["token"]
+    _tunnel_check_until(provisioned, token, "tunnel-check", 0)
     client = _tunnel(provisioned, token, "tunnel")
     try:
         info = client.initialize()
@@ -142,16 +166,16 @@ def test_revoked_token_is_refused(provisioned: Provisioned) -> None:
     ct = provisioned.runner.container
     issued = generate_token(ct, "to-revoke")
     assert issued["id"] in ct.ssh("alecs-token list").stdout
+    _tunnel_check_until(provisioned, issued["token"], "before-revoke", 0)
     ct.ssh(f"alecs-token revoke {issued['id']}")
+    _tunnel_check_until(provisioned, issued["token"], "after-revoke", 4)  # 4: authentication refused
     client = _tunnel(provisioned, issued["token"], "revoked")
     try:
         with pytest.raises(AssertionError):
             client.initialize()
     finally:
         client.close()
-    assert client.proc.returncode == 4, (
-        ct.workdir / "revoked.stderr"
-    ).read_text()  # 4: authentication refused
+    assert client.proc.returncode == 4, (ct.workdir / "revoked.stderr").read_text()  # 4: authentication refused
 
 
 def test_reload_keeps_the_same_process_and_restart_brings_it_back(provisioned: Provisioned) -> None:
@@ -161,9 +185,7 @@ def test_reload_keeps_the_same_process_and_restart_brings_it_back(provisioned: P
     assert ct.ssh("systemctl is-active alecs").stdout.strip() == "active"
     assert ct.ssh("systemctl show -P MainPID alecs").stdout.strip() == pid
     ct.ssh("systemctl restart alecs")
-    healthz = (
-        "python3 -c \"import urllib.request as u; u.urlopen('http://127.0.0.1:8082/healthz', timeout=2)\""
-    )
+    healthz = "python3 -c \"import urllib.request as u; u.urlopen('http://127.0.0.1:8082/healthz', timeout=2)\""
     poll(lambda: ct.ssh(healthz, check=False).returncode == 0, 60, "alecs /healthz after restart")
     assert ct.ssh("systemctl show -P MainPID alecs").stdout.strip() != pid
 
@@ -171,3 +193,17 @@ def test_reload_keeps_the_same_process_and_restart_brings_it_back(provisioned: P
 def test_alecs_logs_to_the_journal(provisioned: Provisioned) -> None:
     out = provisioned.runner.container.ssh("journalctl -u alecs --no-pager -o cat").stdout
     assert out.strip(), "journalctl -u alecs is empty"
+
+
+def test_upgrade_by_rerunning_the_playbook_with_a_new_version(provisioned: Provisioned, upgrade_wheelhouse) -> None:
+    """Day 2: set alecs_version to the new release and re-run the playbook (runs last: it changes the host)."""
+    ct = provisioned.runner.container
+    pid = ct.ssh("systemctl show -P MainPID alecs").stdout.strip()
+    recap = provisioned.runner.playbook(provisioned.runner.base_vars(upgrade_wheelhouse))
+    assert recap.changed > 0
+    installed = ct.ssh("/opt/alecs/venv/bin/python -m pip show alecs").stdout
+    assert f"Version: {upgrade_wheelhouse.version}" in installed, installed
+    assert ct.ssh("systemctl is-active alecs").stdout.strip() == "active"
+    assert ct.ssh("systemctl show -P MainPID alecs").stdout.strip() != pid  # restarted onto the new code
+    again = provisioned.runner.playbook(provisioned.runner.base_vars(upgrade_wheelhouse))
+    assert again.changed == 0, again.output[-6000:]
