@@ -1,7 +1,10 @@
-"""Real parts for the bench: an alecs server process on the sandbox, a token, an sshd, raw MCP clients."""
+"""Real parts for the bench: an alecs server process on the sandbox, a token, an sshd, an echo server, raw clients."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import getpass
 import json
 import os
 import shutil
@@ -14,12 +17,13 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import websockets
 
 PY = sys.executable
 INIT = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}}
+MAX_MESSAGE = 64 * 2**20
 
 
 def free_port() -> int:
@@ -28,14 +32,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
+def wait_until(check: Callable[[], bool], timeout: float, what: str, max_delay: float = 0.2) -> None:
+    """Poll `check` with a growing delay (at most `max_delay`) until it holds; TimeoutError after `timeout`."""
     deadline = time.monotonic() + timeout
-    delay = 0.01
+    delay = 0.005
     while time.monotonic() < deadline:
         if check():
             return
         time.sleep(delay)
-        delay = min(delay * 1.5, 0.2)
+        delay = min(delay * 1.5, max_delay)
     raise TimeoutError(f"timed out waiting for {what}")
 
 
@@ -54,10 +59,23 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
-class AlecsProcess:
-    """`alecs serve --transport websocket --sandbox` with its own token store."""
+def tail(path: Path, chars: int = 2000) -> str:
+    try:
+        return path.read_text(errors="replace")[-chars:]
+    except OSError:
+        return ""
 
-    def __init__(self, workdir: Path, extra_env: dict[str, str] | None = None) -> None:
+
+def tunnel_command() -> list[str]:
+    """alecs-tunnel as users launch it: the console script next to this interpreter, else `python -m tunnel`."""
+    script = Path(PY).with_name("alecs-tunnel")
+    return [str(script)] if script.exists() else [PY, "-m", "tunnel"]
+
+
+class AlecsProcess:
+    """`alecs serve --transport websocket` on the sandbox, with its own token store."""
+
+    def __init__(self, workdir: Path, extra_env: dict[str, str] | None = None, token: str | None = None) -> None:
         self.dir = workdir
         self.port = free_port()
         self.env = os.environ | {"TOKEN_MASTER_KEY": "bench-master-key-not-secret", "ALECS_SANDBOX": "1",
@@ -65,35 +83,52 @@ class AlecsProcess:
                                  "ALECS_SANDBOX_ACTIVATION_SECONDS": "0.5", "ALECS_LOG_LEVEL": "warning"}
         self.env |= extra_env or {}
         self.proc: subprocess.Popen[bytes] | None = None
-        self.token = self._token()
+        self._log: IO[bytes] | None = None
+        self.token = token or self._token()
         self.started_in = 0.0
 
     def _token(self) -> str:
         out = subprocess.run([PY, "-m", "alecs", "token", "generate", "--scope", "write", "--json",
                               "--description", "bench"], env=self.env, capture_output=True, check=True, timeout=60)
-        return json.loads(out.stdout)["token"]
+        return str(json.loads(out.stdout)["token"])
 
     @property
     def url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/mcp"
 
+    @property
+    def log_path(self) -> Path:
+        return self.dir / f"alecs-{self.port}.log"
+
     def start(self) -> AlecsProcess:
-        log = open(self.dir / f"alecs-{self.port}.log", "wb")  # noqa: SIM115 - closed with the process
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         t0 = time.perf_counter()
         self.proc = subprocess.Popen([PY, "-m", "alecs", "serve", "--transport", "websocket", "--port",
-                                      str(self.port)], env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        wait_until(lambda: healthy(self.port), 60, "alecs /healthz")
+                                      str(self.port)], env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
+        try:
+            wait_until(lambda: self._up(), 60, "alecs /healthz", max_delay=0.01)
+        except TimeoutError:
+            self.stop()
+            raise RuntimeError(f"alecs did not start:\n{tail(self.log_path)}") from None
         self.started_in = time.perf_counter() - t0
         return self
 
+    def _up(self) -> bool:
+        if self.proc is not None and self.proc.poll() is not None:
+            raise RuntimeError(f"alecs exited with {self.proc.returncode}:\n{tail(self.log_path)}")
+        return healthy(self.port)
+
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
+        if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
 
 class Sshd:
@@ -101,9 +136,10 @@ class Sshd:
 
     def __init__(self, workdir: Path) -> None:
         self.dir = workdir / "sshd"
-        self.dir.mkdir()
+        self.dir.mkdir(exist_ok=True)
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
+        self.forwards: list[subprocess.Popen[bytes]] = []
 
     @staticmethod
     def available() -> bool:
@@ -112,13 +148,15 @@ class Sshd:
     def start(self) -> Sshd:
         d = self.dir
         for name in ("host", "client"):
-            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / name)], check=True)
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / name)], check=True, timeout=30)
         (d / "authorized_keys").write_text((d / "client.pub").read_text())
         (d / "sshd_config").write_text(
             f"Port {self.port}\nListenAddress 127.0.0.1\nHostKey {d}/host\nPidFile {d}/sshd.pid\n"
             f"AuthorizedKeysFile {d}/authorized_keys\nPermitRootLogin prohibit-password\nPasswordAuthentication no\n"
-            "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nAllowTcpForwarding local\n")
-        (d / "known_hosts").write_text(f"[127.0.0.1]:{self.port} {' '.join((d / 'host.pub').read_text().split()[:2])}\n")
+            "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nAllowTcpForwarding local\n"
+            "MaxStartups 100:30:200\nMaxSessions 100\n")
+        host_key = " ".join((d / "host.pub").read_text().split()[:2])
+        (d / "known_hosts").write_text(f"[127.0.0.1]:{self.port} {host_key}\n")
         os.makedirs("/run/sshd", exist_ok=True)
         self.proc = subprocess.Popen(["/usr/sbin/sshd", "-D", "-f", str(d / "sshd_config"), "-E", str(d / "log")])
         wait_until(lambda: _port_open(self.port), 20, "sshd")
@@ -126,27 +164,34 @@ class Sshd:
 
     @property
     def user(self) -> str:
-        import getpass
-
         return getpass.getuser()
 
     def tunnel_args(self) -> list[str]:
         return ["--ssh", f"{self.user}@127.0.0.1:{self.port}", "--ssh-config", os.devnull,
                 "--known-hosts", str(self.dir / "known_hosts"), "--identity", str(self.dir / "client")]
 
-    def forward(self, remote_port: int) -> tuple[subprocess.Popen[bytes], int]:
-        """OpenSSH's own `ssh -L`, the baseline for the tunnel."""
+    def forward(self, remote_port: int) -> int:
+        """OpenSSH's own `ssh -L` (the baseline for the tunnel); returns the local port. Stopped by stop()."""
         local = free_port()
-        proc = subprocess.Popen(["ssh", "-N", "-o", "BatchMode=yes", "-o", f"UserKnownHostsFile={self.dir}/known_hosts",
-                                 "-o", "StrictHostKeyChecking=yes", "-i", str(self.dir / "client"), "-p", str(self.port),
-                                 "-L", f"127.0.0.1:{local}:127.0.0.1:{remote_port}", f"{self.user}@127.0.0.1"])
+        proc = subprocess.Popen(["ssh", "-N", "-F", os.devnull, "-o", "BatchMode=yes",
+                                 "-o", f"UserKnownHostsFile={self.dir}/known_hosts", "-o", "StrictHostKeyChecking=yes",
+                                 "-o", "ExitOnForwardFailure=yes", "-i", str(self.dir / "client"), "-p", str(self.port),
+                                 "-L", f"127.0.0.1:{local}:127.0.0.1:{remote_port}", f"{self.user}@127.0.0.1"],
+                                stdin=subprocess.DEVNULL)
+        self.forwards.append(proc)
         wait_until(lambda: _port_open(local), 20, "ssh -L")
-        return proc, local
+        return local
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
+        for proc in [*self.forwards, *([self.proc] if self.proc else [])]:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(10)
+        self.forwards.clear()
 
 
 def _port_open(port: int) -> bool:
@@ -158,33 +203,90 @@ def _port_open(port: int) -> bool:
 
 
 class RawSession:
-    """An MCP session over a raw WebSocket: the lightest client, so the server's cost is what shows."""
+    """An MCP session over a raw WebSocket: the lightest client, so the server's cost is what shows.
 
-    def __init__(self, ws: Any) -> None:
+    The echo floor uses the same class (`echo=True`: any reply answers the request), so the client does the same
+    work (JSON out, JSON in) on both sides of a ratio.
+    """
+
+    def __init__(self, ws: Any, echo: bool = False) -> None:
         self.ws = ws
+        self.echo = echo
         self.next_id = 0
 
     @classmethod
     async def open(cls, url: str, token: str, **kw: Any) -> RawSession:
-        ws = await websockets.connect(url, subprotocols=["mcp"], additional_headers={"Authorization": f"Bearer {token}"},
-                                      max_size=64 * 2**20, **kw)
+        ws = await websockets.connect(url, subprotocols=["mcp"],  # type: ignore[list-item]
+                                      additional_headers={"Authorization": f"Bearer {token}"},
+                                      max_size=MAX_MESSAGE, **kw)
         session = cls(ws)
-        await session.request("initialize", INIT)
-        await ws.send(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        try:
+            await session.request("initialize", INIT)
+            await ws.send(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        except BaseException:
+            await ws.close()
+            raise
         return session
+
+    @classmethod
+    async def open_echo(cls, url: str) -> RawSession:
+        return cls(await websockets.connect(url, max_size=MAX_MESSAGE), echo=True)
+
+    @property
+    def compressed(self) -> bool:
+        return bool(self.ws.protocol.extensions)
 
     async def request(self, method: str, params: dict[str, Any] | None = None) -> Any:
         self.next_id += 1
         await self.ws.send(json.dumps({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params or {}}))
-        while True:
+        for _ in range(10_000):  # bounded: notifications may come before the answer
             msg = json.loads(await self.ws.recv())
-            if msg.get("id") == self.next_id:
+            if self.echo or msg.get("id") == self.next_id:
                 if "error" in msg:
                     raise RuntimeError(msg["error"])
                 return msg["result"]
+        raise RuntimeError(f"no answer to {method}")
 
     async def close(self) -> None:
-        await self.ws.close()
+        with contextlib.suppress(Exception):
+            await self.ws.close()
+
+
+class EchoServer:
+    """`python -m bench.echo` in its own process, like the alecs server is: the floor for the server's overhead."""
+
+    def __init__(self, workdir: Path, replies: dict[str, str], compression: bool) -> None:
+        self.dir, self.replies, self.compression = workdir, replies, compression
+        self.proc: asyncio.subprocess.Process | None = None
+        self.port = 0
+
+    async def start(self) -> EchoServer:
+        path = self.dir / f"echo-{time.time_ns()}.json"
+        path.write_text(json.dumps(self.replies))
+        self.proc = await asyncio.create_subprocess_exec(
+            PY, "-m", "bench.echo", str(path), *([] if self.compression else ["--no-compression"]),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=Path(__file__).parent.parent)
+        assert self.proc.stdout is not None
+        line = await asyncio.wait_for(self.proc.stdout.readline(), 30)
+        if not line.strip():
+            await self.stop()
+            raise RuntimeError("echo server did not start")
+        self.port = int(line)
+        return self
+
+    def url(self, name: str) -> str:
+        return f"ws://127.0.0.1:{self.port}/{name}"
+
+    async def stop(self) -> None:
+        if self.proc is None or self.proc.returncode is not None:
+            return
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            await asyncio.wait_for(self.proc.wait(), 10)
+        except TimeoutError:
+            self.proc.kill()
+            await self.proc.wait()
 
 
 def tempdir() -> tempfile.TemporaryDirectory[str]:

@@ -50,12 +50,45 @@ class Row:
         return asdict(self) | {"ratio": self.ratio, "met": self.met}
 
 
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.0f}" if abs(value) >= 1000 or float(value).is_integer() else f"{value:.3g}" if value < 1 else \
+        f"{value:.2f}"
+
+
 def table(rows: list[Row]) -> str:
-    head = f"{'measure':<44} {'value':>12} {'baseline':>12} {'ratio':>7}  {'target':<12} met"
-    lines = [head, "-" * len(head)]
+    """One line per row: measure, value and unit, baseline, ratio, target, and whether the target is met."""
+    width = max([len("measure"), *(len(r.measure) for r in rows)])
+    base_width = max([len("baseline"), *(len(r.baseline_name) for r in rows)])
+    head = f"{'measure':<{width}}  {'value':>14}  {'baseline':>10}  {'ratio':>7}  {'target':<9} {'met':<4} baseline is"
+    lines = [head, "-" * (len(head) + base_width - len("baseline is"))]
     for r in rows:
-        base = f"{r.baseline:.3f}" if r.baseline is not None else "-"
         ratio = f"{r.ratio:.2f}x" if r.ratio is not None else "-"
         met = {True: "yes", False: "NO", None: "-"}[r.met]
-        lines.append(f"{r.measure:<44} {r.value:>9.3f} {r.unit:<2} {base:>12} {ratio:>7}  {r.target:<12} {met}")
+        value = f"{_fmt(r.value)} {r.unit}"
+        lines.append(f"{r.measure:<{width}}  {value:>14}  {_fmt(r.baseline):>10}  {ratio:>7}  {r.target:<9} "
+                     f"{met:<4} {r.baseline_name}".rstrip())
+    missed = [r.measure for r in rows if r.met is False]
+    met_count = sum(1 for r in rows if r.met)
+    lines.append(f"\ntargets met: {met_count} of {met_count + len(missed)}" +
+                 (f"; missed: {'; '.join(missed)}" if missed else ""))
+    return "\n".join(lines)
+
+
+def compare(earlier: list[dict[str, Any]], rows: list[Row]) -> str:
+    """The change of each value and ratio against an earlier run's rows (from its JSON)."""
+    before = {r["measure"]: r for r in earlier}
+    width = max([len("measure"), *(len(r.measure) for r in rows)])
+    lines = [f"{'measure':<{width}}  {'before':>10}  {'now':>10}  {'change':>8}  {'ratio before':>12}  "
+             f"{'ratio now':>9}"]
+    for r in rows:
+        old = before.get(r.measure)
+        if old is None:
+            continue
+        change = f"{(r.value - old['value']) / old['value'] * 100:+.0f}%" if old["value"] else "-"
+        old_ratio = f"{old['ratio']:.2f}x" if old.get("ratio") is not None else "-"
+        ratio = f"{r.ratio:.2f}x" if r.ratio is not None else "-"
+        lines.append(f"{r.measure:<{width}}  {_fmt(old['value']):>10}  {_fmt(r.value):>10}  {change:>8}  "
+                     f"{old_ratio:>12}  {ratio:>9}")
     return "\n".join(lines)

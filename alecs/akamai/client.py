@@ -90,6 +90,19 @@ def _problem(resp: requests.Response) -> dict[str, Any]:
     return {"title": resp.reason or f"HTTP {resp.status_code}", "detail": detail or None}
 
 
+def _query(creds: Credentials, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    query = {k: v for k, v in (params or {}).items() if v is not None}
+    if creds.account_key:
+        query["accountSwitchKey"] = creds.account_key
+    return query
+
+
+def _cache_key(creds: Credentials, path: str, query: Mapping[str, Any],
+               headers: Mapping[str, str] | None) -> tuple[str, ...]:
+    return (creds.section, creds.host, path, json.dumps(query, sort_keys=True, default=str),
+            json.dumps(dict(headers or {}), sort_keys=True))
+
+
 class AkamaiClient:
     """Sends EdgeGrid-signed requests for any `.edgerc` section of one file."""
 
@@ -107,12 +120,19 @@ class AkamaiClient:
         self.timeouts = timeouts or Timeouts()
         self.cache = ReadCache(ttl=cache_ttl)
         self._sessions: dict[Credentials, requests.Session] = {}
+        self._resolved: dict[str, Credentials] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="akamai")
         self._sleep = time.sleep
 
     def credentials(self, customer: str) -> Credentials:
         return self.edgerc.get(customer)
+
+    def _resolve(self, customer: str) -> Credentials:
+        """In a worker thread: read the section (the file may have changed) and remember it for cache hits."""
+        creds = self.edgerc.get(customer)
+        self._resolved[customer] = creds
+        return creds
 
     def _session(self, creds: Credentials) -> requests.Session:
         with self._lock:
@@ -144,10 +164,17 @@ class AkamaiClient:
         fresh: bool = False,
     ) -> AkamaiResponse:
         """Send one logical request in the worker pool; raises AkamaiError for 4xx/5xx answers."""
+        known = self._resolved.get(customer)
+        if known is not None and method.upper() == "GET" and not fresh:
+            # A cache hit is answered here: the hop to a worker thread and back costs more than the lookup. Only
+            # credentials a worker already resolved are used, so the event loop never reads the .edgerc file.
+            hit = self.cache.get(_cache_key(known, path, _query(known, params), headers))
+            if hit is not None:
+                return hit
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
             self._pool,
-            lambda: self.request_sync(self.credentials(customer), method, path, params=params, json_body=json_body,
+            lambda: self.request_sync(self._resolve(customer), method, path, params=params, json_body=json_body,
                                       headers=headers, data=data, fresh=fresh),
         )
 
@@ -164,11 +191,8 @@ class AkamaiClient:
         fresh: bool = False,
     ) -> AkamaiResponse:
         method = method.upper()
-        query = {k: v for k, v in (params or {}).items() if v is not None}
-        if creds.account_key:
-            query["accountSwitchKey"] = creds.account_key
-        cache_key = (creds.section, creds.host, path, json.dumps(query, sort_keys=True, default=str),
-                     json.dumps(dict(headers or {}), sort_keys=True))
+        query = _query(creds, params)
+        cache_key = _cache_key(creds, path, query, headers)
         if method == "GET" and not fresh:
             hit = self.cache.get(cache_key)
             if hit is not None:
