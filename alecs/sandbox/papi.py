@@ -1,108 +1,32 @@
-"""Property Manager (PAPI v1) as the sandbox simulates it."""
+"""Property Manager (PAPI v1) as the sandbox simulates it: properties, versions, rule trees, hostnames,
+activations and includes (assets and bulk jobs are in papi_assets.py, the model in papi_model.py)."""
 
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
-from dataclasses import dataclass, field
 from typing import Any
 
-from alecs.sandbox.account import ACCOUNT, CONTRACT, GROUP, SUBGROUP, Account
+from alecs.sandbox.account import ACCOUNT, CONTRACT, GROUP, Account
 from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse
-
-BASE = "/papi/v1"
-PRODUCTS = {"prd_SPM": "Ion Standard", "prd_Fresca": "Ion Premier", "prd_Site_Accel": "Dynamic Site Accelerator"}
-RULE_FORMATS = ["latest", "v2023-01-05", "v2024-10-21"]
-BEHAVIORS = ["origin", "cpCode", "caching", "allowPost", "gzipResponse", "http2", "sureRoute", "edgeWorker",
-             "modifyOutgoingResponseHeader", "redirect", "denyAccess", "prefetch", "downstreamCache", "include"]
-CRITERIA = ["path", "fileExtension", "hostname", "requestHeader", "contentType", "matchAdvanced", "cookie"]
-FINAL = {"ACTIVE", "FAILED", "ABORTED", "INACTIVE", "DEACTIVATED"}
-
-
-def default_rules(cpcode: int = 300001) -> dict[str, Any]:
-    return {"name": "default", "children": [], "criteria": [], "options": {"is_secure": True},
-            "behaviors": [
-                {"name": "origin", "options": {"originType": "CUSTOMER", "hostname": "origin.example.com",
-                                               "forwardHostHeader": "REQUEST_HOST_HEADER"}},
-                {"name": "cpCode", "options": {"value": {"id": cpcode}}},
-                {"name": "caching", "options": {"behavior": "MAX_AGE", "ttl": "1d"}}]}
-
-
-def etag_of(value: Any) -> str:
-    return hashlib.sha1(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+from alecs.sandbox.papi_assets import PapiAssets
+from alecs.sandbox.papi_model import (
+    BASE,
+    BEHAVIORS,
+    CRITERIA,
+    PRODUCTS,
+    RULE_FORMATS,
+    Activation,
+    Property,
+    Version,
+    body_of,
+    default_rules,
+    need,
+    strip,
+    validate_rules,
+)
 
 
-def need(req: SimRequest, *names: str) -> None:
-    missing = [n for n in names if not req.query.get(n)]
-    if missing:
-        raise HttpError(400, "Missing required parameters", f"Provide {', '.join(missing)} as query parameters.")
-
-
-def body_of(req: SimRequest) -> dict[str, Any]:
-    data = req.json
-    if not isinstance(data, dict):
-        raise HttpError(400, "Bad request", "The request body must be a JSON object.")
-    return data
-
-
-def strip(prefix: str, value: Any) -> str:
-    text = str(value)
-    return text if text.startswith(prefix) else prefix + text
-
-
-@dataclass
-class Version:
-    number: int
-    rules: dict[str, Any]
-    hostnames: list[dict[str, Any]]
-    product_id: str
-    rule_format: str = "latest"
-    note: str = ""
-    staging: str = "INACTIVE"
-    production: str = "INACTIVE"
-    updated: str = ""
-
-    @property
-    def etag(self) -> str:
-        return etag_of({"rules": self.rules, "hostnames": self.hostnames, "n": self.number})
-
-
-@dataclass
-class Property:
-    id: str
-    name: str
-    contract: str
-    group: str
-    product: str
-    versions: dict[int, Version] = field(default_factory=dict)
-    kind: str = "property"  # or "include"
-
-    @property
-    def latest(self) -> int:
-        return max(self.versions)
-
-    def active(self, network: str) -> int | None:
-        key = "staging" if network == "STAGING" else "production"
-        found = [v.number for v in self.versions.values() if getattr(v, key) == "ACTIVE"]
-        return max(found) if found else None
-
-
-@dataclass
-class Activation:
-    id: str
-    target: Property
-    version: int
-    network: str
-    note: str
-    emails: list[str]
-    submitted: float
-    submitted_iso: str
-    status: str = "PENDING"
-    type: str = "ACTIVATE"
-
-
-class PapiSim:
+class PapiSim(PapiAssets):
     def __init__(self, account: Account) -> None:
         self.account = account
         self.properties: dict[str, Property] = {}
@@ -187,34 +111,8 @@ class PapiSim:
                 "network": act.network, "activationType": act.type, "status": act.status,
                 "submitDate": act.submitted_iso, "updateDate": act.submitted_iso, "note": act.note,
                 "notifyEmails": act.emails}
-
     def _validate_rules(self, rules: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        errors: list[dict[str, Any]] = []
-        warnings: list[dict[str, Any]] = []
-        if not isinstance(rules, dict) or rules.get("name") != "default":
-            raise HttpError(400, "Invalid rule tree", "The top-level rule must be named 'default'.",
-                            type_="https://problems.luna.akamaiapis.net/papi/v0/json-schema-invalid")
-
-        def walk(rule: dict[str, Any], where: str) -> None:
-            for i, b in enumerate(rule.get("behaviors") or []):
-                if b.get("name") not in BEHAVIORS:
-                    errors.append({"type": "https://problems.luna.akamaiapis.net/papi/v0/validation/unknown_behavior",
-                                   "title": "Unknown behavior", "errorLocation": f"{where}/behaviors/{i}",
-                                   "detail": f"The behavior `{b.get('name')}` is not available for this product."})
-            for i, c in enumerate(rule.get("criteria") or []):
-                if c.get("name") not in CRITERIA:
-                    errors.append({"type": "https://problems.luna.akamaiapis.net/papi/v0/validation/unknown_criteria",
-                                   "title": "Unknown criteria", "errorLocation": f"{where}/criteria/{i}",
-                                   "detail": f"The criteria `{c.get('name')}` is not available for this product."})
-            for i, child in enumerate(rule.get("children") or []):
-                walk(child, f"{where}/children/{i}")
-
-        walk(rules, "#/rules")
-        if not any(b.get("name") == "cpCode" for b in rules.get("behaviors") or []):
-            warnings.append({"type": "https://problems.luna.akamaiapis.net/papi/v0/validation/missing_cpcode",
-                             "title": "No CP code", "errorLocation": "#/rules/behaviors",
-                             "detail": "The default rule has no cpCode behavior; reporting will not work."})
-        return errors, warnings
+        return validate_rules(rules)
 
     # -- routes ----------------------------------------------------------------------------------
     def routes(self, r: Router) -> None:
@@ -261,43 +159,6 @@ class PapiSim:
         r.add("POST", BASE + "/bulk/activations", self.bulk_activate)
         r.add("GET", BASE + "/bulk/activations/{bulkActivationId}", self.get_bulk_activation)
 
-    def _prefixes(self, q: SimRequest) -> None:
-        if q.header("PAPI-Use-Prefixes") not in ("true", "false") and not q.path.startswith(BASE + "/schemas"):
-            raise HttpError(400, "Missing PAPI-Use-Prefixes header", "Set PAPI-Use-Prefixes to true or false.")
-
-    def contracts(self, q: SimRequest) -> Any:
-        self._prefixes(q)
-        return {"accountId": ACCOUNT, "contracts": {"items": [
-            {"contractId": CONTRACT, "contractTypeName": "DIRECT_CUSTOMER"}]}}
-
-    def groups(self, q: SimRequest) -> Any:
-        self._prefixes(q)
-        return {"accountId": ACCOUNT, "accountName": "Sandbox Account", "groups": {"items": [
-            {"groupId": GROUP, "groupName": "Sandbox Group", "contractIds": [CONTRACT]},
-            {"groupId": SUBGROUP, "groupName": "Sandbox Subgroup", "parentGroupId": GROUP,
-             "contractIds": [CONTRACT]}]}}
-
-    def _scope(self, q: SimRequest) -> None:
-        if q.query.get("contractId") and strip("ctr_", q.query["contractId"]) != CONTRACT:
-            raise HttpError(403, "Forbidden", f"You have no access to contract {q.query['contractId']}.")
-        if q.query.get("groupId") and strip("grp_", q.query["groupId"]) not in (GROUP, SUBGROUP):
-            raise HttpError(403, "Forbidden", f"You have no access to group {q.query['groupId']}.")
-
-    def products(self, q: SimRequest) -> Any:
-        self._prefixes(q)
-        need(q, "contractId")
-        self._scope(q)
-        return {"accountId": ACCOUNT, "contractId": CONTRACT, "products": {"items": [
-            {"productId": k, "productName": v} for k, v in PRODUCTS.items()]}}
-
-    def schema(self, q: SimRequest) -> Any:
-        if q.params["productId"] not in PRODUCTS:
-            raise HttpError(404, "Product not found", f"Unknown product {q.params['productId']}.")
-        if q.params["ruleFormat"] not in RULE_FORMATS:
-            raise HttpError(404, "Rule format not found", f"Unknown rule format {q.params['ruleFormat']}.")
-        return {"$schema": "http://json-schema.org/draft-04/schema#", "type": "object",
-                "definitions": {"catalog": {"behaviors": {b: {"type": "object"} for b in BEHAVIORS},
-                                            "criteria": {c: {"type": "object"} for c in CRITERIA}}}}
 
     def list_properties(self, q: SimRequest) -> Any:
         self._prefixes(q)
@@ -568,65 +429,6 @@ class PapiSim:
         setattr(prop.versions[act.version], "staging" if act.network == "STAGING" else "production", "INACTIVE")
         return {"activations": {"items": [self._activation_json(act)]}}
 
-    def list_cpcodes(self, q: SimRequest) -> Any:
-        self._prefixes(q)
-        need(q, "contractId", "groupId")
-        self._scope(q)
-        return {"cpcodes": {"items": list(self.cpcodes.values())}}
-
-    def create_cpcode(self, q: SimRequest) -> Any:
-        self._prefixes(q)
-        need(q, "contractId", "groupId")
-        self._scope(q)
-        data = body_of(q)
-        if not data.get("cpcodeName") or data.get("productId") not in PRODUCTS:
-            raise HttpError(400, "Invalid CP code", "cpcodeName and a valid productId are required.")
-        cid = f"cpc_{self.account.next_id() + 300000}"
-        self.cpcodes[cid] = {"cpcodeId": cid, "cpcodeName": data["cpcodeName"], "productIds": [data["productId"]],
-                             "createdDate": self.account.iso()}
-        link = f"{BASE}/cpcodes/{cid}?contractId={CONTRACT}&groupId={GROUP}"
-        return SimResponse(201, {"cpcodeLink": link}, {"Location": link})
-
-    def get_cpcode(self, q: SimRequest) -> Any:
-        self._prefixes(q)
-        need(q, "contractId", "groupId")
-        item = self.cpcodes.get(strip("cpc_", q.params["cpcodeId"]))
-        if item is None:
-            raise HttpError(404, "CP code not found", f"No CP code {q.params['cpcodeId']}.")
-        return {"cpcodes": {"items": [item]}}
-
-    def list_edge_hostnames(self, q: SimRequest) -> Any:
-        self._prefixes(q)
-        need(q, "contractId", "groupId")
-        self._scope(q)
-        return {"edgeHostnames": {"items": list(self.edge_hostnames.values())}}
-
-    def create_edge_hostname(self, q: SimRequest) -> Any:
-        self._prefixes(q)
-        need(q, "contractId", "groupId")
-        self._scope(q)
-        data = body_of(q)
-        for key in ("productId", "domainPrefix", "domainSuffix", "ipVersionBehavior"):
-            if not data.get(key):
-                raise HttpError(400, "Invalid edge hostname", f"{key} is required.")
-        if data["domainSuffix"] not in ("edgesuite.net", "edgekey.net", "akamaized.net"):
-            raise HttpError(400, "Invalid domainSuffix", "Use edgesuite.net, edgekey.net or akamaized.net.")
-        eid = f"ehn_{self.account.next_id() + 200000}"
-        self.edge_hostnames[eid] = {
-            "edgeHostnameId": eid, "edgeHostnameDomain": f"{data['domainPrefix']}.{data['domainSuffix']}",
-            "productId": data["productId"], "domainPrefix": data["domainPrefix"],
-            "domainSuffix": data["domainSuffix"], "secure": data["domainSuffix"] == "edgekey.net",
-            "ipVersionBehavior": data["ipVersionBehavior"], "status": "PENDING"}
-        link = f"{BASE}/edgehostnames/{eid}?contractId={CONTRACT}&groupId={GROUP}"
-        return SimResponse(201, {"edgeHostnameLink": link}, {"Location": link})
-
-    def get_edge_hostname(self, q: SimRequest) -> Any:
-        self._prefixes(q)
-        item = self.edge_hostnames.get(strip("ehn_", q.params["edgeHostnameId"]))
-        if item is None:
-            raise HttpError(404, "Edge hostname not found", f"No edge hostname {q.params['edgeHostnameId']}.")
-        return {"edgeHostnames": {"items": [item]}}
-
     def list_includes(self, q: SimRequest) -> Any:
         self._prefixes(q)
         need(q, "contractId", "groupId")
@@ -661,46 +463,3 @@ class PapiSim:
     def activate_include(self, q: SimRequest) -> Any:
         self._prefixes(q)
         return self._activate(q, self._find(q.params["includeId"], "include"), "includeVersion")
-
-    def bulk_search(self, q: SimRequest) -> Any:
-        self._prefixes(q)
-        data = body_of(q)
-        query = data.get("bulkSearchQuery") or {}
-        if query.get("syntax") != "JSONPATH" or not query.get("match"):
-            raise HttpError(400, "Invalid bulk search", "bulkSearchQuery needs syntax JSONPATH and a match.")
-        needle = next((b for b in BEHAVIORS + CRITERIA if f"'{b}'" in query["match"] or f'"{b}"' in query["match"]),
-                      None)
-        results = []
-        for prop in (p for p in self.properties.values() if p.kind == "property"):
-            v = prop.versions[prop.latest]
-            if needle and needle in json.dumps(v.rules):
-                results.append({"propertyId": prop.id, "propertyName": prop.name, "propertyVersion": v.number,
-                                "isLatest": True, "productionStatus": v.production, "stagingStatus": v.staging,
-                                "matchLocations": ["/rules/behaviors/0"]})
-        return {"bulkSearchId": self.account.next_id(), "searchTargetStatus": "COMPLETE",
-                "bulkSearchQuery": query, "results": results}
-
-    def bulk_activate(self, q: SimRequest) -> Any:
-        self._prefixes(q)
-        data = body_of(q)
-        items = data.get("activatePropertyVersions") or []
-        if not items:
-            raise HttpError(400, "Invalid bulk activation", "activatePropertyVersions must not be empty.")
-        bid = self.account.next_id()
-        out = []
-        for item in items:
-            prop = self._find(item.get("propertyId", ""))
-            v = self._version(prop, item.get("propertyVersion", ""))
-            out.append({"propertyId": prop.id, "propertyVersion": v.number, "network": item.get("network"),
-                        "activationStatus": "SUBMITTED", "note": item.get("note", "")})
-        self.bulk[str(bid)] = {"bulkActivationId": bid, "bulkActivationStatus": "COMPLETE",
-                               "activatePropertyVersions": out, "submitDate": self.account.iso()}
-        link = f"{BASE}/bulk/activations/{bid}"
-        return SimResponse(202, {"bulkActivationLink": link}, {"Location": link})
-
-    def get_bulk_activation(self, q: SimRequest) -> Any:
-        self._prefixes(q)
-        item = self.bulk.get(q.params["bulkActivationId"])
-        if item is None:
-            raise HttpError(404, "Bulk activation not found", f"No bulk activation {q.params['bulkActivationId']}.")
-        return item
