@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from alecs.errors import ToolInputError
+from alecs.tools.call import ToolCall
 from alecs.tools.spec import Param, body, tool
 
 API = "ccu/v3"
@@ -16,16 +18,29 @@ NETWORK = Param("network", "staging or production (default production).", Litera
 OBJECTS = body("objects", "URLs (https://www.example.com/a.css), CP codes (12345) or cache tags; up to 1000.",
                list[str | int], required=True, min_length=1, max_length=1000)
 
+
+
+async def purge(call: ToolCall, args: dict[str, Any]) -> Any:
+    """CP codes go out as the integers the API requires; anything else is refused before sending."""
+    objects = args["objects"]
+    if args["by"] == "cpcode":
+        bad = [o for o in objects if not str(o).isdigit()]
+        if bad:
+            raise ToolInputError(f"CP codes are numbers (e.g. 12345, without cpc_); not: {', '.join(map(str, bad))}.")
+        objects = [int(o) for o in objects]
+    return (await call.send(**call.build(args | {"objects": objects}))).data
+
+
 TOOLS: list[Any] = [
     tool("purge-invalidate", TS, "Invalidate cached content",
          "Mark objects stale so the edge revalidates with the origin on next request (the usual, safe purge). "
          "Returns purgeId and estimatedSeconds.",
          "POST", "/ccu/v3/invalidate/{by}/{network}", API, BY, NETWORK, OBJECTS, read_only=False,
-         idempotent=True, example={"by": "url", "objects": ["https://www.example.com/index.html"]}),
+         idempotent=True, handler=purge, example={"by": "url", "objects": ["https://www.example.com/index.html"]}),
     tool("purge-delete", TS, "Delete cached content",
          "Remove objects from cache entirely; every edge refetches from origin. Destructive: prefer "
          "purge-invalidate unless content must not be served again.",
          "POST", "/ccu/v3/delete/{by}/{network}", API, BY, NETWORK, OBJECTS, read_only=False,
-         destructive=True, idempotent=True, example={"by": "tag", "objects": ["product-42"],
+         destructive=True, idempotent=True, handler=purge, example={"by": "tag", "objects": ["product-42"],
                                                      "network": "staging"}),
 ]
