@@ -151,32 +151,20 @@ class AkamaiClient:
                 self._sessions[creds] = session
             return session
 
-    async def request(
-        self,
-        customer: str,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json_body: Any = None,
-        headers: Mapping[str, str] | None = None,
-        data: bytes | None = None,
-        fresh: bool = False,
-    ) -> AkamaiResponse:
-        """Send one logical request in the worker pool; raises AkamaiError for 4xx/5xx answers."""
+    async def request(self, customer: str, method: str, path: str, **options: Any) -> AkamaiResponse:
+        """Send one logical request in the worker pool (options as for request_sync); raises AkamaiError for
+        4xx/5xx answers."""
         known = self._resolved.get(customer)
-        if known is not None and method.upper() == "GET" and not fresh:
+        if known is not None and method.upper() == "GET" and not options.get("fresh"):
             # A cache hit is answered here: the hop to a worker thread and back costs more than the lookup. Only
             # credentials a worker already resolved are used, so the event loop never reads the .edgerc file.
-            hit = self.cache.get(_cache_key(known, path, _query(known, params), headers))
+            key = _cache_key(known, path, _query(known, options.get("params")), options.get("headers"))
+            hit = self.cache.get(key)
             if hit is not None:
                 return hit
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            self._pool,
-            lambda: self.request_sync(self._resolve(customer), method, path, params=params, json_body=json_body,
-                                      headers=headers, data=data, fresh=fresh),
-        )
+            self._pool, lambda: self.request_sync(self._resolve(customer), method, path, **options))
 
     def request_sync(
         self,
