@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from dataclasses import dataclass, field
@@ -89,13 +90,15 @@ class AlecsServer:
         key = getattr(ctx.session, "_connection", ctx.session)
         return self._session_toolsets.setdefault(key, set())
 
-    def visible(self, ctx: ServerRequestContext[Any]) -> list[ToolSpec]:
-        principal = self.principal(ctx)
+    def visible(self, ctx: ServerRequestContext[Any]) -> tuple[ToolSpec, ...]:
+        enabled = frozenset(self.session_toolsets(ctx)) if self.options.dynamic else frozenset()
+        return self._visible(self.principal(ctx), enabled)
+
+    @functools.lru_cache(maxsize=1024)  # noqa: B019 - the server lives as long as the process
+    def _visible(self, principal: Principal, enabled: frozenset[str]) -> tuple[ToolSpec, ...]:
         specs = list(self.exposed)
-        if self.options.dynamic:
-            enabled = self.session_toolsets(ctx)
-            specs += [s for s in self.registry if s.toolset in enabled and s not in specs]
-        return [s for s in specs if self.allowed(principal, s)]
+        specs += [s for s in self.registry if s.toolset in enabled and s not in specs]
+        return tuple(s for s in specs if self.allowed(principal, s))
 
     def allowed(self, principal: Principal, spec: ToolSpec) -> bool:
         if spec.toolset == "tokens":
