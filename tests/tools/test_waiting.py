@@ -1,0 +1,45 @@
+"""Long waits honour cancellation: when the client cancels, the server stops polling Akamai and keeps serving."""
+
+from __future__ import annotations
+
+import time
+
+import anyio
+
+from alecs.sandbox.server import Sandbox
+from alecs.server import AlecsServer
+from tests.conftest import connect
+
+
+def _polls(sandbox: Sandbox) -> int:
+    return sum(1 for r in sandbox.requests if r.method == "GET" and "/activations/" in r.path)
+
+
+async def test_cancelling_a_waiting_activation_stops_the_polling(server: AlecsServer, fresh_sandbox: Sandbox) -> None:
+    fresh_sandbox.settings.activation_seconds = 3600  # never finishes while the test runs
+    progressed = anyio.Event()
+
+    async def progress(done: float, total: float | None, message: str | None) -> None:
+        progressed.set()
+
+    async with connect(server) as client:
+        with anyio.move_on_after(30) as scope:
+            async with anyio.create_task_group() as tg:
+                async def waiting_call() -> None:
+                    await client.call_tool("activate-property", {
+                        "propertyId": "prp_100001", "propertyVersion": 1, "network": "STAGING",
+                        "notifyEmails": ["noc@example.com"], "wait": True, "timeoutSeconds": 3600},
+                        progress_callback=progress)
+
+                tg.start_soon(waiting_call)
+                await progressed.wait()
+                tg.cancel_scope.cancel()
+        assert not scope.cancelled_caught, "the wait never reported progress"
+        polls = _polls(fresh_sandbox)
+        assert polls >= 1
+        # The poller's next turn would come within its 1.5 s backoff; keep the server busy past it.
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline:
+            result = await client.call_tool("list-contracts", {})
+            assert not result.is_error
+        assert _polls(fresh_sandbox) == polls, "the server kept polling after the client cancelled"
