@@ -12,9 +12,9 @@ from typing import Any
 
 from alecs.edgerc import Credentials
 from alecs.sandbox.account import Account, Settings
-from alecs.sandbox.tls import make_certificates
 from alecs.sandbox.edgegrid import Client, Verifier
 from alecs.sandbox.http import LoggedRequest, Router, SimulatorServer
+from alecs.sandbox.tls import make_certificates
 
 # Simulated APIs: "module:Class", each with routes(router). Order does not matter.
 SIMULATORS: tuple[str, ...] = (
