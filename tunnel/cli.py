@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .claude_config import build_entry, default_config_path, merge, where_text
-from .connect import DEFAULT_URL, Connector, Settings, check_url, load_token
 from .errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ConfigError
-from .ssh import DEFAULT_SSH_CONFIG, SshSettings, SshTarget
+from .settings import DEFAULT_URL, Settings, check_url, load_token, route
+from .ssh import DEFAULT_SSH_CONFIG, SshConnection, SshSettings, SshTarget
+
+if TYPE_CHECKING:
+    from .connect import Connector
 
 log = logging.getLogger("alecs-tunnel")
 
@@ -138,21 +141,36 @@ def _queue_timeout(args: argparse.Namespace) -> float:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .relay import RelayOptions, run_relay, stdio_streams
-
     _logging(args.verbose, logging.INFO)
     settings = settings_from(args)
-    connector = Connector(settings)
+    ssh = SshConnection(settings.ssh) if settings.ssh else None
+    connector = _connector(settings, ssh) if settings.secure else None  # loads the CA file: errors come first
+    log.info("alecs-tunnel %s relaying stdio to %s", __version__, route(settings, ssh.describe() if ssh else None))
+    queue_timeout = _queue_timeout(args)
+    if ssh is not None and connector is None:
+        ssh.start()  # connect to sshd while websockets and asyncio are imported; the relay waits for it
+    from .relay import RelayOptions, run_relay, stdio_streams
+
+    connector = connector or _connector(settings, ssh)
     stdin, stdout = stdio_streams()
-    log.info("alecs-tunnel %s relaying stdio to %s", __version__, connector.describe())
-    return asyncio.run(run_relay(connector, RelayOptions(queue_timeout=_queue_timeout(args)), stdin, stdout))
+    import asyncio
+
+    return asyncio.run(run_relay(connector, RelayOptions(queue_timeout=queue_timeout), stdin, stdout))
+
+
+def _connector(settings: Settings, ssh: SshConnection | None) -> Connector:
+    from .connect import Connector
+
+    return Connector(settings, ssh)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .check import run_check
 
     _logging(args.verbose, logging.WARNING)
-    connector = Connector(settings_from(args))
+    connector = _connector(settings_from(args), None)
+    import asyncio
+
     return asyncio.run(run_check(connector, sys.stdout, sys.stderr))
 
 

@@ -3,85 +3,38 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-import os
 import socket
 import ssl
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import TypeVar
 
+import paramiko
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import InvalidHandshake, InvalidMessage, InvalidStatus, InvalidURI
 
-from . import __version__
+from . import __version__, chan_transport
 from .errors import AuthError, ConfigError, TLSError, TunnelError
-from .ssh import SshConnection, SshSettings
+from .settings import DEFAULT_URL, Settings, check_url, load_token, route
+from .ssh import SshConnection
 
 log = logging.getLogger("alecs-tunnel")
+T = TypeVar("T")
+__all__ = ["DEFAULT_URL", "Connector", "Opened", "Settings", "check_url", "load_token", "ssl_context"]
 
-DEFAULT_URL = "ws://127.0.0.1:8082/mcp"
 SUBPROTOCOL = "mcp"
 OPEN_TIMEOUT = 15.0
 MAX_MESSAGE = 64 * 1024 * 1024
 PING_INTERVAL = 20.0
 PING_TIMEOUT = 20.0
-
-
-@dataclass
-class Settings:
-    url: str
-    token: str = field(repr=False)
-    ssh: SshSettings | None = None
-    ca_file: str | None = None
-
-    @property
-    def host(self) -> str:
-        return urlsplit(self.url).hostname or "127.0.0.1"
-
-    @property
-    def port(self) -> int:
-        parts = urlsplit(self.url)
-        return parts.port or (443 if parts.scheme == "wss" else 80)
-
-    @property
-    def secure(self) -> bool:
-        return urlsplit(self.url).scheme == "wss"
-
-
-def check_url(url: str) -> str:
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - validates the port
-    except ValueError as e:
-        raise ConfigError(f"invalid URL {url!r}: {e}") from None
-    if parts.scheme not in ("ws", "wss") or not parts.hostname:
-        raise ConfigError(f"invalid URL {url!r}: expected ws://host:port/path or wss://host/path")
-    return url
-
-
-def load_token(env: dict[str, str] | None = None) -> str:
-    """The token from ALECS_TOKEN or ALECS_TOKEN_FILE (never from argv)."""
-    env = dict(os.environ) if env is None else env
-    token = env.get("ALECS_TOKEN", "").strip()
-    source = "ALECS_TOKEN"
-    if not token and env.get("ALECS_TOKEN_FILE"):
-        path = Path(env["ALECS_TOKEN_FILE"]).expanduser()
-        source = f"ALECS_TOKEN_FILE ({path})"
-        try:
-            token = path.read_text(encoding="utf-8").strip()
-        except OSError as e:
-            raise ConfigError(f"cannot read the token file {path}: {e.strerror or e}") from None
-    if not token:
-        raise ConfigError(
-            "no token: set ALECS_TOKEN, or ALECS_TOKEN_FILE to a file holding it "
-            "(create one on the server with `alecs token generate`)"
-        )
-    if not token.isascii() or any(c.isspace() or not c.isprintable() for c in token):
-        raise ConfigError(f"the token from {source} contains spaces or control characters")
-    return token
+# Forwarded WebSockets are read and written by the event loop, over the paramiko channel
+# itself (websockets 15+ builds its connection in open_tcp_connection); else a socketpair.
+CHANNEL_TRANSPORT = chan_transport.supported() and hasattr(ws_connect, "open_tcp_connection")
 
 
 def ssl_context(ca_file: str | None) -> ssl.SSLContext:
@@ -110,47 +63,53 @@ class Opened:
 class Connector:
     """Opens WebSockets to the server; keeps the SSH connection between them."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, ssh: SshConnection | None = None) -> None:
+        """``ssh``: a connection to reuse (possibly already connecting, see ``SshConnection.start``)."""
         self.settings = settings
-        self.ssh = SshConnection(settings.ssh) if settings.ssh else None
+        self.ssh = ssh or (SshConnection(settings.ssh) if settings.ssh else None)
         self._ssl = ssl_context(settings.ca_file) if settings.secure else None
 
     def describe(self) -> str:
-        s = self.settings
-        if self.ssh:
-            return f"{self.ssh.describe()} -> {s.host}:{s.port} ({s.url})"
-        return s.url
+        return route(self.settings, self.ssh.describe() if self.ssh else None)
 
     def ssh_lost(self) -> bool:
         return self.ssh is not None and self.ssh.spec is not None and not self.ssh.is_active()
 
     async def open(self) -> Opened:
-        sock = await self._socket()
-        return await self._handshake(sock)
-
-    async def _socket(self) -> socket.socket:
         s = self.settings
         if self.ssh is None:
-            return await _tcp_connect(s.host, s.port)
-        ssh = self.ssh
+            sock: socket.socket | paramiko.Channel = await _tcp_connect(s.host, s.port)
+        elif CHANNEL_TRANSPORT and not s.secure:
+            sock = await self._forward(self.ssh.open_channel)
+        else:
+            sock = await self._forward(self.ssh.open_socket)
+        return await self._handshake(sock)
+
+    async def _forward(self, open_fn: Callable[[str, int], T]) -> T:
+        """Open a forwarded connection to the server through SSH, connecting SSH first if needed."""
+        s, ssh = self.settings, self.ssh
+        assert ssh is not None
+        if ssh.starting:
+            await asyncio.to_thread(ssh.join_start)
         if not ssh.is_active():
             await asyncio.to_thread(ssh.connect)
         try:
-            return await asyncio.to_thread(ssh.open_socket, s.host, s.port)
+            return await asyncio.to_thread(open_fn, s.host, s.port)
         except TunnelError as e:
             if e.kind != "ssh":
                 raise
         # The transport looked alive but is not: reconnect once.
         await asyncio.to_thread(ssh.connect)
-        return await asyncio.to_thread(ssh.open_socket, s.host, s.port)
+        return await asyncio.to_thread(open_fn, s.host, s.port)
 
-    async def _handshake(self, sock: socket.socket) -> Opened:
+    async def _handshake(self, sock: socket.socket | paramiko.Channel) -> Opened:
         s = self.settings
         kwargs: dict[str, object] = {}
         if self._ssl is not None:
             kwargs["ssl"] = self._ssl
+        opener = ws_connect if isinstance(sock, socket.socket) else _ChannelConnect
         try:
-            ws = await ws_connect(
+            ws = await opener(
                 s.url,
                 sock=sock,
                 additional_headers={"Authorization": f"Bearer {s.token}"},
@@ -163,7 +122,8 @@ class Connector:
                 **kwargs,  # type: ignore[arg-type]
             )
         except BaseException as e:
-            sock.close()
+            with contextlib.suppress(Exception):  # a channel's SSH transport may be gone
+                sock.close()
             if isinstance(e, Exception):
                 raise self._diagnose(e) from None
             raise
@@ -225,6 +185,21 @@ class Connector:
     def close(self) -> None:
         if self.ssh:
             self.ssh.close()
+
+
+class _ChannelConnect(ws_connect):
+    """``websockets`` connect with ``sock`` a paramiko channel, read and written by the event loop.
+
+    Everything else (handshake, timeout, redirects refused as with a preexisting socket) is
+    websockets' own.
+    """
+
+    async def open_tcp_connection(self) -> ClientConnection:
+        chan = self.create_connection_kwargs["sock"]
+        assert isinstance(chan, paramiko.Channel)
+        connection = self.factory(self.ws_uri)
+        chan_transport.ChannelTransport(asyncio.get_running_loop(), chan, connection)
+        return connection
 
 
 def _body_error(body: bytes | None, token: str) -> str:

@@ -18,11 +18,8 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
-import queue
 import random
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +30,7 @@ from websockets.exceptions import ConnectionClosed
 
 from .connect import Connector
 from .errors import EXIT_OK, TunnelError
+from .stdio import open_stdin, open_stdout
 
 log = logging.getLogger("alecs-tunnel")
 
@@ -56,6 +54,11 @@ CLOSE_CAUSES = {
 
 
 def _key(msg_id: Any) -> str:
+    """A JSON-RPC id as a dict key: equal for equal JSON values, distinct otherwise."""
+    if type(msg_id) is int:
+        return str(msg_id)  # what json.dumps gives
+    if type(msg_id) is str:
+        return "s" + msg_id  # no JSON text starts with "s"
     return json.dumps(msg_id, sort_keys=True)
 
 
@@ -91,58 +94,6 @@ async def wait_events(*events: asyncio.Event, timeout: float | None = None) -> N
     finally:
         for w in waiters:
             w.cancel()
-
-
-class StdoutWriter:
-    """Writes lines from a dedicated thread so the event loop never blocks on a full pipe."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self._stream = stream
-        self._q: queue.Queue[bytes | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="stdout", daemon=True)
-        self._thread.start()
-
-    def write(self, line: str) -> None:
-        self._q.put(line.encode("utf-8") + b"\n")
-
-    def _run(self) -> None:
-        while (data := self._q.get()) is not None:
-            try:
-                self._stream.write(data)
-                self._stream.flush()
-            except (OSError, ValueError):
-                return
-
-    def close(self, timeout: float = 2.0) -> None:
-        self._q.put(None)
-        self._thread.join(timeout)
-
-
-def start_stdin_reader(stream: BinaryIO, loop: asyncio.AbstractEventLoop, out: asyncio.Queue[bytes | None]) -> None:
-    """Read lines in a thread (portable: pipes on Windows do not work with asyncio).
-
-    Raw ``os.read`` on the descriptor, not the buffered reader: a daemon thread blocked
-    inside a buffered read aborts the interpreter at shutdown.
-    """
-    fd = stream.fileno()
-
-    def run() -> None:
-        buf = b""
-        try:
-            while chunk := os.read(fd, 65536):
-                buf += chunk
-                *lines, buf = buf.split(b"\n")
-                for line in lines:
-                    loop.call_soon_threadsafe(out.put_nowait, line)
-            if buf.strip():
-                loop.call_soon_threadsafe(out.put_nowait, buf)
-        except (OSError, RuntimeError):
-            pass
-        finally:
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(out.put_nowait, None)
-
-    threading.Thread(target=run, name="stdin", daemon=True).start()
 
 
 class Relay:
@@ -434,30 +385,31 @@ class Relay:
 
 
 async def run_relay(connector: Connector, opts: RelayOptions, stdin: BinaryIO, stdout: BinaryIO) -> int:
-    writer = StdoutWriter(stdout)
+    stdin_closed = asyncio.Event()
+    writer = await open_stdout(stdout)
     relay = Relay(connector, writer.write, opts)
-    lines: asyncio.Queue[bytes | None] = asyncio.Queue()
-    start_stdin_reader(stdin, asyncio.get_running_loop(), lines)
+
+    def on_line(line: bytes | None) -> None:
+        # Each line goes to the relay as it is read: no task hop. After a fatal error the relay
+        # answers requests with the error, until stdin closes or FATAL_LINGER passes.
+        if line is None:
+            stdin_closed.set()
+        elif not stdin_closed.is_set():
+            relay.from_client(line)
+
+    stop_reading = await open_stdin(stdin, on_line)
     tasks = [asyncio.create_task(relay.manager()), asyncio.create_task(relay.sender())]
     code = EXIT_OK
     try:
-        while True:
-            get = asyncio.ensure_future(lines.get())
-            stop = asyncio.ensure_future(relay.stopping.wait())
-            await asyncio.wait({get, stop}, return_when=asyncio.FIRST_COMPLETED)
-            stop.cancel()
-            if not get.done():
-                get.cancel()
-                break  # fatal
-            line = get.result()
-            if line is None:
-                await relay.drain()
-                break
-            relay.from_client(line)
+        await wait_events(stdin_closed, relay.stopping)
+        if relay.fatal is None:
+            await relay.drain()
         if relay.fatal is not None:
             code = relay.fatal.exit_code
-            await _linger(relay, lines)
+            # Claude Desktop's initialize may still be on its way: answer it with the error, then exit.
+            await wait_events(stdin_closed, timeout=FATAL_LINGER)
     finally:
+        stdin_closed.set()  # stop relaying lines
         relay.stopping.set()
         for t in tasks:
             t.cancel()
@@ -466,22 +418,9 @@ async def run_relay(connector: Connector, opts: RelayOptions, stdin: BinaryIO, s
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(relay.open_ws.close(), 2)
         await asyncio.to_thread(connector.close)
-        writer.close()
+        stop_reading()
+        await writer.aclose()
     return code
-
-
-async def _linger(relay: Relay, lines: asyncio.Queue[bytes | None]) -> None:
-    """After a fatal error, answer requests that arrive shortly after (Claude Desktop's
-    initialize may still be on its way) with the error, then exit."""
-    deadline = time.monotonic() + FATAL_LINGER
-    while (left := deadline - time.monotonic()) > 0:
-        try:
-            line = await asyncio.wait_for(lines.get(), left)
-        except TimeoutError:
-            return
-        if line is None:
-            return
-        relay.from_client(line)
 
 
 def stdio_streams() -> tuple[BinaryIO, BinaryIO]:

@@ -1,9 +1,9 @@
 """SSH side of the tunnel: ~/.ssh/config, strict known_hosts, agent and keys, direct-tcpip.
 
 Everything here is blocking (paramiko); the relay calls it through ``asyncio.to_thread``.
-A forwarded connection is handed to asyncio as a real socket: one end of a
-``socket.socketpair()``, the other end pumped to and from the paramiko channel by two
-small threads.
+A forwarded connection is handed to asyncio either as the paramiko channel itself
+(``chan_transport``, on POSIX) or as a real socket: one end of a ``socket.socketpair()``,
+the other end pumped to and from the channel by two small threads (Windows, wss://).
 """
 
 from __future__ import annotations
@@ -20,9 +20,13 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import lazy_invoke  # noqa: F401 - before paramiko: defers its optional `invoke` import
+
+# isort: split
 import paramiko
 
 from .errors import AuthError, ConfigError, HostKeyError, TunnelError
+from .tcp import QuickAckSocket, tcp_connect
 
 log = logging.getLogger("alecs-tunnel")
 
@@ -181,6 +185,14 @@ class _StrictPolicy(paramiko.MissingHostKeyPolicy):
         )
 
 
+class _Transport(paramiko.Transport):
+    """paramiko's algorithms, with AES-GCM preferred: its MAC is computed in C, not per packet in Python."""
+
+    _preferred_ciphers = tuple(
+        sorted(paramiko.Transport._preferred_ciphers, key=lambda name: not name.startswith("aes128-gcm"))
+    )
+
+
 def _client_for(spec: HostSpec) -> paramiko.SSHClient:
     client = paramiko.SSHClient()
     loaded = False
@@ -206,6 +218,8 @@ class SshConnection:
         self._lock = threading.Lock()
         self.spec: HostSpec | None = None
         self.host_key: str = ""
+        self._early: threading.Thread | None = None
+        self._early_error: BaseException | None = None
 
     def describe(self) -> str:
         if self.spec is None:
@@ -220,6 +234,31 @@ class SshConnection:
     def is_active(self) -> bool:
         t = self.transport
         return bool(t is not None and t.is_active())
+
+    def start(self) -> None:
+        """Begin ``connect()`` in a thread, so it overlaps the rest of start-up; see ``join_start``."""
+        self._early = threading.Thread(target=self._connect_early, name="ssh-connect", daemon=True)
+        self._early.start()
+
+    def _connect_early(self) -> None:
+        try:
+            self.connect()
+        except BaseException as e:  # noqa: BLE001 - re-raised by join_start
+            self._early_error = e
+
+    @property
+    def starting(self) -> bool:
+        return self._early is not None
+
+    def join_start(self) -> None:
+        """Wait for the connection begun by ``start()``; raise its failure, as ``connect()`` would have."""
+        if self._early is None:
+            return
+        self._early.join()
+        self._early = None
+        error, self._early_error = self._early_error, None
+        if error is not None:
+            raise error
 
     def connect(self) -> None:
         """Connect (blocking). Raises TunnelError with a diagnosis."""
@@ -247,6 +286,8 @@ class SshConnection:
         keys = [p for p in spec.identity_files if os.path.isfile(p)]
         where = f"{spec.user}@{spec.hostname}:{spec.port}"
         try:
+            if sock is None and QuickAckSocket.supported:
+                sock = tcp_connect(spec.hostname, spec.port, CONNECT_TIMEOUT)
             client.connect(
                 spec.hostname,
                 spec.port,
@@ -259,6 +300,7 @@ class SshConnection:
                 auth_timeout=CONNECT_TIMEOUT,
                 channel_timeout=CONNECT_TIMEOUT,
                 sock=sock,
+                transport_factory=_Transport,
             )
         except TunnelError:
             client.close()
@@ -325,13 +367,16 @@ class SshConnection:
         log.debug("ssh: connected to %s (%s)", where, self.host_key)
         return client
 
-    def open_socket(self, host: str, port: int) -> socket.socket:
-        """Open a direct-tcpip channel to host:port (as seen from the SSH server), as a local socket."""
+    def open_channel(self, host: str, port: int) -> paramiko.Channel:
+        """Open a direct-tcpip channel to host:port (as seen from the SSH server)."""
         if not self._clients:
             raise TunnelError("ssh", "SSH connection is not open")
         assert self.spec is not None
-        chan = _open_channel(self._clients[-1], self.spec, host, port, purpose="the alecs server")
-        return bridge(chan)
+        return _open_channel(self._clients[-1], self.spec, host, port, purpose="the alecs server")
+
+    def open_socket(self, host: str, port: int) -> socket.socket:
+        """Open a direct-tcpip channel to host:port, as a local socket."""
+        return bridge(self.open_channel(host, port))
 
     def close(self) -> None:
         with self._lock:

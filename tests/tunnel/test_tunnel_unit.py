@@ -4,6 +4,8 @@ behaviour the real server cannot easily provoke (stand-in server from standin_se
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -183,3 +185,43 @@ def test_forwarding_refused_by_sshd_is_diagnosed(standin: Server, sshd: Sshd, ho
     out = run_cli(["check", *ssh_args(sshd)], env)
     assert out.returncode == 3, out
     assert "could not connect to 127.0.0.1:1" in out.stderr
+
+
+def test_stdio_from_files_relays_through_ssh(standin: Server, sshd: Sshd, home: Path, tmp_path: Path) -> None:
+    """stdin and stdout that are files, not pipes: the thread fallback (as on Windows) still relays."""
+    requests = [
+        {"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+        {"jsonrpc": "2.0", "id": "two", "method": "tools/list"},
+    ]
+    stdin = tmp_path / "in.jsonl"
+    stdin.write_text("".join(json.dumps(m) + "\n" for m in requests))
+    stdout = tmp_path / "out.jsonl"
+    env = tunnel_env(home, ALECS_WS_URL=standin.url, ALECS_TOKEN=standin.tok["token"])
+    with stdin.open("rb") as fin, stdout.open("wb") as fout, (tmp_path / "err").open("wb") as ferr:
+        proc = subprocess.run(
+            [sys.executable, "-m", "tunnel", *ssh_args(sshd)], env=env, stdin=fin, stdout=fout, stderr=ferr, timeout=60
+        )
+    assert proc.returncode == 0, (tmp_path / "err").read_text()
+    answers = [json.loads(line) for line in stdout.read_text().splitlines()]
+    assert [a["id"] for a in answers] == [1, "two"]
+    assert all("result" in a for a in answers)
+
+
+def test_request_ids_keep_their_json_identity() -> None:
+    from tunnel.relay import _key
+
+    ids = [1, -1, 10**30, 1.0, 1.5, "1", "s1", "", "a\"b", None, True, False, [1], {"a": 1}]
+    keys = [_key(i) for i in ids]
+    assert len(set(keys)) == len(ids)  # distinct JSON values never share a key
+    assert _key({"b": 1, "a": 2}) == _key({"a": 2, "b": 1})
+    assert _key(7) == _key(json.loads("7")) and _key("x") == _key(json.loads('"x"'))
+
+
+def test_invoke_import_is_deferred_but_match_exec_still_has_it() -> None:
+    code = (
+        "import sys, tunnel.ssh, paramiko.config as c\n"
+        "assert type(sys.modules['invoke']).__name__ == '_Deferred', sys.modules['invoke']\n"
+        "assert callable(c.invoke.run)\n"  # what paramiko calls for `Match exec`
+        "assert type(sys.modules['invoke']).__name__ == 'module'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60, cwd=Path(__file__).resolve().parents[2])
