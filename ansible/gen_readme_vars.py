@@ -45,7 +45,7 @@ def _type(opt: dict[str, Any]) -> str:
     if kind == "list" and "elements" in opt:
         kind = f"list of {opt['elements']}"
     if "choices" in opt:
-        kind += " (" + ", ".join(f"`{c}`" for c in opt["choices"]) + ")"
+        kind += " (" + ", ".join(f"`{c!r}`" if c == "" else f"`{c}`" for c in opt["choices"]) + ")"
     return kind
 
 

@@ -658,6 +658,49 @@ def pick_read_only_tool(tools: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------------------
+# alecs-tunnel over SSH into the container (tunnel mode)
+
+
+def tunnel_command(container: Container, token: str, name: str, *sub: str) -> tuple[list[str], dict[str, str]]:
+    """The alecs-tunnel command line and environment for `token`, reaching the container's loopback alecs."""
+    exe = find_console_script("alecs-tunnel")
+    require(exe is not None, "the alecs-tunnel console script (pip install -e . in the test venv)")
+    assert exe is not None
+    token_file = container.workdir / f"{name}.token"
+    token_file.write_text(token + "\n")
+    token_file.chmod(0o600)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALECS_")}
+    env.update(ALECS_WS_URL="ws://127.0.0.1:8082/mcp", ALECS_TOKEN_FILE=str(token_file), HOME=str(container.workdir))
+    cmd = [
+        str(exe), *sub, "--ssh", "alecs-ct", "--ssh-config", str(container.ssh_config()),
+        "--known-hosts", str(container.known_hosts), "--identity", str(container.key),
+    ]  # fmt: skip
+    return cmd, env
+
+
+def tunnel_check_until(container: Container, token: str, name: str, rc: int) -> None:
+    """`alecs-tunnel check` until it exits with rc: the server re-reads its token store about once a second."""
+    cmd, env = tunnel_command(container, token, name, "check")
+    last: list[str] = []
+
+    def probe() -> bool:
+        proc = run(cmd, env=env, check=False, timeout=60)
+        last[:] = [str(proc.returncode), proc.stdout[-2000:], proc.stderr[-2000:]]
+        return proc.returncode == rc
+
+    try:
+        poll(probe, 30, f"alecs-tunnel check to exit {rc}", interval=1.0)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; last run: {last}") from None
+
+
+def tunnel_client(container: Container, token: str, name: str) -> StdioJsonRpc:
+    """alecs-tunnel as a stdio MCP client (its stderr goes to <workdir>/<name>.stderr)."""
+    cmd, env = tunnel_command(container, token, name)
+    return StdioJsonRpc(cmd, env, container.workdir / f"{name}.stderr")
+
+
+# ------------------------------------------------------------------------------------------------------
 # WebSocket MCP client (direct, for the tls and nginx modes)
 
 

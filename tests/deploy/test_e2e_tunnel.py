@@ -3,7 +3,6 @@ real systemd, reached over SSH) into a hardened alecs service that is reachable 
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -14,13 +13,12 @@ from deploytest import (
     AnsibleRun,
     Recap,
     StdioJsonRpc,
-    find_console_script,
     generate_token,
     pick_read_only_tool,
     poll,
-    require,
-    run,
     tcp_probe,
+    tunnel_check_until,
+    tunnel_client,
 )
 
 pytestmark = pytest.mark.slow
@@ -105,42 +103,12 @@ def test_alecs_port_is_not_reachable_from_the_host(provisioned: Provisioned) -> 
     assert tcp_probe(CT_IP, 8082) != "open"
 
 
-def _tunnel_command(provisioned: Provisioned, token: str, name: str, *sub: str) -> tuple[list[str], dict[str, str]]:
-    exe = find_console_script("alecs-tunnel")
-    require(exe is not None, "the alecs-tunnel console script (pip install -e . in the test venv)")
-    assert exe is not None
-    ct = provisioned.runner.container
-    token_file = ct.workdir / f"{name}.token"
-    token_file.write_text(token + "\n")
-    token_file.chmod(0o600)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ALECS_")}
-    env.update(ALECS_WS_URL="ws://127.0.0.1:8082/mcp", ALECS_TOKEN_FILE=str(token_file), HOME=str(ct.workdir))
-    cmd = [
-        str(exe), *sub, "--ssh", "alecs-ct", "--ssh-config", str(ct.ssh_config()),
-        "--known-hosts", str(ct.known_hosts), "--identity", str(ct.key),
-    ]  # fmt: skip
-    return cmd, env
-
-
 def _tunnel_check_until(provisioned: Provisioned, token: str, name: str, rc: int) -> None:
-    """`alecs-tunnel check` until it exits with rc: the server re-reads its token store about once a second."""
-    cmd, env = _tunnel_command(provisioned, token, name, "check")
-    last: list[str] = []
-
-    def probe() -> bool:
-        proc = run(cmd, env=env, check=False, timeout=60)
-        last[:] = [str(proc.returncode), proc.stdout[-2000:], proc.stderr[-2000:]]
-        return proc.returncode == rc
-
-    try:
-        poll(probe, 30, f"alecs-tunnel check to exit {rc}", interval=1.0)
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}; last run: {last}") from None
+    tunnel_check_until(provisioned.runner.container, token, name, rc)
 
 
 def _tunnel(provisioned: Provisioned, token: str, name: str) -> StdioJsonRpc:
-    cmd, env = _tunnel_command(provisioned, token, name)
-    return StdioJsonRpc(cmd, env, provisioned.runner.container.workdir / f"{name}.stderr")
+    return tunnel_client(provisioned.runner.container, token, name)
 
 
 def test_alecs_tunnel_over_ssh_lists_tools_and_calls_a_sandbox_tool(provisioned: Provisioned) -> None:
