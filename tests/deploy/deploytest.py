@@ -449,6 +449,10 @@ class AnsibleRun:
             **extra,
         }
 
+    def provision_twice(self, variables: dict[str, Any]) -> tuple[Recap, Recap]:
+        """The first run and the second (which must change nothing)."""
+        return self.playbook(variables), self.playbook(variables)
+
     def playbook(self, variables: dict[str, Any], *, timeout: float = 900) -> Recap:
         extra = self.workdir / "vars.json"
         extra.write_text(json.dumps(variables))
@@ -560,6 +564,12 @@ class Pebble:
         ctx = ssl.create_default_context(cafile=str(self.https_ca))
         with urllib.request.urlopen(f"https://127.0.0.1:{self.mgmt_port}/roots/0", context=ctx, timeout=10) as r:
             return r.read().decode()
+
+    def issued_trust(self) -> Any:
+        """A client TLS context that trusts the certificates this pebble run issues."""
+        import ssl
+
+        return ssl.create_default_context(cadata=self.root_ca_pem())
 
     def stop(self) -> None:
         for name in list(self.procs):

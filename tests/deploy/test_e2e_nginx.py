@@ -45,11 +45,8 @@ def nginx_host(ansible_run: AnsibleRun, wheelhouse: Any, pebble: Pebble) -> Ngin
         alecs_acme_server=pebble.directory,
         alecs_acme_ca_cert_src=str(pebble.https_ca),
     )
-    first = ansible_run.playbook(variables)
-    second = ansible_run.playbook(variables)
-    root = ansible_run.workdir / "pebble-root.pem"
-    root.write_text(pebble.root_ca_pem())
-    return NginxHost(first, second, ansible_run, ssl.create_default_context(cafile=str(root)))
+    first, second = ansible_run.provision_twice(variables)
+    return NginxHost(first, second, ansible_run, pebble.issued_trust())
 
 
 def test_nginx_mode_playbook_is_idempotent(nginx_host: NginxHost) -> None:

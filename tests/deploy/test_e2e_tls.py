@@ -50,12 +50,8 @@ def tls_host(ansible_run: AnsibleRun, wheelhouse: Any, pebble: Pebble) -> TlsHos
         alecs_acme_ca_cert_src=str(pebble.https_ca),
         alecs_acme_challenge="standalone",
     )
-    first = ansible_run.playbook(variables)
-    second = ansible_run.playbook(variables)
-    root = ansible_run.workdir / "pebble-root.pem"
-    root.write_text(pebble.root_ca_pem())
-    trust = ssl.create_default_context(cafile=str(root))
-    return TlsHost(first, second, ansible_run, pebble, trust)
+    first, second = ansible_run.provision_twice(variables)
+    return TlsHost(first, second, ansible_run, pebble, pebble.issued_trust())
 
 
 def _served_certificate(host: TlsHost) -> x509.Certificate:
