@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -65,19 +66,32 @@ def test_stdout_carries_only_protocol_and_the_server_exits_when_stdin_closes() -
 
 def test_missing_edgerc_is_a_clear_tool_error_not_a_crash(tmp_path: object) -> None:
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "PYTHONPATH")} | {"HOME": str(tmp_path)}
-    msgs = [
-        '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",'
-        '"capabilities":{},"clientInfo":{"name":"t","version":"1"}}}',
-        '{"jsonrpc":"2.0","method":"notifications/initialized"}',
-        '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"list-groups","arguments":{}}}',
-        '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list-groups","arguments":{}}}',
-    ]
-    proc = subprocess.run([sys.executable, "-m", "alecs", "serve"], input="\n".join(msgs).encode() + b"\n",
-                          env=env, capture_output=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    out = proc.stdout.decode()
-    assert out.count("No .edgerc file at") == 2 and '"isError":true' in out
-    assert "Traceback" not in proc.stderr.decode()
+    proc = subprocess.Popen([sys.executable, "-m", "alecs", "serve"], env=env, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def exchange(*lines: str) -> dict:
+        for line in lines:
+            proc.stdin.write(line.encode() + b"\n")  # type: ignore[union-attr]
+        proc.stdin.flush()  # type: ignore[union-attr]
+        return json.loads(proc.stdout.readline())  # type: ignore[union-attr]
+
+    try:
+        exchange('{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",'
+                 '"capabilities":{},"clientInfo":{"name":"t","version":"1"}}}')
+        call = '{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"list-groups","arguments":{}}}'
+        first = exchange('{"jsonrpc":"2.0","method":"notifications/initialized"}', call % 2)
+        second = exchange(call % 3)  # the server keeps serving after the error
+        for answer, ident in ((first, 2), (second, 3)):
+            assert answer["id"] == ident and answer["result"]["isError"] is True
+            assert answer["result"]["content"][0]["text"].startswith(f"No .edgerc file at {tmp_path}/.edgerc")
+        proc.stdin.close()
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert b"Traceback" not in proc.stderr.read()  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("flag", ["--toolsets", "--tools"])
