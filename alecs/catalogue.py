@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from alecs.tools.model import input_schema
 from alecs.tools.registry import Registry
@@ -16,7 +17,7 @@ def kind(spec: ToolSpec) -> str:
     return "destructive" if spec.destructive else "write"
 
 
-def tool_json(spec: ToolSpec) -> dict:
+def tool_json(spec: ToolSpec) -> dict[str, Any]:
     """The tools/list entry as a client receives it (annotations included), for sizing."""
     return {"name": spec.name, "title": spec.title, "description": spec.description,
             "inputSchema": input_schema(spec),

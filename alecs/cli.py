@@ -119,7 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _sandbox(args)
         if args.command == "tools":
             return _tools(args)
-        return args.func(args)
+        code: int = args.func(args)
+        return code
     except AlecsError as exc:
         print(f"alecs: {exc}", file=sys.stderr)
         return 2

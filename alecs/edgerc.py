@@ -8,6 +8,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from alecs.errors import ConfigError
 
@@ -99,7 +100,7 @@ class Edgerc:
         parser = self._read()
         if parser is None or not parser.has_section(section):
             if section == "default" and self.use_env and all(os.environ.get(v) for v in ENV_KEYS.values()):
-                values = {k: os.environ[v] for k, v in ENV_KEYS.items()}
+                values: dict[str, Any] = {k: os.environ[v] for k, v in ENV_KEYS.items()}
                 return Credentials(section="default", **values)
             if self.path is None:
                 known = ", ".join(sorted(self._overrides))

@@ -1,22 +1,18 @@
-"""Shared fixtures: the sandbox simulator, a server wired to it, and the SDK's own client."""
+"""Shared fixtures: the sandbox simulator and a server wired to it (helpers live in tests/support)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
-from mcp import Client
 
-from alecs.akamai.client import AkamaiClient
-from alecs.edgerc import Edgerc
 from alecs.sandbox.account import Settings
 from alecs.sandbox.server import Sandbox
-from alecs.server import AlecsServer, ServerOptions
-from alecs.tools.registry import Registry, Selection
+from alecs.server import AlecsServer
+from alecs.tools.registry import Registry
 from tests import openapi_defs
+from tests.support.mcp import make_server
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -42,15 +38,6 @@ def registry() -> Registry:
     return Registry.load()
 
 
-def make_server(sandbox: Sandbox, registry: Registry, selection: Selection | None = None,
-                dynamic: bool = False, services: dict[str, Any] | None = None) -> AlecsServer:
-    edgerc = Edgerc(None, use_env=False)
-    edgerc.add(sandbox.credentials())
-    client = AkamaiClient(edgerc, cache_ttl=0)
-    sel = selection or registry.selection_from("all", None, False)
-    return AlecsServer(registry, client, ServerOptions(sel, dynamic), services)
-
-
 @pytest.fixture
 def server(fresh_sandbox: Sandbox, registry: Registry) -> Iterator[AlecsServer]:
     srv = make_server(fresh_sandbox, registry)
@@ -58,8 +45,3 @@ def server(fresh_sandbox: Sandbox, registry: Registry) -> Iterator[AlecsServer]:
     srv.client.close()
 
 
-@asynccontextmanager
-async def connect(server: AlecsServer, **kw: Any) -> AsyncIterator[Client]:
-    """The SDK's client, in process, over the handshake (2025-11-25) flow."""
-    async with Client(server.lowlevel, mode="legacy", **kw) as client:
-        yield client

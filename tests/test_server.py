@@ -6,7 +6,7 @@ from mcp_types import CallToolResult
 
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer
-from tests.conftest import connect
+from tests.support.mcp import connect
 
 
 def _text(result: CallToolResult) -> str:

@@ -159,12 +159,13 @@ class AkamaiClient:
             # A cache hit is answered here: the hop to a worker thread and back costs more than the lookup. Only
             # credentials a worker already resolved are used, so the event loop never reads the .edgerc file.
             key = _cache_key(known, path, _query(known, options.get("params")), options.get("headers"))
-            hit = self.cache.get(key)
+            hit: AkamaiResponse | None = self.cache.get(key)
             if hit is not None:
                 return hit
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
+        response: AkamaiResponse = await loop.run_in_executor(
             self._pool, lambda: self.request_sync(self._resolve(customer), method, path, **options))
+        return response
 
     def request_sync(
         self,
@@ -182,9 +183,9 @@ class AkamaiClient:
         query = _query(creds, params)
         cache_key = _cache_key(creds, path, query, headers)
         if method == "GET" and not fresh:
-            hit = self.cache.get(cache_key)
-            if hit is not None:
-                return hit
+            cached: AkamaiResponse | None = self.cache.get(cache_key)
+            if cached is not None:
+                return cached
         else:
             self.cache.invalidate(creds.section)
         session = self._session(creds)
@@ -223,7 +224,7 @@ class AkamaiClient:
             return result
 
     def _backoff(self, attempt: int) -> float:
-        return min(self.retry.backoff * (2 ** (attempt - 1)), self.retry.max_backoff)
+        return float(min(self.retry.backoff * (2 ** (attempt - 1)), self.retry.max_backoff))
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -286,7 +286,7 @@ class TokenStore:
         with self._locked():
             snap = self.load()
             snap.records[token_id] = TokenRecord(
-                id=token_id, digest=snap.digest(token_id, secret), scope=scope, created=now,  # type: ignore[arg-type]
+                id=token_id, digest=snap.digest(token_id, secret), scope=scope, created=now,
                 description=description, customers=_names(customers), toolsets=_names(toolsets),
                 expires=now + expires_in_days * DAY if expires_in_days else None)
             self._write(snap)
@@ -298,7 +298,8 @@ class TokenStore:
             if record.revoked is None:
                 records[token_id] = record = replace(record, revoked=time.time())
             return record
-        return self.update(change)[0]
+        revoked: TokenRecord = self.update(change)[0]
+        return revoked
 
     def rotate(self, token_id: str, overlap_minutes: float = 0) -> tuple[TokenRecord, str, TokenRecord]:
         """A new token with the old one's settings; the old one stops working after the overlap."""

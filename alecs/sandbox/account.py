@@ -24,7 +24,7 @@ class Settings:
 class Account:
     settings: Settings = field(default_factory=Settings)
     apis: dict[str, Any] = field(default_factory=dict)
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(100))
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
 
     def next_id(self) -> int:
         return next(self._ids)

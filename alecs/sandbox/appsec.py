@@ -107,7 +107,8 @@ class AppsecSim:
         if write and v["locked"]:
             raise HttpError(403, "This operation is invalid", LOCKED_DETAIL,
                             type_=f"{PROBLEMS}/appsec-configuration/error-types/FORBIDDEN-OPERATION")
-        return v
+        version: dict[str, Any] = v
+        return version
 
     def active(self, cfg: dict[str, Any], network: str) -> int | None:
         return next((n for n, v in cfg["versions"].items() if v[network]["status"] == "Active"), None)

@@ -80,7 +80,8 @@ class PolicyRoutes:
         policy = v["data"]["policies"].get(q.params["policyId"])
         if policy is None:
             raise not_found(f"security policy {q.params['policyId']}")
-        return policy
+        found: dict[str, Any] = policy
+        return found
 
     def _item(self, table: dict[int, Any], raw: str, what: str) -> Any:
         key = int_id(raw, what)

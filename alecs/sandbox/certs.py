@@ -209,10 +209,12 @@ class CertsSim:
         if not isinstance(data, dict):
             raise HttpError(400, "Invalid enrollment", "The body must be an enrollment object.")
         errors = [{"field": f, "message": f"{f} is required."} for f in REQUIRED if data.get(f) is None]
-        net = data.get("networkConfiguration") if isinstance(data.get("networkConfiguration"), dict) else {}
+        raw_net = data.get("networkConfiguration")
+        net: dict[str, Any] = raw_net if isinstance(raw_net, dict) else {}
         errors += [{"field": f"networkConfiguration.{f}", "message": "required."} for f in NET_REQUIRED
                    if "networkConfiguration" in data and net.get(f) is None]
-        csr = data.get("csr") if isinstance(data.get("csr"), dict) else {}
+        raw_csr = data.get("csr")
+        csr: dict[str, Any] = raw_csr if isinstance(raw_csr, dict) else {}
         if "csr" in data and not csr.get("cn"):
             errors.append({"field": "csr.cn", "message": "The common name is required."})
         names = [csr.get("cn")] + list(csr.get("sans") or [])

@@ -194,7 +194,7 @@ def deployment(enrollment: Enrollment, cert: dict[str, Any]) -> dict[str, Any]:
 
 
 def challenges(enrollment: Enrollment, change: Change, account: Account, done: bool) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for domain in change.sans:
         token = hashlib.sha256(f"{change.id}:{domain}".encode()).hexdigest()[:43]
         body = hashlib.sha256(f"body:{change.id}:{domain}".encode()).hexdigest()

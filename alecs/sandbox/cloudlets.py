@@ -169,6 +169,7 @@ class CloudletsSim:
             if not ok:
                 raise _error(400, "Validation failed", f"Invalid value of `{field}`.", "validation-failed",
                              invalidField=field, invalidValue=data.get(field))
+        assert isinstance(name, str) and isinstance(kind, str) and isinstance(group, int)
         if group not in GROUPS:
             raise _error(403, "Access Denied", f"User does not have edit capability for {TYPES[kind]} Cloudlet "
                          f"in group {group}.", "access-denied")

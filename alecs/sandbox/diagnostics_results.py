@@ -59,7 +59,7 @@ def dig_answer(hostname: str, query_type: str) -> dict[str, Any]:
 
 
 def mtr_result(source: str, destination: str, request: dict[str, Any]) -> dict[str, Any]:
-    hops = []
+    hops: list[dict[str, Any]] = []
     for number, (host, ip) in enumerate([(f"a{source.replace('.', '-')}.deploy.akamaitechnologies.com", source),
                                          ("ae1.edge.example.net", "198.51.100.1"), (destination, "203.0.113.10")],
                                         start=1):

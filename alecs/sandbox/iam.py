@@ -179,7 +179,7 @@ class IamSim:
 
     def _list_clients(self, q: SimRequest) -> list[dict[str, Any]]:
         return [{k: v for k, v in c.items() if k not in ("apiAccess", "groupAccess")}
-                | {"activeCredentialCount": self._active_count(c["clientId"])} for c in self.clients.values()]
+                | {"activeCredentialCount": self._active_count(str(c["clientId"]))} for c in self.clients.values()]
 
     def _get_client(self, q: SimRequest) -> dict[str, Any]:
         client_id = self._client_id(q.params["clientId"])

@@ -146,8 +146,8 @@ class NetlistsSim:
     def _check(self, kind: str, elements: Any) -> list[str]:
         if not isinstance(elements, list) or not all(isinstance(e, str) for e in elements):
             raise HttpError(400, "Bad Request", "list must be an array of strings.")
-        bad = []
-        out = []
+        bad: list[str] = []
+        out: list[str] = []
         for raw in elements:
             item = raw.strip()
             if kind == "GEO":

@@ -307,7 +307,7 @@ class PapiSim(PapiAssets):
         self._editable(v)
         self._if_match(q, v)
         data = body_of(q)
-        rules = data.get("rules")
+        rules: Any = data.get("rules")
         errors, warnings = self._validate_rules(rules)
         if q.query.get("dryRun") != "true":
             v.rules = rules

@@ -85,7 +85,7 @@ async def _activation(call: ToolCall, property_id: str, activation_id: str, args
 
 def _activation_status(data: dict[str, Any]) -> str:
     items = (data.get("activations") or {}).get("items") or [{}]
-    return items[0].get("status", "UNKNOWN")
+    return str(items[0].get("status", "UNKNOWN"))
 
 
 async def get_activation(call: ToolCall, args: dict[str, Any]) -> Any:

@@ -11,7 +11,7 @@ import pytest
 
 from alecs.auth.tokens import TokenStore
 from alecs.principal import Principal
-from tests.conftest import connect, make_server
+from tests.support.mcp import connect, make_server
 
 KEY = "commands-tests-master-key"
 

@@ -11,7 +11,7 @@ from alecs.server import AlecsServer
 from alecs.tools.registry import Registry
 from tests import openapi_defs
 from tests.conformance.samples import PENDING, PREPARE, sample_args
-from tests.conftest import connect
+from tests.support.mcp import connect
 
 REGISTRY = Registry.load()
 AKAMAI_TOOLS = [s for s in REGISTRY if not s.local]

@@ -31,6 +31,9 @@ from typing import Any, TypeVar
 
 import pytest
 
+from tests.support.net import free_port, tcp_open
+from tests.support.waiting import wait_until
+
 REPO = Path(__file__).resolve().parents[2]
 ANSIBLE_DIR = REPO / "ansible"
 PREFIX = Path(os.environ.get("ALECS_DEPLOY_PREFIX", "/opt/alecs-ci"))
@@ -94,27 +97,8 @@ def run(
 
 
 def poll(probe: Callable[[], T | None], timeout: float, what: str, interval: float = 0.2) -> T:
-    """Call probe until it returns something truthy, at most `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    last_error: BaseException | None = None
-    while True:
-        try:
-            value = probe()
-            if value:
-                return value
-        except Exception as exc:  # noqa: BLE001 - remembered for the failure message
-            last_error = exc
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; last error: {last_error!r}")
-        time.sleep(interval)
-
-
-def tcp_open(host: str, port: int, timeout: float = 1.0) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
+    """Call probe until it returns something truthy, at most `timeout` seconds; errors count as "not yet"."""
+    return wait_until(probe, timeout, what, interval=interval, retry_errors=True)
 
 
 def tcp_probe(host: str, port: int, timeout: float = 2.0) -> str:
@@ -128,12 +112,6 @@ def tcp_probe(host: str, port: int, timeout: float = 2.0) -> str:
         return "refused"
     except OSError as exc:
         return f"error: {exc.strerror}"
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 def stop_pid(proc: subprocess.Popen[Any], sig: int = signal.SIGTERM, timeout: float = 30) -> None:

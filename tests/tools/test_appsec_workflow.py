@@ -8,7 +8,7 @@ from mcp import Client
 
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer
-from tests.conftest import connect
+from tests.support.mcp import connect
 from tests.tools.workflow import ok
 
 CONFIG, ACTIVE, DRAFT, POLICY, RATE = 43253, 1, 2, "WWW1_12345", 300101

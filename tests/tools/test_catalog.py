@@ -13,8 +13,8 @@ from alecs.catalogue import list_bytes
 from alecs.principal import CURRENT, Principal
 from alecs.sandbox.server import Sandbox
 from alecs.tools.registry import DEFAULT_TOOLSETS, Registry
-from tests.conftest import connect, make_server
 from tests.openapi_defs import REPO
+from tests.support.mcp import connect, make_server
 
 REGISTRY = Registry.load()
 # The budget for the default tools/list, in bytes of JSON (README "Choosing tools"); lower is better.

@@ -8,7 +8,7 @@ from alecs.errors import AkamaiError
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer
 from tests.conformance.samples.certs import new_enrollment
-from tests.conftest import connect
+from tests.support.mcp import connect
 from tests.tools.workflow import assert_requests_match, error_text, ok
 
 

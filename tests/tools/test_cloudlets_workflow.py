@@ -9,7 +9,7 @@ from mcp import Client
 
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer
-from tests.conftest import connect
+from tests.support.mcp import connect
 
 RULES = [{"type": "erMatchRule", "name": "blog moved", "matchURL": "/blog/*", "redirectURL": "/news/",
           "statusCode": 301}]

@@ -9,7 +9,7 @@ from mcp import Client
 
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer
-from tests.conftest import connect
+from tests.support.mcp import connect
 
 
 async def call(client: Client, name: str, args: dict[str, Any], **kw: Any) -> dict[str, Any]:

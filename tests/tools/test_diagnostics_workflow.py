@@ -6,7 +6,7 @@ import json
 
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer
-from tests.conftest import connect
+from tests.support.mcp import connect
 from tests.tools.workflow import error_text, ok
 
 SEATTLE = "seattle-wa-unitedstates"

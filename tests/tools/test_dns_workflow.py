@@ -8,7 +8,7 @@ from mcp import Client
 
 from alecs.server import AlecsServer
 from alecs.tools.registry import Registry
-from tests.conftest import connect
+from tests.support.mcp import connect
 from tests.tools.workflow import error_text, ok
 
 ZONE = "shop.example"

@@ -10,7 +10,7 @@ from mcp import Client
 
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer
-from tests.conftest import connect
+from tests.support.mcp import connect
 
 EHN = {"dnsZone": "edgekey.net", "recordName": "www.example.com"}
 

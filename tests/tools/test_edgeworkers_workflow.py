@@ -13,7 +13,7 @@ import pytest
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer
 from tests.conformance.samples.edgeworkers import make_bundle
-from tests.conftest import connect
+from tests.support.mcp import connect
 from tests.tools.workflow import error_text, ok
 
 
@@ -172,7 +172,7 @@ async def test_validation_reports_akamais_verdict_for_a_good_bundle(server: Alec
 async def test_remote_sessions_read_bundles_only_from_the_upload_folder(fresh_sandbox, registry, tmp_path) -> None:
     from alecs.principal import CURRENT, Principal
     from tests.conformance.samples.edgeworkers import make_bundle
-    from tests.conftest import make_server
+    from tests.support.mcp import make_server
 
     inside = tmp_path / "uploads"
     inside.mkdir()

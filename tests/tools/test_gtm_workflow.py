@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alecs.server import AlecsServer
-from tests.conftest import connect
+from tests.support.mcp import connect
 from tests.tools.workflow import error_text, ok
 
 DOMAIN = "sandbox.akadns.net"

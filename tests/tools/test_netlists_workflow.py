@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer
-from tests.conftest import connect
+from tests.support.mcp import connect
 from tests.tools.workflow import assert_requests_match, error_text, ok
 
 

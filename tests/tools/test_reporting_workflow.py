@@ -7,7 +7,7 @@ from typing import Any
 from mcp import Client
 
 from alecs.server import AlecsServer
-from tests.conftest import connect
+from tests.support.mcp import connect
 
 
 async def call(client: Client, name: str, args: dict[str, Any]) -> tuple[dict[str, Any], str]:

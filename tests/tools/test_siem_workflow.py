@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alecs.server import AlecsServer
 from alecs.tools.siem import decode_event, decode_values
-from tests.conftest import connect
+from tests.support.mcp import connect
 from tests.tools.workflow import error_text, ok
 
 

@@ -8,7 +8,7 @@ import anyio
 
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer
-from tests.conftest import connect
+from tests.support.mcp import connect
 
 
 def _polls(sandbox: Sandbox) -> int:

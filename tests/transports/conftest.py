@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -26,7 +24,8 @@ from alecs.tools.registry import Registry
 from alecs.transports.guard import FailureLimiter
 from alecs.transports.remote import Remote, RemoteSettings
 from alecs.transports.websocket import Limits
-from tests.conftest import make_server
+from tests.support.mcp import make_server
+from tests.support.waiting import wait_until
 
 MASTER_KEY = "remote-tests-master-key"
 REPO = Path(__file__).resolve().parents[2]
@@ -76,30 +75,6 @@ async def refused(url: str, headers: dict[str, str] | None = None, **kw: Any) ->
 
 def error_of(response: Any) -> str:
     return json.loads(response.body)["error"]
-
-
-async def poll(check: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
-
-
-def wait_until(check: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 class ServerProcess:

@@ -17,7 +17,8 @@ import trustme
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.transports.conftest import MASTER_KEY, wait_until
+from tests.support.waiting import wait_until
+from tests.transports.conftest import MASTER_KEY
 
 INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}

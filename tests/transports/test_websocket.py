@@ -17,8 +17,9 @@ from websockets.exceptions import ConnectionClosed
 
 from alecs.transports.guard import FailureLimiter
 from alecs.transports.websocket import Limits
-from tests.conftest import connect as connect_inproc
-from tests.transports.conftest import error_of, poll, refused
+from tests.support.mcp import connect as connect_inproc
+from tests.support.waiting import poll
+from tests.transports.conftest import error_of, refused
 from tests.transports.ws_client import WebSocketTransport, websocket_client
 
 INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",

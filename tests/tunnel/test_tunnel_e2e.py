@@ -11,7 +11,6 @@ import contextlib
 import json
 import ssl
 import subprocess
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,6 +19,8 @@ import trustme
 from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.shared.exceptions import MCPError
 from tunnel_helpers import PY, REPO, Server, Sshd, TlsProxy, TunnelProc, run_cli, ssh_args, tunnel_env
+
+from tests.support.waiting import poll
 
 TOOL = "list-contracts"
 
@@ -41,14 +42,6 @@ async def call_ok(session: ClientSession) -> None:
     result = await asyncio.wait_for(session.call_tool(TOOL, {}), 60)
     assert not result.is_error, result
     assert result.content or result.structured_content
-
-
-async def poll(pred, timeout: float, what: str) -> None:  # noqa: ANN001
-    deadline = time.monotonic() + timeout
-    while not pred():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 # ---- the Claude Desktop session over SSH -------------------------------------------------------
@@ -261,7 +254,7 @@ def test_check_over_ssh_reports(alecs: Server, sshd: Sshd, home: Path) -> None:
 
 
 def test_check_diagnoses_server_down(sshd: Sshd, home: Path, tmp_path: Path) -> None:
-    from tunnel_helpers import free_port
+    from tests.support.net import free_port
 
     env = tunnel_env(home, ALECS_WS_URL=f"ws://127.0.0.1:{free_port()}/mcp", ALECS_TOKEN="x")
     out = run_cli(["check", *ssh_args(sshd)], env)

@@ -10,8 +10,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from tunnel_helpers import Server, Sshd, TunnelProc, free_port, run_cli, ssh_args, tunnel_env
+from tunnel_helpers import Server, Sshd, TunnelProc, run_cli, ssh_args, tunnel_env
 
+from tests.support.net import free_port
 from tunnel.claude_config import build_entry, default_config_path, merge
 from tunnel.connect import load_token
 from tunnel.errors import ConfigError

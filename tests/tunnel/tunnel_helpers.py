@@ -13,32 +13,16 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
+
+from tests.support.net import free_port
+from tests.support.waiting import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 PY = sys.executable
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 STANDIN = Path(__file__).with_name("standin_server.py")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(pred: Any, timeout: float, what: str, interval: float = 0.05) -> Any:
-    """Poll ``pred`` until it returns a truthy value, at most ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
 
 
 def port_open(port: int) -> bool:
@@ -105,7 +89,7 @@ class Sshd:
         os.makedirs("/run/sshd", exist_ok=True)
         subprocess.run([SSHD, "-t", "-f", str(cfg)], check=True)
         self.proc = subprocess.Popen([SSHD, "-D", "-f", str(cfg), "-E", str(self.log)])
-        wait_for(lambda: port_open(self.port), 10, "sshd to listen")
+        wait_until(lambda: port_open(self.port), 10, "sshd to listen")
         host_pub = self.host_key.with_suffix(".pub").read_text().split()[:2]
         self.known_hosts_line = f"[127.0.0.1]:{self.port} {' '.join(host_pub)}\n"
         self.known_hosts.write_text(self.known_hosts_line)
@@ -122,7 +106,7 @@ class Sshd:
         for pid in kids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        wait_for(lambda: not children_of(self.proc.pid), 10, "sshd connection processes to exit")
+        wait_until(lambda: not children_of(self.proc.pid), 10, "sshd connection processes to exit")
         return kids
 
     def stop(self) -> None:
@@ -186,7 +170,7 @@ class Server:
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(cmd, env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=self.dir)
         try:
-            wait_for(self.healthy, 60, f"the server on port {self.port} (/healthz)")
+            wait_until(self.healthy, 60, f"the server on port {self.port} (/healthz)")
         except AssertionError:
             raise AssertionError(f"server did not come up; log:\n{self.log.read_text()[-3000:]}") from None
         return self

@@ -1,0 +1,31 @@
+"""The server under test in process, wired to the sandbox, and the MCP SDK's own client as its peer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from mcp import Client
+
+from alecs.akamai.client import AkamaiClient
+from alecs.edgerc import Edgerc
+from alecs.sandbox.server import Sandbox
+from alecs.server import AlecsServer, ServerOptions
+from alecs.tools.registry import Registry, Selection
+
+
+def make_server(sandbox: Sandbox, registry: Registry, selection: Selection | None = None,
+                dynamic: bool = False, services: dict[str, Any] | None = None) -> AlecsServer:
+    edgerc = Edgerc(None, use_env=False)
+    edgerc.add(sandbox.credentials())
+    client = AkamaiClient(edgerc, cache_ttl=0)
+    sel = selection or registry.selection_from("all", None, False)
+    return AlecsServer(registry, client, ServerOptions(sel, dynamic), services)
+
+
+@asynccontextmanager
+async def connect(server: AlecsServer, **kw: Any) -> AsyncIterator[Client]:
+    """The SDK's client, in process, over the handshake (2025-11-25) flow."""
+    async with Client(server.lowlevel, mode="legacy", **kw) as client:
+        yield client
