@@ -8,6 +8,10 @@ from typing import Literal
 
 Scope = Literal["read", "write", "admin"]
 SCOPES: tuple[Scope, ...] = ("read", "write", "admin")
+Network = Literal["staging", "production"]
+NETWORKS: tuple[Network, ...] = ("staging", "production")
+ConfirmPolicy = Literal["elicit", "require", "off"]
+CONFIRM_POLICIES: tuple[ConfirmPolicy, ...] = ("elicit", "require", "off")
 
 
 @dataclass(frozen=True)
@@ -16,6 +20,10 @@ class Principal:
     scope: Scope = "admin"
     customers: frozenset[str] | None = None  # None: every .edgerc section
     toolsets: frozenset[str] | None = None  # None: whatever the server exposes
+    max_sessions: int | None = None  # None: the server's default cap on this token's connections/sessions
+    rate_per_minute: int | None = None  # None: the server's default cap on this token's calls per minute
+    networks: frozenset[Network] | None = None  # None: every network; {"staging"}: production changes refused
+    confirm: ConfirmPolicy | None = None  # None: the server's ALECS_CONFIRM policy
 
     @property
     def label(self) -> str:

@@ -59,6 +59,10 @@ class TokenRecord:
     expires: float | None = None
     revoked: float | None = None
     last_used: float | None = None
+    max_sessions: int | None = None
+    rate_per_minute: int | None = None
+    networks: tuple[str, ...] | None = None
+    confirm: str | None = None
 
     def state(self, now: float | None = None) -> str:
         if self.revoked is not None:
@@ -70,7 +74,10 @@ class TokenRecord:
     def principal(self) -> Principal:
         return Principal(token_id=self.id, scope=self.scope,
                          customers=None if self.customers is None else frozenset(self.customers),
-                         toolsets=None if self.toolsets is None else frozenset(self.toolsets))
+                         toolsets=None if self.toolsets is None else frozenset(self.toolsets),
+                         max_sessions=self.max_sessions, rate_per_minute=self.rate_per_minute,
+                         networks=None if self.networks is None else frozenset(self.networks),  # type: ignore[arg-type]
+                         confirm=self.confirm)  # type: ignore[arg-type]
 
     def public(self, now: float | None = None) -> dict[str, Any]:
         """What `token list` shows: everything but the digest."""
@@ -83,7 +90,7 @@ class TokenRecord:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TokenRecord:
         d = dict(data)
-        for key in ("customers", "toolsets"):
+        for key in ("customers", "toolsets", "networks"):
             if d.get(key) is not None:
                 d[key] = tuple(d[key])
         return cls(**d)
