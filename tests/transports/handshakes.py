@@ -17,10 +17,12 @@ INIT = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
                               "clientInfo": {"name": "handshakes", "version": "1"}}})
 
 
-def request(url: str, transport: str, authorization: str | None, headers: dict[str, str] | None = None) -> bytes:
-    """The bytes of one opening request."""
+def request(url: str, transport: str, authorization: str | None, headers: dict[str, str] | None = None,
+            hosts: list[str] | None = None) -> bytes:
+    """The bytes of one opening request (`hosts`: the Host header lines, default the URL's host and port)."""
     parts = urlsplit(url)
-    lines = [f"{'GET' if transport == 'websocket' else 'POST'} {parts.path} HTTP/1.1", f"Host: {parts.netloc}"]
+    lines = [f"{'GET' if transport == 'websocket' else 'POST'} {parts.path} HTTP/1.1"]
+    lines += [f"Host: {host}" for host in (parts.netloc,) if hosts is None] + [f"Host: {h}" for h in hosts or ()]
     if transport == "websocket":
         lines += ["Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Version: 13",
                   "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Protocol: mcp"]
@@ -35,13 +37,13 @@ def request(url: str, transport: str, authorization: str | None, headers: dict[s
 
 
 async def attempt(url: str, transport: str, authorization: str | None, headers: dict[str, str] | None = None,
-                  source: str | None = None) -> int:
+                  source: str | None = None, hosts: list[str] | None = None) -> int:
     """One request; its HTTP status."""
     parts = urlsplit(url)
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port,
                                                    local_addr=(source, 0) if source else None)
     try:
-        writer.write(request(url, transport, authorization, headers))
+        writer.write(request(url, transport, authorization, headers, hosts))
         await writer.drain()
         status_line = await asyncio.wait_for(reader.readline(), 30)
         return int(status_line.split()[1])
