@@ -3,7 +3,9 @@
 A web page can make a browser send requests to a name the attacker controls that resolves to 127.0.0.1; the
 `Host` header then carries the attacker's name. alecs serves only the names it is known by:
 
-- loopback names and addresses (`localhost`, `127.0.0.1` and the rest of 127/8, `::1`): SSH tunnels, local proxies;
+- loopback names (`localhost`) and every IP address but 0.0.0.0 and :: (`127.0.0.1`, `[::1]`, `10.0.0.5`): an
+  address involves no DNS, so it cannot be rebound (decision: clients that connect by address, such as SSH tunnels
+  and hosts without DNS names, need no setting);
 - the listen address (`--host` / `ALECS_WS_HOST`), unless it is a wildcard (0.0.0.0, ::);
 - the host of `ALECS_PUBLIC_URL` (the URL clients use, e.g. `https://mcp.example.com/mcp`);
 - the names and addresses of the TLS certificate being served (its subjectAltName);
@@ -57,7 +59,7 @@ def host_name(value: str) -> str | None:
 
 @dataclass(frozen=True)
 class HostAllowList:
-    """The names a request's `Host` may carry (loopback names and addresses are always in)."""
+    """The names a request's `Host` may carry (loopback names and IP addresses are always in)."""
 
     names: frozenset[str] = LOOPBACK_NAMES
     suffixes: tuple[str, ...] = ()  # from "*.example.com": ".example.com"
@@ -75,7 +77,7 @@ class HostAllowList:
         if name in self.names or any(name.endswith(s) for s in self.suffixes):
             return True
         try:
-            return ipaddress.ip_address(name).is_loopback
+            return not ipaddress.ip_address(name).is_unspecified
         except ValueError:
             return False
 
@@ -83,7 +85,7 @@ class HostAllowList:
         """The allowed names, for an error message or a startup log line."""
         if self.anything:
             return "any"
-        return ", ".join(sorted(self.names) + [f"*{s}" for s in self.suffixes] + ["127.0.0.0/8", "::1"])
+        return ", ".join(sorted(self.names) + [f"*{s}" for s in self.suffixes] + ["IP addresses"])
 
 
 def host_allow_list(*, listen_host: str = "127.0.0.1", public_url: str | None = None, allowed: str | None = None,

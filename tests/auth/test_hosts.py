@@ -19,20 +19,21 @@ def test_host_values_are_compared_by_name_without_port_case_or_trailing_dot():
 
 def test_by_default_only_loopback_names_and_addresses_are_served():
     hosts = host_allow_list()
-    for ok in ("localhost", "localhost:8082", "127.0.0.1:8082", "127.8.9.10", "[::1]:8082", "LOCALHOST."):
+    for ok in ("localhost", "localhost:8082", "127.0.0.1:8082", "127.8.9.10", "[::1]:8082", "LOCALHOST.",
+               "10.0.0.5:8082", "[2001:db8::5]"):  # no DNS, no rebinding: addresses are served
         assert hosts.allows([ok]), ok
-    for refused in ("evil.example", "localhost.evil.example", "10.0.0.5", "0.0.0.0", "[::]"):
+    for refused in ("evil.example", "localhost.evil.example", "0.0.0.0", "[::]", "2130706433"):
         assert not hosts.allows([refused]), refused
     assert not hosts.allows([]) and not hosts.allows(["localhost", "localhost"])  # missing or repeated Host
 
 
 def test_the_listen_address_public_url_and_allowed_hosts_are_added():
-    hosts = host_allow_list(listen_host="10.0.0.5", public_url="https://MCP.example.com:8443/mcp",
+    hosts = host_allow_list(listen_host="alecs.internal", public_url="https://MCP.example.com:8443/mcp",
                             allowed="ops.example.net, *.corp.example, [2001:db8::5]")
-    for ok in ("10.0.0.5:8082", "mcp.example.com", "ops.example.net", "a.corp.example", "b.a.corp.example",
+    for ok in ("alecs.internal:8082", "mcp.example.com", "ops.example.net", "a.corp.example", "b.a.corp.example",
                "[2001:db8::5]:443", "localhost"):
         assert hosts.allows([ok]), ok
-    for refused in ("corp.example", "xcorp.example", "mcp.example.com.evil.example", "10.0.0.6"):
+    for refused in ("corp.example", "xcorp.example", "mcp.example.com.evil.example", "mcp.example"):
         assert not hosts.allows([refused]), refused
     wildcard_bind = host_allow_list(listen_host="0.0.0.0")
     assert not wildcard_bind.allows(["0.0.0.0"]) and wildcard_bind == HostAllowList()
@@ -52,7 +53,7 @@ def test_the_served_certificate_names_are_allowed(tmp_path):
     path = tmp_path / "fullchain.pem"
     cert.private_key_and_cert_chain_pem.write_to_path(str(path))
     hosts = host_allow_list(listen_host="0.0.0.0", certificate=str(path))
-    for ok in ("mcp.example.org", "a.edge.example.org", "192.0.2.10:443"):
+    for ok in ("mcp.example.org", "a.edge.example.org"):
         assert hosts.allows([ok]), ok
     assert not hosts.allows(["example.org"])
     assert host_allow_list(certificate=str(tmp_path / "missing.pem")) == HostAllowList()
