@@ -16,11 +16,13 @@ to sign and the signed Authorization header; websockets prints handshake headers
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
 import re
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any, TextIO
@@ -42,9 +44,9 @@ _KEYED = re.compile(
     r"""(?P<value>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|(?:bearer|basic|eg1-hmac-sha256)\s+[^\s,;'"}\]]+|[^\s,;'"}\]]+)""",
     re.I)
 _PATTERNS = (
+    (re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}", re.I), rf"\1 {MASK}"),
     (re.compile(r"\b(alecs_[0-9a-f]{16}_)[A-Za-z0-9_-]{8,}"), rf"\1{MASK}"),  # bearer tokens (keep the id part)
     (re.compile(r"\bakab-[A-Za-z0-9-]{8,}(?![A-Za-z0-9.-]*\.akamaiapis\.net)"), f"akab-{MASK}"),  # EdgeGrid tokens
-    (re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}", re.I), rf"\1 {MASK}"),
 )
 _literals: set[str] = set()
 
@@ -144,13 +146,52 @@ def _scrub(value: Any) -> Any:
     return value
 
 
+class JsonLines(io.TextIOBase):
+    """A stderr for json format: what is not a JSON log line already (a `print`, a warning, an interpreter
+    traceback) is wrapped into one, so every line a log shipper reads is one JSON object."""
+
+    def __init__(self, target: TextIO) -> None:
+        super().__init__()
+        self.target = target
+        self._partial = ""
+        self._lock = threading.Lock()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            lines = (self._partial + text).split("\n")
+            self._partial = lines.pop()
+            for line in lines:
+                self.target.write((line if line.startswith('{"time": ') else _wrapped(line)) + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+    def fileno(self) -> int:
+        return self.target.fileno()
+
+
+def _wrapped(line: str) -> str:
+    doc = {"time": _iso(time.time()), "level": "INFO", "logger": "stderr", "message": redact(line)}
+    if line.startswith("alecs: listening on "):
+        doc["url"] = line.removeprefix("alecs: listening on ").strip()
+    return json.dumps(doc, ensure_ascii=False)
+
+
 def setup_logging(level: str, fmt: str | None = None, stream: TextIO | None = None) -> None:
-    """Root logging to stderr in `fmt` (`text` or `json`; default `ALECS_LOG_FORMAT`, else text) at `level`."""
+    """Root logging to stderr in `fmt` (`text` or `json`; default `ALECS_LOG_FORMAT`, else text) at `level`.
+
+    In json format, sys.stderr itself is replaced by a `JsonLines` wrapper (unless a `stream` is given)."""
     fmt = (fmt if fmt is not None else os.environ.get(FORMAT_ENV, "")).strip().lower() or "text"
     out = stream or sys.stderr
     if fmt not in FORMATS:
         print(f"alecs: {FORMAT_ENV}='{fmt}' is not one of {', '.join(FORMATS)}; logging as text.", file=out)
         fmt = "text"
+    if fmt == "json" and stream is None and not isinstance(sys.stderr, JsonLines):
+        sys.stderr = out = JsonLines(sys.stderr)
     numeric = getattr(logging, level.upper(), None)
     root = logging.getLogger()
     root.setLevel(numeric if isinstance(numeric, int) else logging.INFO)

@@ -62,3 +62,11 @@ def test_debug_level_keeps_edgegrid_and_websockets_quiet_and_scrubs_the_rest():
     assert done.returncode == 0 and done.stdout == "", text
     assert "SIGNINGKEY1234" not in text and "S" * 43 not in text
     assert "DEBUG mcp.server: sending" in text and "Traceback" in text and "ERROR alecs.x: failed" in text
+
+
+def test_an_unknown_log_format_is_named_and_text_is_used():
+    script = "import logging\nfrom alecs.logs import setup_logging\nsetup_logging('info', 'xml')\n" \
+             "logging.getLogger('alecs').info('hello')\n"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert "ALECS_LOG_FORMAT='xml' is not one of text, json; logging as text." in done.stderr
+    assert "INFO alecs: hello" in done.stderr
