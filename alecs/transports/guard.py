@@ -171,7 +171,26 @@ def _token_in_query(query: str) -> bool:
     return False
 
 
+BLOCKED_AUDIT_SECONDS = 10.0
+_blocked_audit: dict[tuple[str, str], list[float]] = {}  # (transport, address) -> [last logged, suppressed since]
+
+
 def audit_connection(transport: str, address: str, outcome: str, token_id: str | None = None, **extra: object) -> None:
-    """One structured line per connection attempt or end; never a token or a header value."""
+    """One structured line per connection attempt or end; never a token or a header value.
+
+    Refusals of a blocked party are logged once per BLOCKED_AUDIT_SECONDS per address, the next line counting
+    those left out (`suppressed=N`): a flood must not turn into a flood of log lines."""
+    if outcome == "refused" and extra.get("reason") == "rate_limited":
+        now, key = time.monotonic(), (transport, address)
+        seen = _blocked_audit.get(key)
+        if seen is not None and now - seen[0] < BLOCKED_AUDIT_SECONDS:
+            seen[1] += 1
+            return
+        if seen is not None and seen[1]:
+            extra["suppressed"] = int(seen[1])
+        _blocked_audit.pop(key, None)
+        while len(_blocked_audit) >= 1024:
+            del _blocked_audit[next(iter(_blocked_audit))]
+        _blocked_audit[key] = [now, 0]
     audit_event(audit, "connection", transport=transport, remote=address, token=token_id or "-", outcome=outcome,
                 **extra)

@@ -246,7 +246,8 @@ async def from_namespace(ns: Namespace, url: str, transport: str, count: int, so
 
 @pytest.mark.parametrize("transport", ["websocket", "http"])
 async def test_a_garbage_flood_from_one_address_is_blocked_while_another_address_connects(
-        serve, mint, other_host, transport):
+        serve, mint, other_host, transport, caplog):
+    caplog.set_level(logging.INFO, "alecs.audit")
     _, token = mint("write")
     async with serve(transport=transport, host=HOST_IP, allowed_hosts=host_allow_list(listen_host=HOST_IP)) as remote:
         flood = await from_namespace(other_host, remote.url, transport, 40, NS_A, garbage=True)
@@ -254,6 +255,8 @@ async def test_a_garbage_flood_from_one_address_is_blocked_while_another_address
         elsewhere_garbage = await from_namespace(other_host, remote.url, transport, 1, NS_B, garbage=True)
         same_address_valid = await from_namespace(other_host, remote.url, transport, 1, NS_A, token=token)
     assert flood[:10] == [401] * 10 and flood[10:] == [429] * 30
+    blocked_lines = [r for r in caplog.records if r.name == "alecs.audit" and "reason=rate_limited" in r.getMessage()]
+    assert len(blocked_lines) <= 1 and all(f"remote={NS_A}" in r.getMessage() for r in blocked_lines)  # not 30
     assert elsewhere_valid == [ADMITTED[transport]] and elsewhere_garbage == [401]
     # Decision: a genuine token is admitted even from the blocked address (a colleague behind the same NAT).
     assert same_address_valid == [ADMITTED[transport]]
