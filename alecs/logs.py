@@ -173,6 +173,15 @@ class JsonLines(io.TextIOBase):
     def fileno(self) -> int:
         return self.target.fileno()
 
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self.target.encoding
+
+    @property
+    def buffer(self) -> object:
+        """Bytes written here bypass the wrapping (nothing in alecs does; libraries that do keep working)."""
+        return self.target.buffer
+
 
 def _wrapped(line: str) -> str:
     doc = {"time": _iso(time.time()), "level": "INFO", "logger": "stderr", "message": redact(line)}
