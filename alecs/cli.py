@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import signal
 import sys
@@ -17,8 +16,9 @@ from alecs.errors import AlecsError
 
 
 def _setup_logging(level: str) -> None:
-    logging.basicConfig(stream=sys.stderr, level=getattr(logging, level.upper(), logging.INFO),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from alecs.logs import setup_logging
+
+    setup_logging(level)  # format from ALECS_LOG_FORMAT (text or json); secrets scrubbed at every level
 
 
 def _add_selection(p: argparse.ArgumentParser) -> None:

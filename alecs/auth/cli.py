@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from typing import Any
 
+from alecs.auth.rights import MAX_EXPIRY_DAYS
 from alecs.auth.tokens import TokenRecord, TokenStore, default_store_path, require_master_key
-from alecs.principal import SCOPES
+from alecs.principal import CONFIRM_POLICIES, SCOPES
 
 WARNING = "Store this token now: it will not be shown again."
 
@@ -25,13 +27,32 @@ def _split(value: str | None) -> list[str] | None:
 
 
 def _when(ts: float | None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts else "-"
+    if not ts:
+        return "-"
+    if not math.isfinite(ts):
+        return "invalid"
+    try:
+        return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+    except (OverflowError, OSError, ValueError):  # a time no calendar holds (stores written by old versions)
+        return "after 9999"
+
+
+def _limits(record: TokenRecord) -> str:
+    """sessions=5 rate=120/min networks=staging confirm=require, or - for none."""
+    parts = [f"sessions={record.max_sessions}" if record.max_sessions is not None else "",
+             f"rate={record.rate_per_minute}/min" if record.rate_per_minute is not None else "",
+             f"networks={','.join(record.networks)}" if record.networks is not None else "",
+             f"confirm={record.confirm}" if record.confirm is not None else ""]
+    return " ".join(p for p in parts if p) or "-"
 
 
 def _generate(args: argparse.Namespace) -> int:
+    # Every value goes to the store as given: TokenStore.generate is the one place that checks them.
     record, token = _store().generate(scope=args.scope, description=args.description or "",
                                       expires_in_days=args.expires_in_days, customers=_split(args.customers),
-                                      toolsets=_split(args.toolsets))
+                                      toolsets=_split(args.toolsets), max_sessions=args.max_sessions,
+                                      rate_per_minute=args.rate, networks=_split(args.networks),
+                                      confirm=args.confirm)
     _print_new(record, token, args.json)
     return 0
 
@@ -40,8 +61,8 @@ def _print_new(record: TokenRecord, token: str, as_json: bool) -> None:
     if as_json:
         print(json.dumps({"id": record.id, "token": token}), flush=True)
     else:
-        print(f"id:      {record.id}\nscope:   {record.scope}\nexpires: {_when(record.expires)}\ntoken:   {token}",
-              flush=True)
+        print(f"id:      {record.id}\nscope:   {record.scope}\nexpires: {_when(record.expires)}\n"
+              f"limits:  {_limits(record)}\ntoken:   {token}", flush=True)
     print(f"alecs: {WARNING}", file=sys.stderr, flush=True)
 
 
@@ -54,10 +75,12 @@ def _list(args: argparse.Namespace) -> int:
     if not records:
         print("No tokens. Create one with `alecs token generate --scope read|write|admin`.")
         return 0
-    rows: list[list[Any]] = [["ID", "DESCRIPTION", "SCOPE", "CUSTOMERS", "CREATED", "EXPIRES", "LAST USED", "STATE"]]
+    rows: list[list[Any]] = [["ID", "DESCRIPTION", "SCOPE", "CUSTOMERS", "TOOLSETS", "LIMITS", "CREATED", "EXPIRES",
+                              "LAST USED", "STATE"]]
     for r in records:
         rows.append([r.id, r.description or "-", r.scope, ",".join(r.customers) if r.customers else "all",
-                     _when(r.created), _when(r.expires), _when(r.last_used), r.state(now)])
+                     ",".join(r.toolsets) if r.toolsets else "all", _limits(r), _when(r.created), _when(r.expires),
+                     _when(r.last_used), r.state(now)])
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
@@ -78,13 +101,6 @@ def _rotate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive(value: str) -> float:
-    number = float(value)
-    if number <= 0:
-        raise argparse.ArgumentTypeError("must be a positive number")
-    return number
-
-
 def add_token_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Registers `alecs token` subcommands."""
     token = sub.add_parser("token", help="manage bearer tokens for remote serving (needs TOKEN_MASTER_KEY)",
@@ -94,11 +110,19 @@ def add_token_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
 
     gen = actions.add_parser("generate", help="create a token (printed once)")
     gen.add_argument("--description", default="")
-    gen.add_argument("--expires-in-days", type=_positive)
+    gen.add_argument("--expires-in-days", type=float, metavar="DAYS",
+                     help=f"days until the token stops working, at most {MAX_EXPIRY_DAYS} (default: never)")
     gen.add_argument("--scope", choices=SCOPES, default="read",
                      help="read: read-only tools; write: all Akamai tools; admin: also the token tools")
     gen.add_argument("--customers", help="comma-separated .edgerc sections the token may use (default: all)")
     gen.add_argument("--toolsets", help="comma-separated toolsets the token may see (default: all served)")
+    gen.add_argument("--max-sessions", type=int, metavar="N",
+                     help="open connections and HTTP sessions at a time (default: the server's cap)")
+    gen.add_argument("--rate", metavar="RATE", help="tool calls allowed, e.g. 120/min, 2/s (default: the server's cap)")
+    gen.add_argument("--networks", metavar="NETWORKS",
+                     help="networks the token may change: staging (production changes refused) or staging,production")
+    gen.add_argument("--confirm", choices=CONFIRM_POLICIES,
+                     help="confirmation of production changes for this token (default: the server's ALECS_CONFIRM)")
     gen.add_argument("--json", action="store_true", help='print {"id": ..., "token": ...}')
     gen.set_defaults(func=_generate)
 

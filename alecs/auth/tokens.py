@@ -14,14 +14,15 @@ import fcntl
 import hashlib
 import hmac
 import json
+import math
 import os
 import re
 import secrets
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from alecs.auth.rights import TokenRights, lifetime_seconds, validate_rights
 from alecs.errors import ConfigError
-from alecs.principal import SCOPES, Principal, Scope
+from alecs.principal import Principal, Scope
 
 MASTER_KEY_ENV = "TOKEN_MASTER_KEY"
 STORE_ENV = "ALECS_TOKEN_STORE"
@@ -40,7 +42,6 @@ TOKEN_RE = re.compile(r"^alecs_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 ID_RE = re.compile(r"^tok_[0-9a-f]{16}$")
 FORMAT = "alecs-token-store"
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
-DAY = 86400.0
 
 
 class TokenStoreError(ConfigError):
@@ -65,11 +66,17 @@ class TokenRecord:
     confirm: str | None = None
 
     def state(self, now: float | None = None) -> str:
+        """active, expired or revoked; an expiry that is not a finite time (written by old versions) has passed."""
         if self.revoked is not None:
             return "revoked"
-        if self.expires is not None and self.expires <= (time.time() if now is None else now):
+        if self.expires is not None and not (math.isfinite(self.expires) and
+                                             self.expires > (time.time() if now is None else now)):
             return "expired"
         return "active"
+
+    def rights(self) -> TokenRights:
+        """The scope and restrictions, as a rotation carries them over."""
+        return TokenRights(**{f.name: getattr(self, f.name) for f in fields(TokenRights)})
 
     def principal(self) -> Principal:
         return Principal(token_id=self.id, scope=self.scope,
@@ -90,6 +97,10 @@ class TokenRecord:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TokenRecord:
         d = dict(data)
+        unknown = sorted(set(d) - {f.name for f in fields(cls)})
+        if unknown:  # dropping them could drop a restriction: refuse instead
+            raise TokenStoreError(f"A token record has fields this alecs does not know ({', '.join(unknown)}): "
+                                  f"the store was written by a newer alecs.")
         for key in ("customers", "toolsets", "networks"):
             if d.get(key) is not None:
                 d[key] = tuple(d[key])
@@ -281,21 +292,27 @@ class TokenStore:
         return sorted(self.load().records.values(), key=lambda r: r.created)
 
     def generate(self, *, scope: str = "read", description: str = "", expires_in_days: float | None = None,
-                 customers: list[str] | None = None, toolsets: list[str] | None = None) -> tuple[TokenRecord, str]:
-        """A new token: its record and the token itself (shown once, never stored)."""
-        if scope not in SCOPES:
-            raise TokenStoreError(f"Unknown scope '{scope}': use one of {', '.join(SCOPES)}.")
-        if expires_in_days is not None and expires_in_days <= 0:
-            raise TokenStoreError("expires-in-days must be a positive number of days.")
+                 customers: Sequence[str] | str | None = None, toolsets: Sequence[str] | str | None = None,
+                 max_sessions: int | None = None, rate_per_minute: int | str | None = None,
+                 networks: Sequence[str] | str | None = None,
+                 confirm: str | None = None) -> tuple[TokenRecord, str]:
+        """A new token: its record and the token itself (shown once, never stored).
+
+        Every setting is checked first (`alecs.auth.rights`): nothing is written for a refused one."""
+        rights = validate_rights(scope=scope, description=description, customers=customers, toolsets=toolsets,
+                                 max_sessions=max_sessions, rate_per_minute=rate_per_minute, networks=networks,
+                                 confirm=confirm)
+        return self._issue(rights, lifetime_seconds(expires_in_days))
+
+    def _issue(self, rights: TokenRights, lifetime: float | None) -> tuple[TokenRecord, str]:
         idhex, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
         token_id, token = f"tok_{idhex}", f"alecs_{idhex}_{secret}"
         now = time.time()
         with self._locked():
             snap = self.load()
             snap.records[token_id] = TokenRecord(
-                id=token_id, digest=snap.digest(token_id, secret), scope=scope, created=now,
-                description=description, customers=_names(customers), toolsets=_names(toolsets),
-                expires=now + expires_in_days * DAY if expires_in_days else None)
+                id=token_id, digest=snap.digest(token_id, secret), created=now,
+                expires=now + lifetime if lifetime is not None else None, **asdict(rights))
             self._write(snap)
         return snap.records[token_id], token
 
@@ -315,10 +332,8 @@ class TokenStore:
         old = self._get(self.load().records, token_id)
         if old.state() != "active":
             raise TokenStoreError(f"Token {token_id} is {old.state()}: only an active token can be rotated.")
-        lifetime = (old.expires - old.created) / DAY if old.expires is not None else None
-        new, token = self.generate(scope=old.scope, description=old.description, expires_in_days=lifetime,
-                                   customers=list(old.customers) if old.customers is not None else None,
-                                   toolsets=list(old.toolsets) if old.toolsets is not None else None)
+        # The same rights and lifetime, as they were accepted when the old token was made.
+        new, token = self._issue(old.rights(), old.expires - old.created if old.expires is not None else None)
 
         def retire(records: dict[str, TokenRecord]) -> TokenRecord:
             record = self._get(records, token_id)
@@ -347,13 +362,6 @@ class TokenStore:
         if token_id not in records:
             raise TokenStoreError(f"No token with id '{token_id}'. `alecs token list` shows the ids.")
         return records[token_id]
-
-
-def _names(values: list[str] | None) -> tuple[str, ...] | None:
-    if values is None:
-        return None
-    names = tuple(dict.fromkeys(v.strip() for v in values if v.strip()))
-    return names or None
 
 
 def token_services(env: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -1,22 +1,37 @@
-"""Who may connect: Origin check, bearer token, and slowing down addresses that keep failing.
+"""Who may connect: Host and Origin checks, the bearer token, and slowing down whoever keeps failing.
 
 Shared by the WebSocket and Streamable HTTP transports; knows nothing of either (headers come as a lookup).
+`admit` is the event loop's entry (it re-reads a changed token store when a token is unknown); `check` is the
+same decision without that re-read.
+
+Failures are counted against what was presented (a token's id, or a keyed hash of anything else) and against the
+client's address where that names one party (not loopback, not a trusted proxy: see `alecs.auth.addresses`). A
+genuine active token is admitted whatever those counts say, so nobody's failures can lock out anybody else; a
+blocked key's failing attempts get 429 with Retry-After instead of 401.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import re
+import secrets
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+from alecs.auth.addresses import TrustedProxies
+from alecs.auth.failures import ADDRESS, CREDENTIAL, FailureKey, FailureLimiter
+from alecs.auth.hosts import ALLOWED_HOSTS_ENV, HostAllowList
 from alecs.auth.live import LiveTokens
-from alecs.auth.tokens import TokenRecord
+from alecs.auth.tokens import TokenRecord, parse_token
+from alecs.logs import audit_event
 from alecs.principal import Principal
+
+__all__ = ["Admission", "FailureLimiter", "Guard", "HeaderLookup", "Refusal", "audit_connection"]
 
 audit = logging.getLogger("alecs.audit")
 
@@ -28,10 +43,14 @@ BEARER_RE = re.compile(r"^Bearer +([A-Za-z0-9._~+/=-]+) *$", re.I)
 
 @dataclass(frozen=True)
 class Refusal:
+    """A request turned away: HTTP status, the sentence the client sees, the reason for the audit line."""
+
     status: int
     error: str
     reason: str  # for the audit line
     headers: tuple[tuple[str, str], ...] = ()
+    address: str = ""  # the client's address (behind a trusted proxy: the one it forwards for)
+    cause: str = ""  # for reason "rate_limited": the refusal it stands for (unknown_token, revoked, ...)
 
     def body(self) -> bytes:
         return json.dumps({"error": self.error}).encode()
@@ -39,7 +58,10 @@ class Refusal:
 
 @dataclass(frozen=True)
 class Admission:
+    """A request with a genuine, active token."""
+
     record: TokenRecord
+    address: str = ""  # the client's address (behind a trusted proxy: the one it forwards for)
 
     @property
     def principal(self) -> Principal:
@@ -50,87 +72,90 @@ def unauthorized(error: str, reason: str) -> Refusal:
     return Refusal(401, error, reason, (("WWW-Authenticate", 'Bearer realm="alecs"'),))
 
 
-@dataclass
-class FailureLimiter:
-    """After `max_failures` failed attempts within `window` seconds an address is refused for `block` seconds."""
+@dataclass(frozen=True)
+class _Attempt:
+    """A request past the Host and Origin checks: who sent it and the token it presents (if any)."""
 
-    max_failures: int = 10
-    window: float = 60.0
-    block: float = 60.0
-    _failures: dict[str, deque[float]] = field(default_factory=dict)
-    _blocked: dict[str, float] = field(default_factory=dict)
-
-    def retry_after(self, address: str, now: float) -> float:
-        until = self._blocked.get(address)
-        if until is None:
-            return 0.0
-        if until <= now:
-            del self._blocked[address]
-            return 0.0
-        return until - now
-
-    def failed(self, address: str, now: float) -> None:
-        times = self._failures.setdefault(address, deque())
-        times.append(now)
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        if len(times) >= self.max_failures:
-            self._blocked[address] = now + self.block
-            del self._failures[address]
-        if len(self._failures) > 10000:  # bound memory under a scan from many addresses
-            self._prune(now)
-
-    def succeeded(self, address: str) -> None:
-        self._failures.pop(address, None)
-
-    def _prune(self, now: float) -> None:
-        for address in [a for a, t in self._failures.items() if not t or t[-1] <= now - self.window]:
-            del self._failures[address]
-        for address in [a for a, until in self._blocked.items() if until <= now]:
-            del self._blocked[address]
+    address: str
+    keys: tuple[FailureKey, ...]  # what its failure counts against
+    token: str | None = None
+    refusal: Refusal | None = None  # already refused before looking at the token
 
 
 class Guard:
+    """The admission decision for both remote transports (see the module docstring)."""
+
     def __init__(self, tokens: LiveTokens, allowed_origins: frozenset[str] = frozenset(),
-                 limiter: FailureLimiter | None = None) -> None:
+                 limiter: FailureLimiter | None = None, *, allowed_hosts: HostAllowList | None = None,
+                 trusted_proxies: TrustedProxies | None = None) -> None:
         self.tokens = tokens
         self.allowed_origins = frozenset(_origin(o) for o in allowed_origins)
         self.limiter = limiter or FailureLimiter()
+        self.allowed_hosts = allowed_hosts or HostAllowList()
+        self.trusted_proxies = trusted_proxies or TrustedProxies()
+        self._garbage_key = secrets.token_bytes(16)  # hashes what is not a token: never stored, never logged
 
     def check(self, address: str, query: str, headers: HeaderLookup) -> Admission | Refusal:
-        now = time.monotonic()
-        wait = self.limiter.retry_after(address, now)
-        if wait > 0:
-            return Refusal(429, "Too many failed attempts from this address; try again later.", "rate_limited",
-                           (("Retry-After", str(int(wait) + 1)),))
+        """The decision from the token store as last loaded."""
+        attempt = self._screen(address, query, headers)
+        if isinstance(attempt, Refusal):
+            return attempt
+        record = self.tokens.verify(attempt.token) if attempt.token is not None else None
+        return self._decide(attempt, record)
+
+    async def admit(self, address: str, query: str, headers: HeaderLookup) -> Admission | Refusal:
+        """The decision, re-reading the token store first if it changed and the token is not known yet."""
+        attempt = self._screen(address, query, headers)
+        if isinstance(attempt, Refusal):
+            return attempt
+        record = await self.tokens.lookup(attempt.token) if attempt.token is not None else None
+        return self._decide(attempt, record)
+
+    def _screen(self, peer: str, query: str, headers: HeaderLookup) -> _Attempt | Refusal:
+        if not self.allowed_hosts.allows(headers("host")):
+            return Refusal(403, f"This Host is not served here; allowed: {self.allowed_hosts.describe()} "
+                                f"(ALECS_PUBLIC_URL, {ALLOWED_HOSTS_ENV}).", "host", address=peer)
         origins = headers("origin")
         if origins and (len(origins) > 1 or _origin(origins[0]) not in self.allowed_origins):
-            return Refusal(403, "This Origin is not allowed (ALECS_WS_ALLOWED_ORIGINS).", "origin")
-        verdict = self._authenticate(query, headers)
-        if isinstance(verdict, Refusal):
-            self.limiter.failed(address, now)
-        else:
-            self.limiter.succeeded(address)
-            self.tokens.touch(verdict.record.id)
-        return verdict
-
-    def _authenticate(self, query: str, headers: HeaderLookup) -> Admission | Refusal:
+            return Refusal(403, "This Origin is not allowed (ALECS_WS_ALLOWED_ORIGINS).", "origin", address=peer)
+        address = self.trusted_proxies.client(peer, headers)
+        place = self.trusted_proxies.failure_key(address)
+        keys: tuple[FailureKey, ...] = ((ADDRESS, place),) if place else ()
         if _token_in_query(query):
-            return unauthorized("Tokens are not accepted in the URL; send the header Authorization: Bearer <token>.",
-                                "token_in_url")
+            return _Attempt(address, keys, refusal=unauthorized(
+                "Tokens are not accepted in the URL; send the header Authorization: Bearer <token>.", "token_in_url"))
         values = headers("authorization")
         if not values:
-            return unauthorized("Missing Authorization: Bearer <token> header.", "no_header")
+            return _Attempt(address, keys, refusal=unauthorized("Missing Authorization: Bearer <token> header.",
+                                                                "no_header"))
         match = BEARER_RE.match(values[0]) if len(values) == 1 else None
-        if match is None:
-            return unauthorized("Malformed Authorization header: expected 'Bearer <token>'.", "malformed_header")
-        record = self.tokens.verify(match.group(1))
-        if record is None:
-            return unauthorized("Invalid token.", "unknown_token")
-        state = record.state()
-        if state != "active":
-            return unauthorized(f"This token is {state}.", state)
-        return Admission(record)
+        token = match.group(1) if match is not None else None
+        parsed = parse_token(token) if token is not None else None
+        credential = parsed[0] if parsed is not None else self._hash("\n".join(values))
+        keys = ((CREDENTIAL, credential), *keys)
+        if token is None:
+            return _Attempt(address, keys, refusal=unauthorized(
+                "Malformed Authorization header: expected 'Bearer <token>'.", "malformed_header"))
+        return _Attempt(address, keys, token)
+
+    def _decide(self, attempt: _Attempt, record: TokenRecord | None) -> Admission | Refusal:
+        if attempt.refusal is None and record is not None and record.state() == "active":
+            self.tokens.touch(record.id)
+            return Admission(record, attempt.address)  # admitted whatever anyone's failure count says
+        refusal = attempt.refusal
+        if refusal is None:
+            refusal = unauthorized("Invalid token.", "unknown_token") if record is None else unauthorized(
+                f"This token is {record.state()}.", record.state())
+        now = time.monotonic()
+        wait = self.limiter.retry_after(attempt.keys, now)
+        if wait > 0:
+            return Refusal(429, f"{refusal.error} Too many failed attempts: try again in {int(wait) + 1} s.",
+                           "rate_limited", (("Retry-After", str(int(wait) + 1)),), attempt.address, refusal.reason)
+        self.limiter.failed(attempt.keys, now)
+        return Refusal(refusal.status, refusal.error, refusal.reason, refusal.headers, attempt.address)
+
+    def _hash(self, value: str) -> str:
+        return hmac.new(self._garbage_key, value.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:32]
 
 
 def _origin(value: str) -> str:
@@ -146,8 +171,26 @@ def _token_in_query(query: str) -> bool:
     return False
 
 
+BLOCKED_AUDIT_SECONDS = 10.0
+_blocked_audit: dict[tuple[str, str], list[float]] = {}  # (transport, address) -> [last logged, suppressed since]
+
+
 def audit_connection(transport: str, address: str, outcome: str, token_id: str | None = None, **extra: object) -> None:
-    """One structured line per connection attempt or end; never a token or a header value."""
-    more = "".join(f" {k}={v}" for k, v in extra.items())
-    audit.info("connection transport=%s remote=%s token=%s outcome=%s%s", transport, address, token_id or "-",
-               outcome, more)
+    """One structured line per connection attempt or end; never a token or a header value.
+
+    Refusals of a blocked party are logged once per BLOCKED_AUDIT_SECONDS per address, the next line counting
+    those left out (`suppressed=N`): a flood must not turn into a flood of log lines."""
+    if outcome == "refused" and extra.get("reason") == "rate_limited":
+        now, key = time.monotonic(), (transport, address)
+        seen = _blocked_audit.get(key)
+        if seen is not None and now - seen[0] < BLOCKED_AUDIT_SECONDS:
+            seen[1] += 1
+            return
+        if seen is not None and seen[1]:
+            extra["suppressed"] = int(seen[1])
+        _blocked_audit.pop(key, None)
+        while len(_blocked_audit) >= 1024:
+            del _blocked_audit[next(iter(_blocked_audit))]
+        _blocked_audit[key] = [now, 0]
+    audit_event(audit, "connection", transport=transport, remote=address, token=token_id or "-", outcome=outcome,
+                **extra)

@@ -71,12 +71,14 @@ class HttpTransport:
             await _respond(send, 404, b'{"error": "not found"}')
             return
         headers = _Headers(scope)
-        verdict = self.guard.check(address, scope.get("query_string", b"").decode("latin-1"), headers.get_all)
+        verdict = await self.guard.admit(address, scope.get("query_string", b"").decode("latin-1"), headers.get_all)
         if isinstance(verdict, Refusal):
-            audit_connection("http", address, "refused", reason=verdict.reason, status=verdict.status)
+            audit_connection("http", verdict.address or address, "refused", reason=verdict.reason,
+                             status=verdict.status)
             await _respond(send, verdict.status, verdict.body(), extra=verdict.headers)
             return
         principal = verdict.principal
+        address = verdict.address or address
         scope["alecs.principal"] = principal
         scope["user"] = AuthenticatedUser(AccessToken(token=principal.label, client_id=principal.label,
                                                       scopes=[principal.scope]))

@@ -19,6 +19,8 @@ from typing import Any, Protocol
 import anyio
 
 from alecs.app import AppConfig, build_app
+from alecs.auth.addresses import TRUSTED_PROXIES_ENV, TrustedProxies
+from alecs.auth.hosts import ALLOWED_HOSTS_ENV, PUBLIC_URL_ENV, HostAllowList, host_allow_list
 from alecs.auth.live import LiveTokens
 from alecs.auth.tokens import TokenStore, default_store_path, require_master_key
 from alecs.errors import ConfigError
@@ -48,6 +50,8 @@ class RemoteSettings:
     cert: str | None = None
     key: str | None = None
     allowed_origins: frozenset[str] = frozenset()
+    allowed_hosts: HostAllowList = field(default_factory=HostAllowList)
+    trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
     limits: Limits = field(default_factory=Limits)
     limiter: FailureLimiter = field(default_factory=FailureLimiter)
     grace: float = 30.0
@@ -91,15 +95,20 @@ def resolve_settings(args: argparse.Namespace, env: Mapping[str, str] | None = N
     limiter = FailureLimiter(max_failures=_num(env, "ALECS_AUTH_MAX_FAILURES", 10, int),
                              window=_num(env, "ALECS_AUTH_FAILURE_WINDOW_SECONDS", 60.0),
                              block=_num(env, "ALECS_AUTH_BLOCK_SECONDS", 60.0))
+    host = args.host or env.get("ALECS_WS_HOST") or "127.0.0.1"
+    cert = getattr(args, "tls_cert", None) or env.get("ALECS_SSL_CERT") or None
     return RemoteSettings(
         transport=args.transport,
-        host=args.host or env.get("ALECS_WS_HOST") or "127.0.0.1",
+        host=host,
         port=args.port if args.port is not None else _num(env, "ALECS_WS_PORT", 8082, int),
         path=path if path.startswith("/") else "/" + path,
         insecure_bind=bool(args.insecure_bind),
-        cert=getattr(args, "tls_cert", None) or env.get("ALECS_SSL_CERT") or None,
+        cert=cert,
         key=getattr(args, "tls_key", None) or env.get("ALECS_SSL_KEY") or None,
         allowed_origins=frozenset(o.strip() for o in env.get("ALECS_WS_ALLOWED_ORIGINS", "").split(",") if o.strip()),
+        allowed_hosts=host_allow_list(listen_host=host, public_url=env.get(PUBLIC_URL_ENV),
+                                      allowed=env.get(ALLOWED_HOSTS_ENV), certificate=cert),
+        trusted_proxies=TrustedProxies.parse(env.get(TRUSTED_PROXIES_ENV)),
         limits=limits, limiter=limiter,
         grace=_num(env, "ALECS_SHUTDOWN_GRACE_SECONDS", 30.0),
         reload_seconds=_num(env, "ALECS_TOKEN_RELOAD_SECONDS", 1.0) or 1.0,
@@ -147,7 +156,8 @@ class Remote:
     def __init__(self, server: Any, settings: RemoteSettings, tokens: LiveTokens,
                  ssl_context: ssl.SSLContext | None = None) -> None:
         self.settings, self.tokens = settings, tokens
-        guard = Guard(tokens, settings.allowed_origins, settings.limiter)
+        guard = Guard(tokens, settings.allowed_origins, settings.limiter, allowed_hosts=settings.allowed_hosts,
+                      trusted_proxies=settings.trusted_proxies)
         s = settings
         self.transport: Transport
         if s.transport == "http":

@@ -97,7 +97,7 @@ class WebSocketTransport:
         self.port = self._server.sockets[0].getsockname()[1]
 
     # -- handshake ---------------------------------------------------------------------------------------
-    def _process_request(self, conn: ServerConnection, request: Request) -> Response | None:
+    async def _process_request(self, conn: ServerConnection, request: Request) -> Response | None:
         path, _, query = request.path.partition("?")
         address = str(conn.remote_address[0]) if conn.remote_address else "-"
         if path == "/healthz" and "upgrade" not in " ".join(request.headers.get_all("Connection")).lower():
@@ -107,9 +107,10 @@ class WebSocketTransport:
         if len(self.sessions) + len(self._admitted) >= self.limits.max_connections:
             audit_connection("websocket", address, "refused", reason="too_many_connections")
             return json_response(503, b'{"error": "Too many connections; try again later."}')
-        verdict = self.guard.check(address, query, request.headers.get_all)
+        verdict = await self.guard.admit(address, query, request.headers.get_all)
         if isinstance(verdict, Refusal):
-            audit_connection("websocket", address, "refused", reason=verdict.reason, status=verdict.status)
+            audit_connection("websocket", verdict.address or address, "refused", reason=verdict.reason,
+                             status=verdict.status)
             return json_response(verdict.status, verdict.body(), verdict.headers)
         self._admitted[conn] = verdict
         return None
@@ -133,7 +134,7 @@ class WebSocketTransport:
         CURRENT.set(principal)  # this task's context only: the session's handlers inherit it
         session = Session(ws, principal)
         session.idle.set()
-        address = str(ws.remote_address[0]) if ws.remote_address else "-"
+        address = admission.address or (str(ws.remote_address[0]) if ws.remote_address else "-")
         audit_connection("websocket", address, "accepted", principal.token_id, scope=principal.scope)
         self.sessions.add(session)
         started = time.monotonic()
