@@ -28,7 +28,7 @@ TOOL = "list-contracts"
 @contextlib.asynccontextmanager
 async def desktop(args: list[str], env: dict[str, str], errlog: Path) -> AsyncIterator[ClientSession]:
     """What Claude Desktop does: launch alecs-tunnel over stdio and open an MCP session."""
-    params = StdioServerParameters(command=PY, args=["-m", "tunnel", *args], env=env, cwd=str(REPO))
+    params = StdioServerParameters(command=PY, args=["-m", "alecs_tunnel", *args], env=env, cwd=str(REPO))
     with open(errlog, "w") as err:
         async with stdio_client(params, errlog=err) as (read, write), ClientSession(read, write) as session:
             yield session

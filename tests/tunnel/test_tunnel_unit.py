@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from tunnel_helpers import Server, Sshd, TunnelProc, run_cli, ssh_args, tunnel_env
 
+from alecs_tunnel.claude_config import build_entry, default_config_path, merge
+from alecs_tunnel.connect import load_token
+from alecs_tunnel.errors import ConfigError
+from alecs_tunnel.ssh import SshSettings, SshTarget, load_ssh_config, resolve
 from tests.support.net import free_port
-from tunnel.claude_config import build_entry, default_config_path, merge
-from tunnel.connect import load_token
-from tunnel.errors import ConfigError
-from tunnel.ssh import SshSettings, SshTarget, load_ssh_config, resolve
 
 
 @pytest.mark.parametrize(
@@ -199,9 +199,8 @@ def test_stdio_from_files_relays_through_ssh(standin: Server, sshd: Sshd, home: 
     stdout = tmp_path / "out.jsonl"
     env = tunnel_env(home, ALECS_WS_URL=standin.url, ALECS_TOKEN=standin.tok["token"])
     with stdin.open("rb") as fin, stdout.open("wb") as fout, (tmp_path / "err").open("wb") as ferr:
-        proc = subprocess.run(
-            [sys.executable, "-m", "tunnel", *ssh_args(sshd)], env=env, stdin=fin, stdout=fout, stderr=ferr, timeout=60
-        )
+        argv = [sys.executable, "-m", "alecs_tunnel", *ssh_args(sshd)]
+        proc = subprocess.run(argv, env=env, stdin=fin, stdout=fout, stderr=ferr, timeout=60)
     assert proc.returncode == 0, (tmp_path / "err").read_text()
     answers = [json.loads(line) for line in stdout.read_text().splitlines()]
     assert [a["id"] for a in answers] == [1, "two"]
@@ -209,7 +208,7 @@ def test_stdio_from_files_relays_through_ssh(standin: Server, sshd: Sshd, home: 
 
 
 def test_request_ids_keep_their_json_identity() -> None:
-    from tunnel.relay import _key
+    from alecs_tunnel.relay import _key
 
     ids = [1, -1, 10**30, 1.0, 1.5, "1", "s1", "", "a\"b", None, True, False, [1], {"a": 1}]
     keys = [_key(i) for i in ids]
@@ -220,9 +219,16 @@ def test_request_ids_keep_their_json_identity() -> None:
 
 def test_invoke_import_is_deferred_but_match_exec_still_has_it() -> None:
     code = (
-        "import sys, tunnel.ssh, paramiko.config as c\n"
+        "import sys, alecs_tunnel.ssh, paramiko.config as c\n"
         "assert type(sys.modules['invoke']).__name__ == '_Deferred', sys.modules['invoke']\n"
         "assert callable(c.invoke.run)\n"  # what paramiko calls for `Match exec`
         "assert type(sys.modules['invoke']).__name__ == 'module'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60, cwd=Path(__file__).resolve().parents[2])
+
+
+def test_the_command_and_python_dash_m_alecs_tunnel_both_start(home: Path) -> None:
+    script = Path(sys.executable).with_name("alecs-tunnel")
+    for argv in ([str(script)], [sys.executable, "-m", "alecs_tunnel"]):
+        out = subprocess.run([*argv, "--version"], capture_output=True, text=True, timeout=60, env=tunnel_env(home))
+        assert out.returncode == 0 and out.stdout.startswith("alecs-tunnel "), (argv, out)

@@ -225,9 +225,8 @@ def ssh_args(sshd: Sshd, target: str | None = None, known_hosts: Path | None = N
 
 
 def run_cli(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PY, "-m", "tunnel", *args], env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
-    )
+    argv = [PY, "-m", "alecs_tunnel", *args]
+    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
 class TunnelProc:
@@ -237,7 +236,7 @@ class TunnelProc:
         self.stderr_path = stderr_path
         self._err = open(stderr_path, "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [PY, "-m", "tunnel", *args], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err
+            [PY, "-m", "alecs_tunnel", *args], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err
         )
         self.lines: queue.Queue[bytes | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()

@@ -40,7 +40,7 @@ def tunnel_command() -> list[str]:
     argv0 = Path(sys.argv[0])
     if argv0.name.startswith("alecs-tunnel") and argv0.exists():
         return [str(argv0.resolve())]
-    return [sys.executable, "-m", "tunnel"]  # run as `python -m tunnel`, not installed as a script
+    return [sys.executable, "-m", "alecs_tunnel"]  # run as `python -m alecs_tunnel`, not installed as a script
 
 
 def build_entry(
