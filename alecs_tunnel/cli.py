@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,8 @@ from . import __version__
 from .claude_config import build_entry, default_config_path, merge, where_text
 from .errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ConfigError
 from .settings import DEFAULT_URL, Settings, check_url, load_token, route
-from .ssh import DEFAULT_SSH_CONFIG, SshConnection, SshSettings, SshTarget
+from .ssh import SshConnection
+from .ssh_config import DEFAULT_SSH_CONFIG, SshSettings, SshTarget
 
 if TYPE_CHECKING:
     from .connect import Connector
@@ -133,7 +135,7 @@ def _logging(verbose: int, default: int) -> None:
 
 def _queue_timeout(args: argparse.Namespace) -> float:
     if args.queue_timeout is not None:
-        return args.queue_timeout
+        return float(args.queue_timeout)
     try:
         return float(os.environ.get("ALECS_TUNNEL_QUEUE_TIMEOUT", "30"))
     except ValueError:
@@ -147,15 +149,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     connector = _connector(settings, ssh) if settings.secure else None  # loads the CA file: errors come first
     log.info("alecs-tunnel %s relaying stdio to %s", __version__, route(settings, ssh.describe() if ssh else None))
     queue_timeout = _queue_timeout(args)
-    if ssh is not None and connector is None:
-        ssh.start()  # connect to sshd while websockets and asyncio are imported; the relay waits for it
+    pool = ThreadPoolExecutor(thread_name_prefix="alecs-tunnel")  # becomes the event loop's thread pool
+    if ssh is not None:
+        ssh.connect_on(pool)  # connect to sshd while websockets and asyncio are imported
+    from .connect import run_loop
     from .relay import RelayOptions, run_relay, stdio_streams
 
     connector = connector or _connector(settings, ssh)
     stdin, stdout = stdio_streams()
-    import asyncio
-
-    return asyncio.run(run_relay(connector, RelayOptions(queue_timeout=queue_timeout), stdin, stdout))
+    return run_loop(run_relay(connector, RelayOptions(queue_timeout=queue_timeout), stdin, stdout), pool)
 
 
 def _connector(settings: Settings, ssh: SshConnection | None) -> Connector:
@@ -166,12 +168,11 @@ def _connector(settings: Settings, ssh: SshConnection | None) -> Connector:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .check import run_check
+    from .connect import run_loop
 
     _logging(args.verbose, logging.WARNING)
     connector = _connector(settings_from(args), None)
-    import asyncio
-
-    return asyncio.run(run_check(connector, sys.stdout, sys.stderr))
+    return run_loop(run_check(connector, sys.stdout, sys.stderr))
 
 
 def cmd_config_claude(args: argparse.Namespace) -> int:

@@ -1,8 +1,17 @@
-"""Errors with a diagnosis: what failed, in words a user can act on."""
+"""Errors with a diagnosis, and the one table from a kind of failure to what the tunnel does about it.
+
+Every failure to reach the server becomes a ``TunnelError`` of one ``Kind``; ``OUTCOMES`` says, for
+each kind, the process's exit code and whether retrying can help (``fatal`` kinds are not retried:
+retrying cannot fix them and would lock accounts or spam logs). ``diagnosis.py`` turns the
+exceptions of paramiko, websockets, ssl and the OS into these errors.
+"""
 
 from __future__ import annotations
 
-# Exit codes (documented in ``alecs-tunnel --help``).
+from dataclasses import dataclass
+from enum import Enum
+
+# Exit codes (documented in ``alecs-tunnel --help`` and README.md).
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
@@ -12,46 +21,72 @@ EXIT_HOST_KEY = 5
 EXIT_TLS = 6
 
 
+class Kind(Enum):
+    """What failed, as shown to the user (``alecs-tunnel check: FAILED (<kind>)``)."""
+
+    DNS = "dns"
+    TCP = "tcp"
+    SSH = "ssh"
+    SSH_AUTH = "ssh-auth"
+    HOST_KEY = "host-key"
+    FORWARD = "forward"
+    TLS = "tls"
+    HTTP_401 = "http-401"
+    HTTP_403 = "http-403"
+    HTTP = "http"
+    PROTOCOL = "protocol"
+    CONFIG = "config"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a kind of failure means for the process: its exit code, and whether to stop retrying."""
+
+    exit_code: int
+    fatal: bool
+
+
+OUTCOMES: dict[Kind, Outcome] = {
+    Kind.DNS: Outcome(EXIT_UNREACHABLE, fatal=False),
+    Kind.TCP: Outcome(EXIT_UNREACHABLE, fatal=False),
+    Kind.SSH: Outcome(EXIT_UNREACHABLE, fatal=False),
+    Kind.SSH_AUTH: Outcome(EXIT_AUTH, fatal=True),
+    Kind.HOST_KEY: Outcome(EXIT_HOST_KEY, fatal=True),
+    Kind.FORWARD: Outcome(EXIT_UNREACHABLE, fatal=True),  # sshd forbids forwarding: asking again will not help
+    Kind.TLS: Outcome(EXIT_TLS, fatal=True),
+    Kind.HTTP_401: Outcome(EXIT_AUTH, fatal=True),
+    Kind.HTTP_403: Outcome(EXIT_AUTH, fatal=True),
+    Kind.HTTP: Outcome(EXIT_UNREACHABLE, fatal=False),
+    Kind.PROTOCOL: Outcome(EXIT_UNREACHABLE, fatal=False),
+    Kind.CONFIG: Outcome(EXIT_USAGE, fatal=True),
+}
+
+
 class TunnelError(Exception):
-    """A failure to reach the server, classified.
+    """A failure to reach the server, classified by ``kind``; its message never contains the token."""
 
-    ``kind`` is one of: dns, tcp, ssh, ssh-auth, host-key, forward, tls, http-401,
-    http-403, http, protocol, config. ``fatal`` errors are not retried by the relay
-    (retrying cannot fix them and would lock accounts or spam logs).
-    Messages never contain the token.
-    """
-
-    exit_code = EXIT_UNREACHABLE
-
-    def __init__(self, kind: str, message: str, *, fatal: bool = False, exit_code: int | None = None) -> None:
+    def __init__(self, kind: Kind, message: str) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
-        self.fatal = fatal
-        if exit_code is not None:
-            self.exit_code = exit_code
+
+    @property
+    def exit_code(self) -> int:
+        return OUTCOMES[self.kind].exit_code
+
+    @property
+    def fatal(self) -> bool:
+        return OUTCOMES[self.kind].fatal
 
     def __str__(self) -> str:
         return f"[{self.kind}] {self.message}"
 
 
 class ConfigError(TunnelError):
+    """The command line, the environment or a file it names is wrong (exit 2)."""
+
     def __init__(self, message: str) -> None:
-        super().__init__("config", message, fatal=True, exit_code=EXIT_USAGE)
-
-
-class AuthError(TunnelError):
-    """The server (HTTP 401/403) or the SSH server refused our credentials."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(kind, message, fatal=True, exit_code=EXIT_AUTH)
-
-
-class HostKeyError(TunnelError):
-    def __init__(self, message: str) -> None:
-        super().__init__("host-key", message, fatal=True, exit_code=EXIT_HOST_KEY)
-
-
-class TLSError(TunnelError):
-    def __init__(self, message: str) -> None:
-        super().__init__("tls", message, fatal=True, exit_code=EXIT_TLS)
+        super().__init__(Kind.CONFIG, message)

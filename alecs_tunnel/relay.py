@@ -2,41 +2,49 @@
 
 - One JSON-RPC message per stdin line goes out as one text frame; each frame from the
   server is written to stdout as one line. Nothing else is written to stdout.
-- On a new connection the session's ``initialize`` (under a private id, its answer
-  swallowed) and ``notifications/initialized`` are replayed before anything else.
-- A request in flight when the connection drops is answered with a JSON-RPC error
-  naming the cause; it is never re-sent (a tool call may already have had effects).
-  The client's own ``initialize`` is the exception: it has no effects and is re-sent.
+- What a new connection replays first (the session's ``initialize``, ``notifications/initialized``
+  and enabled toolsets), which requests a drop answers with an error, and when the client is told
+  ``notifications/tools/list_changed`` is ``session.Session``'s bookkeeping; this module does the I/O.
 - Messages sent while disconnected wait up to ``queue_timeout`` seconds.
 - Fatal failures (HTTP 401/403, SSH authentication, host key, TLS) are reported once,
   pending requests are answered with the error, and the relay stops.
+
+Concurrency: three models remain, each because a library or the OS leaves no other way.
+
+1. The asyncio event loop (a selector loop on every platform) runs the relay, the WebSocket
+   client, the SSH channel (``chan_transport``: the loop watches the channel's pipe) and stdin/stdout
+   when they are pipes or sockets.
+2. The loop's thread pool runs what blocks: paramiko's connect and channel open, and large channel
+   writes. The first SSH connect is submitted to it before the loop starts, so it overlaps importing
+   websockets (``SshConnection.connect_on``).
+3. Threads for stdin and stdout where the loop cannot watch them: a terminal or a file (epoll refuses
+   them) and every stdio on Windows (its selector loop takes sockets only). A blocked read cannot be
+   cancelled, so the stdin reader is a daemon thread, not a pool worker (the pool is joined at exit).
+
+paramiko also runs one thread per SSH connection (its transport); that is paramiko's own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from .connect import Connector
+from .connect import Connector, Opened
 from .errors import EXIT_OK, TunnelError
+from .session import ERR_CONNECTION_LOST, ERR_FATAL, ERR_NOT_CONNECTED, Message, Session, error_line, key
 from .stdio import open_stdin, open_stdout
 
 log = logging.getLogger("alecs-tunnel")
-
-ERR_CONNECTION_LOST = -32050
-ERR_NOT_CONNECTED = -32051
-ERR_FATAL = -32052
 
 REPLAY_TIMEOUT = 15.0
 DRAIN_TIMEOUT = 3.0
@@ -53,28 +61,18 @@ CLOSE_CAUSES = {
 }
 
 
-def _key(msg_id: Any) -> str:
-    """A JSON-RPC id as a dict key: equal for equal JSON values, distinct otherwise."""
-    if type(msg_id) is int:
-        return str(msg_id)  # what json.dumps gives
-    if type(msg_id) is str:
-        return "s" + msg_id  # no JSON text starts with "s"
-    return json.dumps(msg_id, sort_keys=True)
+@dataclass(slots=True)
+class Queued:
+    """A client message waiting for a connection, until ``deadline`` (monotonic seconds)."""
 
-
-@dataclass
-class Pending:
-    raw: str
-    msg: dict[str, Any] | None
+    message: Message
     deadline: float
-
-    @property
-    def is_request(self) -> bool:
-        return self.msg is not None and "method" in self.msg and "id" in self.msg
 
 
 @dataclass
 class RelayOptions:
+    """How long messages wait for a connection, how far reconnect attempts back off, a test hook."""
+
     queue_timeout: float = 30.0
     backoff_max: float = BACKOFF_MAX
     connect_hook: Callable[[str], None] | None = field(default=None, repr=False)
@@ -96,113 +94,83 @@ async def wait_events(*events: asyncio.Event, timeout: float | None = None) -> N
             w.cancel()
 
 
+def _jitter(seconds: float) -> float:
+    return seconds * (0.8 + 0.4 * random.random())
+
+
 class Relay:
+    """Moves the client's lines to the current connection and the server's frames to the client."""
+
     def __init__(self, connector: Connector, write: Callable[[str], None], opts: RelayOptions) -> None:
         self.connector = connector
         self.write = write
         self.opts = opts
-        self.outbox: asyncio.Queue[Pending] = asyncio.Queue()
-        self.ready = asyncio.Event()
+        self.session = Session()
+        self.outbox: asyncio.Queue[Queued] = asyncio.Queue()
+        self.ready = asyncio.Event()  # ws carries the client's messages (the replay is done)
         self.stopping = asyncio.Event()
-        self.ws: ClientConnection | None = None  # set while ready
-        self.open_ws: ClientConnection | None = None  # set while open
-        self.gen = 0
-        self.inflight: dict[str, Any] = {}  # key -> original id, for the current connection
-        self.init_msg: dict[str, Any] | None = None
-        self.init_answered = False
-        self.initialized_seen = False
-        self.init_resend = False
-        self.server_requests: dict[str, int] = {}  # server->client request key -> generation
-        self.replay_waiters: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self.ws: ClientConnection | None = None  # the open connection
         self.last_cause = "not connected yet"
         self.fatal: TunnelError | None = None
 
     # ---- client side -------------------------------------------------------------
 
     def from_client(self, line: bytes) -> None:
+        """One line from stdin: queue it for the server (or answer it at once after a fatal error)."""
         text = line.decode("utf-8", "replace").strip()
         if not text:
             return
-        try:
-            msg = json.loads(text)
-        except ValueError:
-            msg = None
-        if not isinstance(msg, dict):
-            msg = None
-        item = Pending(text, msg, time.monotonic() + self.opts.queue_timeout)
+        message = self.session.from_client(text)
         if self.fatal is not None:
-            self._fail(item, ERR_FATAL, self._fatal_text(), self.fatal.kind)
+            self._answer(message, ERR_FATAL, self._fatal_text(), str(self.fatal.kind))
             return
-        if msg is not None and msg.get("method") == "initialize" and "id" in msg:
-            self.init_msg = msg
-            self.init_answered = False
-        self.outbox.put_nowait(item)
+        self.outbox.put_nowait(Queued(message, time.monotonic() + self.opts.queue_timeout))
 
     async def sender(self) -> None:
+        """Send queued messages in order, each as soon as a connection is ready or until it expires."""
         while True:
             item = await self.outbox.get()
             while True:
                 if self.fatal is not None:
-                    self._fail(item, ERR_FATAL, self._fatal_text(), self.fatal.kind)
+                    self._answer(item.message, ERR_FATAL, self._fatal_text(), str(self.fatal.kind))
                     break
                 if self.ready.is_set() and self.ws is not None:
-                    await self._send(item)
+                    await self._send(self.ws, item.message)
                     break
                 left = item.deadline - time.monotonic()
                 if left <= 0:
-                    self._expire(item)
+                    self._expire(item.message)
                     break
                 await wait_events(self.ready, self.stopping, timeout=left)
                 if self.stopping.is_set() and self.fatal is None:
                     return
 
-    async def _send(self, item: Pending) -> None:
-        ws, gen, msg = self.ws, self.gen, item.msg
-        assert ws is not None
-        if msg is not None and "id" in msg and "method" not in msg:
-            # A response to a server->client request: only meaningful on the connection that asked.
-            origin = self.server_requests.pop(_key(msg["id"]), None)
-            if origin is not None and origin != gen:
-                log.info("dropping a reply to a server request from a previous connection")
-                return
-        key = _key(msg["id"]) if item.is_request and msg is not None else None
-        if key is not None and msg is not None:
-            self.inflight[key] = msg["id"]
+    async def _send(self, ws: ClientConnection, message: Message) -> None:
+        if not self.session.sending(message):
+            return
         try:
-            await ws.send(item.raw)
-            if key is not None and msg is not None:
-                log.debug("sent %s (id %s) on connection %d", msg.get("method"), key, gen)
-            if msg is not None and msg.get("method") == "notifications/initialized":
-                self.initialized_seen = True
+            await ws.send(message.raw)
         except ConnectionClosed as e:
-            if key is not None and self.inflight.pop(key, None) is not None:
-                self._fail(item, ERR_CONNECTION_LOST, self._lost_text(self._cause(e)), "connection-lost")
+            if self.session.not_sent(message):
+                self._answer(message, ERR_CONNECTION_LOST, self._lost_text(self._cause(e)), "connection-lost")
+            return
+        if message.is_request and log.isEnabledFor(logging.DEBUG):
+            log.debug("sent %s (id %s) on connection %d", message.method, key(message.id), self.session.connection)
 
-    def _expire(self, item: Pending) -> None:
+    def _expire(self, message: Message) -> None:
+        if not message.is_request:
+            log.warning("dropped a notification sent while disconnected")
+            return
         text = (
             f"alecs-tunnel: not connected to the alecs server ({self.connector.describe()}); "
             f"gave up after waiting {self.opts.queue_timeout:g} s for a reconnect. "
             f"Last error: {self.last_cause}"
         )
-        if item.is_request:
-            self._fail(item, ERR_NOT_CONNECTED, text, "not-connected")
-        else:
-            log.warning("dropped a notification sent while disconnected")
+        self._answer(message, ERR_NOT_CONNECTED, text, "not-connected")
 
-    def _fail(self, item: Pending, code: int, text: str, kind: str) -> None:
-        if item.is_request and item.msg is not None:
-            self._error(item.msg["id"], code, text, kind)
-
-    def _error(self, msg_id: Any, code: int, text: str, kind: str) -> None:
-        self.write(
-            json.dumps(
-                {
-                    "jsonrpc": "2.0",
-                    "id": msg_id,
-                    "error": {"code": code, "message": text, "data": {"cause": kind}},
-                }
-            )
-        )
+    def _answer(self, message: Message, code: int, text: str, cause: str) -> None:
+        if message.is_request:
+            self.write(error_line(message.id, code, text, cause))
 
     def _lost_text(self, cause: str) -> str:
         return (
@@ -217,31 +185,22 @@ class Relay:
 
     # ---- server side -------------------------------------------------------------
 
-    async def reader(self, ws: ClientConnection, gen: int) -> None:
+    async def reader(self, ws: ClientConnection, replayed: asyncio.Event) -> None:
+        """Pass the server's frames to the client, and send the replay's next steps."""
         async for frame in ws:
             text = frame if isinstance(frame, str) else frame.decode("utf-8", "replace")
-            try:
-                msg = json.loads(text)
-            except ValueError:
-                msg = None
-            if isinstance(msg, dict) and "id" in msg:
-                key = _key(msg["id"])
-                if "method" in msg:
-                    self.server_requests[key] = gen
-                else:
-                    waiter = self.replay_waiters.pop(key, None)
-                    if waiter is not None:
-                        if not waiter.done():
-                            waiter.set_result(msg)
-                        continue
-                    self.inflight.pop(key, None)
-                    if self.init_msg is not None and key == _key(self.init_msg.get("id")):
-                        self.init_answered = "result" in msg
-            self.write(text.replace("\n", " ") if "\n" in text else text)
+            received = self.session.from_server(text)
+            for line in received.to_client:
+                self.write(line)
+            for out in received.to_server:
+                await ws.send(out)
+            if received.replay_done:
+                replayed.set()
 
     # ---- connection management ---------------------------------------------------
 
     async def manager(self) -> None:
+        """Connect, serve the connection until it drops, back off, reconnect; until stopped or fatal."""
         backoff = BACKOFF_START
         reported: str | None = None
         while not self.stopping.is_set():
@@ -255,104 +214,64 @@ class Relay:
                 if reported != str(e):
                     log.warning("cannot connect (%s); retrying with backoff", e)
                     reported = str(e)
-                await self._sleep(backoff * (0.8 + 0.4 * random.random()))
+                await self._sleep(_jitter(backoff))
                 backoff = min(backoff * 2, self.opts.backoff_max)
                 continue
             reported = None
-            self.gen += 1
-            gen, ws = self.gen, opened.ws
             started = time.monotonic()
-            log.info(
-                "connected to %s%s",
-                opened.route,
-                f" (token {opened.token_id}, scope {opened.scope})" if opened.scope else "",
-            )
-            if self.opts.connect_hook:
-                self.opts.connect_hook(opened.route)
-            self.open_ws = ws
-            reader = asyncio.create_task(self.reader(ws, gen))
-            cause: str | None = None
-            try:
-                await self._replay(ws, gen, reader)
-                if not reader.done():
-                    self.ws = ws
-                    self.ready.set()
-                stop = asyncio.ensure_future(self.stopping.wait())
-                try:
-                    await asyncio.wait({reader, stop}, return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    stop.cancel()
-            except (ConnectionClosed, TimeoutError) as e:
-                cause = (
-                    self._cause(e)
-                    if isinstance(e, ConnectionClosed)
-                    else "the server did not answer the replayed initialize"
-                )
-            finally:
-                self.ready.clear()
-                self.ws = None
-            if self.stopping.is_set():
-                reader.cancel()
-                return
+            cause = await self._serve(opened)
             if cause is None:
-                exc = reader.exception() if reader.done() and not reader.cancelled() else None
-                cause = self._cause(exc if isinstance(exc, ConnectionClosed) else None, ws)
-            reader.cancel()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(ws.close(), 2)
-            self.open_ws = None
-            self._drop(cause)
-            self.last_cause = cause
+                return
+            self._lost(cause)
             if time.monotonic() - started > STABLE_AFTER:
                 backoff = BACKOFF_START
-            await self._sleep(backoff * (0.8 + 0.4 * random.random()))
+            await self._sleep(_jitter(backoff))
             backoff = min(backoff * 2, self.opts.backoff_max)
 
-    async def _replay(self, ws: ClientConnection, gen: int, reader: asyncio.Task[None]) -> None:
-        if self.init_msg is None:
-            return
-        if not self.init_answered:
-            if self.init_resend:  # the client's own initialize was lost in flight: re-send it as is
-                self.init_resend = False
-                self.inflight[_key(self.init_msg["id"])] = self.init_msg["id"]
-                await ws.send(json.dumps(self.init_msg))
-            return
-        rid = f"alecs-tunnel-replay-{gen}"
-        waiter: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self.replay_waiters[_key(rid)] = waiter
-        await ws.send(json.dumps({**self.init_msg, "id": rid}))
+    async def _serve(self, opened: Opened) -> str | None:
+        """Replay the session, then relay until the connection drops (its cause) or the relay stops (None)."""
+        ws = self.ws = opened.ws
+        scope = f" (token {opened.token_id}, scope {opened.scope})" if opened.scope else ""
+        log.info("connected to %s%s", opened.route, scope)
+        if self.opts.connect_hook:
+            self.opts.connect_hook(opened.route)
+        replayed = asyncio.Event()
+        reader = asyncio.create_task(self.reader(ws, replayed))
+        ended = asyncio.Event()
+        reader.add_done_callback(lambda _: ended.set())
+        cause: str | None = None
         try:
-            await asyncio.wait({waiter, reader}, timeout=REPLAY_TIMEOUT, return_when=asyncio.FIRST_COMPLETED)
+            for frame in self.session.connected():
+                await ws.send(frame)
+            if self.session.replaying:
+                await wait_events(replayed, ended, timeout=REPLAY_TIMEOUT)
+                if not (replayed.is_set() or ended.is_set()):
+                    cause = f"the server did not answer the replayed session set-up within {REPLAY_TIMEOUT:g} s"
+            if cause is None:
+                if not ended.is_set():
+                    self.ready.set()
+                await wait_events(ended, self.stopping)
+        except ConnectionClosed as e:
+            cause = self._cause(e)
         finally:
-            self.replay_waiters.pop(_key(rid), None)
-        if not waiter.done():
-            waiter.cancel()
-            if reader.done():
-                return  # the connection dropped during the replay: the manager handles it
-            raise TimeoutError
-        answer = waiter.result()
-        if "error" in answer:
-            log.warning("the server refused the replayed initialize: %s", answer["error"].get("message"))
-        else:
-            log.info(
-                "session re-initialized on the new connection (protocol %s)",
-                answer["result"].get("protocolVersion"),
-            )
-        if self.initialized_seen:
-            await ws.send(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+            self.ready.clear()
+        if self.stopping.is_set():
+            reader.cancel()
+            return None  # run_relay closes the connection
+        if cause is None:
+            exc = reader.exception() if reader.done() and not reader.cancelled() else None
+            cause = self._cause(exc if isinstance(exc, ConnectionClosed) else None, ws)
+        reader.cancel()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(ws.close(), 2)
+        self.ws = None
+        return cause
 
-    def _drop(self, cause: str) -> None:
+    def _lost(self, cause: str) -> None:
         log.warning("connection lost: %s; reconnecting", cause)
-        init_key = _key(self.init_msg["id"]) if self.init_msg else None
-        for key, msg_id in list(self.inflight.items()):
-            if key == init_key and not self.init_answered:
-                self.init_resend = True
-                continue
-            self._error(msg_id, ERR_CONNECTION_LOST, self._lost_text(cause), "connection-lost")
-        self.inflight.clear()
-        for waiter in self.replay_waiters.values():
-            waiter.cancel()
-        self.replay_waiters.clear()
+        for msg_id in self.session.lost():
+            self.write(error_line(msg_id, ERR_CONNECTION_LOST, self._lost_text(cause), "connection-lost"))
+        self.last_cause = cause
 
     def _cause(self, e: ConnectionClosed | None, ws: ClientConnection | None = None) -> str:
         if self.connector.ssh_lost():
@@ -367,11 +286,10 @@ class Relay:
     def _go_fatal(self, e: TunnelError) -> None:
         self.fatal = e
         log.error("%s", e.message)
-        for msg_id in self.inflight.values():
-            self._error(msg_id, ERR_FATAL, self._fatal_text(), e.kind)
-        self.inflight.clear()
+        for msg_id in self.session.abandon():
+            self.write(error_line(msg_id, ERR_FATAL, self._fatal_text(), str(e.kind)))
         while not self.outbox.empty():
-            self._fail(self.outbox.get_nowait(), ERR_FATAL, self._fatal_text(), e.kind)
+            self._answer(self.outbox.get_nowait().message, ERR_FATAL, self._fatal_text(), str(e.kind))
         self.stopping.set()
 
     async def _sleep(self, seconds: float) -> None:
@@ -380,11 +298,14 @@ class Relay:
     async def drain(self) -> None:
         """After stdin closed: send what is queued and wait briefly for in-flight answers."""
         deadline = time.monotonic() + DRAIN_TIMEOUT
-        while (not self.outbox.empty() or self.inflight) and self.fatal is None and time.monotonic() < deadline:
+        while (
+            (not self.outbox.empty() or self.session.inflight) and self.fatal is None and time.monotonic() < deadline
+        ):
             await asyncio.sleep(0.02)
 
 
 async def run_relay(connector: Connector, opts: RelayOptions, stdin: BinaryIO, stdout: BinaryIO) -> int:
+    """Relay until stdin closes (exit 0) or a fatal failure (its exit code)."""
     stdin_closed = asyncio.Event()
     writer = await open_stdout(stdout)
     relay = Relay(connector, writer.write, opts)
@@ -414,9 +335,9 @@ async def run_relay(connector: Connector, opts: RelayOptions, stdin: BinaryIO, s
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        if relay.open_ws is not None:
+        if relay.ws is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(relay.open_ws.close(), 2)
+                await asyncio.wait_for(relay.ws.close(), 2)
         await asyncio.to_thread(connector.close)
         stop_reading()
         await writer.aclose()
@@ -424,4 +345,5 @@ async def run_relay(connector: Connector, opts: RelayOptions, stdin: BinaryIO, s
 
 
 def stdio_streams() -> tuple[BinaryIO, BinaryIO]:
+    """The process's binary stdin and stdout."""
     return sys.stdin.buffer, sys.stdout.buffer

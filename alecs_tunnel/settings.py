@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
-from .ssh import SshSettings
+from .ssh_config import SshSettings
 
 DEFAULT_URL = "ws://127.0.0.1:8082/mcp"
 

@@ -89,6 +89,26 @@ async def test_direct_wss_session_with_private_ca(alecs: Server, home: Path, tmp
         proxy.close()
 
 
+async def test_wss_through_ssh_is_tls_over_the_channel(alecs: Server, sshd: Sshd, home: Path, tmp_path: Path) -> None:
+    """wss:// as seen from the SSH server: TLS runs over the forwarded channel (loop.start_tls), verified."""
+    ca = trustme.CA()
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(ctx)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    proxy = TlsProxy(ctx, alecs.port)
+    try:
+        env = env_for(alecs, home) | {"ALECS_WS_URL": f"wss://127.0.0.1:{proxy.port}/mcp"}
+        args = ["--ca-file", str(ca_file), *ssh_args(sshd)]
+        async with desktop(args, env, tmp_path / "tunnel.err") as session:
+            await asyncio.wait_for(session.initialize(), 60)
+            await call_ok(session)
+        out = await asyncio.to_thread(run_cli, ["check", *ssh_args(sshd)], env)  # the system store: refused
+        assert out.returncode == 6 and "FAILED (tls)" in out.stderr, out
+    finally:
+        proxy.close()
+
+
 # ---- host keys ----------------------------------------------------------------------------------
 
 
@@ -193,7 +213,7 @@ async def test_call_in_flight_during_server_kill_gets_an_error(
 def test_replayed_initialize_answer_is_swallowed(
     fresh_alecs: Server, sshd: Sshd, home: Path, tmp_path: Path, tunnels: list[TunnelProc]
 ) -> None:
-    """Raw stdio: after a restart the client sees exactly the answers to its own requests."""
+    """Raw stdio: after a restart the client sees the answers to its own requests and one list_changed."""
     t = TunnelProc(ssh_args(sshd), env_for(fresh_alecs, home), tmp_path / "err")
     tunnels.append(t)
     init = t.initialize()
@@ -203,6 +223,7 @@ def test_replayed_initialize_answer_is_swallowed(
     fresh_alecs.start()
     answer = t.request(2, "tools/call", {"name": TOOL, "arguments": {}})
     assert "result" in answer, answer
+    assert t.notifications == [{"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}]
     assert t.close() == 0
     assert t.lines.get(timeout=5) is None  # nothing else was written to stdout
 

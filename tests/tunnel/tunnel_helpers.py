@@ -239,6 +239,7 @@ class TunnelProc:
             [PY, "-m", "alecs_tunnel", *args], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err
         )
         self.lines: queue.Queue[bytes | None] = queue.Queue()
+        self.notifications: list[dict[str, Any]] = []  # notifications seen while waiting for answers
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -261,8 +262,10 @@ class TunnelProc:
         return json.loads(line)
 
     def request(self, msg_id: int, method: str, params: dict[str, Any] | None = None, timeout: float = 30) -> Any:
+        """Send a request and return its answer; notifications before it are kept in ``notifications``."""
         self.send({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params or {}})
-        answer = self.recv(timeout)
+        while "id" not in (answer := self.recv(timeout)):
+            self.notifications.append(answer)
         assert answer.get("id") == msg_id, answer
         return answer
 
