@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 import trustme
 from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp.client.session import MessageHandlerFnT
 from mcp.shared.exceptions import MCPError
+from mcp_types import ToolListChangedNotification
 from tunnel_helpers import PY, REPO, Server, Sshd, TlsProxy, TunnelProc, run_cli, ssh_args, tunnel_env
 
 from tests.support.waiting import poll
@@ -26,11 +28,16 @@ TOOL = "list-contracts"
 
 
 @contextlib.asynccontextmanager
-async def desktop(args: list[str], env: dict[str, str], errlog: Path) -> AsyncIterator[ClientSession]:
+async def desktop(
+    args: list[str], env: dict[str, str], errlog: Path, message_handler: MessageHandlerFnT | None = None
+) -> AsyncIterator[ClientSession]:
     """What Claude Desktop does: launch alecs-tunnel over stdio and open an MCP session."""
     params = StdioServerParameters(command=PY, args=["-m", "alecs_tunnel", *args], env=env, cwd=str(REPO))
     with open(errlog, "w") as err:
-        async with stdio_client(params, errlog=err) as (read, write), ClientSession(read, write) as session:
+        async with (
+            stdio_client(params, errlog=err) as (read, write),
+            ClientSession(read, write, message_handler=message_handler) as session,
+        ):
             yield session
 
 
@@ -208,6 +215,43 @@ async def test_call_in_flight_during_server_kill_gets_an_error(
         assert "lost while this request was in flight" in str(info.value)
         await asyncio.to_thread(fresh_alecs.start)
         await call_ok(session)
+
+
+async def test_enabled_toolsets_survive_a_server_restart_and_the_client_hears_list_changed(
+    sshd: Sshd, home: Path, tmp_path: Path
+) -> None:
+    """issue 11: dynamic toolsets behind sshd; enable gtm, restart the server, gtm's tools still work."""
+    server = Server(tmp_path / "alecs", args=("--dynamic-toolsets",))
+    server.tok = server.token("write")  # type: ignore[attr-defined]
+    server.start()
+    changes: list[ToolListChangedNotification] = []
+
+    async def on_message(message: object) -> None:
+        if isinstance(message, ToolListChangedNotification):
+            changes.append(message)
+
+    err = tmp_path / "tunnel.err"
+    try:
+        async with desktop(ssh_args(sshd), env_for(server, home), err, on_message) as session:
+            await asyncio.wait_for(session.initialize(), 60)
+            names = {t.name for t in (await session.list_tools()).tools}
+            assert "enable-toolset" in names and "list-gtm-domains" not in names, names
+            enabled = await asyncio.wait_for(session.call_tool("enable-toolset", {"toolset": "gtm"}), 60)
+            assert not enabled.is_error, enabled
+            await poll(lambda: len(changes) == 1, 20, "the server's list_changed for enabling gtm")
+            assert "list-gtm-domains" in {t.name for t in (await session.list_tools()).tools}
+
+            await asyncio.to_thread(server.stop)
+            await asyncio.to_thread(server.start)
+            result = await asyncio.wait_for(session.call_tool("list-gtm-domains", {}), 60)
+            assert not result.is_error, result  # the new server session has gtm enabled again
+            await poll(lambda: len(changes) == 2, 20, "the tunnel's list_changed after reconnecting")
+            assert "list-gtm-domains" in {t.name for t in (await session.list_tools()).tools}
+    finally:
+        server.stop()
+    log = err.read_text()
+    assert "session re-initialized on the new connection" in log
+    assert "toolset gtm restored on the new connection" in log
 
 
 def test_replayed_initialize_answer_is_swallowed(

@@ -122,8 +122,11 @@ class Sshd:
 class Server:
     """`alecs serve --transport websocket --sandbox` (or the stand-in) on a fixed loopback port."""
 
-    def __init__(self, base: Path, *, standin: bool = False, tls: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self, base: Path, *, standin: bool = False, tls: tuple[str, str] | None = None, args: tuple[str, ...] = ()
+    ) -> None:
         self.dir = base
+        self.args = args  # more `serve` options, e.g. --dynamic-toolsets
         base.mkdir(parents=True, exist_ok=True)
         self.standin = standin
         self.tls = tls
@@ -162,7 +165,7 @@ class Server:
 
     def start(self) -> Server:
         cmd = [*self.base_cmd, "serve", "--transport", "websocket", "--sandbox"]
-        cmd += ["--host", "127.0.0.1", "--port", str(self.port), "--path", self.path]
+        cmd += ["--host", "127.0.0.1", "--port", str(self.port), "--path", self.path, *self.args]
         if self.tls:
             cmd += ["--tls-cert", self.tls[0], "--tls-key", self.tls[1]]
         self.starts += 1
