@@ -33,7 +33,9 @@ environment:
   ALECS_TUNNEL_QUEUE_TIMEOUT  seconds a message waits for a reconnect (default 30)
 
 exit codes: 0 ok (stdin closed), 1 failure, 2 usage/config, 3 server unreachable,
-  4 authentication refused (HTTP 401/403, SSH), 5 host key unknown or changed, 6 TLS
+  4 authentication refused (HTTP 401/403, SSH), 5 host key unknown or changed, 6 TLS,
+  7 rate-limited (HTTP 429: the server's reason and Retry-After are shown; run mode retries
+  after Retry-After and exits 7 if stdin closes while the server still refuses)
 """
 
 PATH_ENV = {

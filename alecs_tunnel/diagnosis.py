@@ -8,12 +8,15 @@ kind means for the process (exit code, retry or stop) is ``errors.OUTCOMES``.
 
 from __future__ import annotations
 
+import email.utils
 import json
+import math
 import os
 import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import Enum, auto
 from typing import Any
 
@@ -131,6 +134,35 @@ def _server_said(e: InvalidStatus, a: Attempt) -> str:
     return f": {text}" if text else ""
 
 
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (delay-seconds or an HTTP date); None if absent or invalid."""
+    value = (value or "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def seconds(value: float) -> str:
+    """``60 s``: a wait as shown to the user (whole seconds, rounded up)."""
+    return f"{math.ceil(value)} s"
+
+
+def _rate_limited(e: InvalidStatus, a: Attempt) -> str:
+    wait = retry_after(e.response.headers.get("Retry-After"))
+    when = f"Retry after {seconds(wait)} (the server's Retry-After)." if wait is not None else (
+        "The server did not say when to retry.")
+    return (
+        f"the server refused the connection for now (HTTP 429{_server_said(e, a)}). {when} alecs answers 429 "
+        "after repeated failed attempts, or when a token has as many connections or sessions as it may open."
+    )
+
+
 def _strerror(e: OSError) -> str:
     return str(e.strerror or e)
 
@@ -186,10 +218,11 @@ RULES: tuple[Rule, ...] = (
         f"the server refused the connection (HTTP 403{_server_said(e, a)}). "
         "alecs answers 403 when the Origin header is not in its allow-list; alecs-tunnel "
         "sends none, so a proxy in between may be adding one."), when=_status(403)),
+    Rule(H, InvalidStatus, Kind.HTTP_429, _rate_limited, when=_status(429)),
     Rule(H, InvalidStatus, Kind.HTTP, lambda e, a: (
         f"no WebSocket endpoint at {a.url} (HTTP 404): check the path (usually /mcp)"), when=_status(404)),
     Rule(H, InvalidStatus, Kind.HTTP, lambda e, a: (
-        f"the server answered HTTP {e.response.status_code} instead of a WebSocket upgrade")),
+        f"the server answered HTTP {e.response.status_code} instead of a WebSocket upgrade{_server_said(e, a)}")),
     Rule(H, ssl.SSLCertVerificationError, Kind.TLS, lambda e, a: (
         f"the TLS certificate of {a.host} was not accepted: {e.verify_message or e}. "
         "If the server uses a private CA, pass --ca-file PATH (or ALECS_CA_FILE).")),
@@ -213,6 +246,9 @@ def diagnose(exc: BaseException, attempt: Attempt) -> TunnelError:
     for rule in RULES:
         if rule.stage is attempt.stage and isinstance(exc, rule.catches) and (rule.when is None or rule.when(exc)):
             text = rule.text(exc, attempt)
-            return ConfigError(text) if rule.kind is Kind.CONFIG else TunnelError(rule.kind, text)
+            if rule.kind is Kind.CONFIG:
+                return ConfigError(text)
+            wait = retry_after(exc.response.headers.get("Retry-After")) if isinstance(exc, InvalidStatus) else None
+            return TunnelError(rule.kind, text, retry_after=wait)
     target = attempt.url or f"{attempt.host}:{attempt.port}"
     return TunnelError(Kind.PROTOCOL, f"unexpected failure connecting to {target}: {type(exc).__name__}: {exc}")

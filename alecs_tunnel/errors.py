@@ -19,6 +19,7 @@ EXIT_UNREACHABLE = 3
 EXIT_AUTH = 4
 EXIT_HOST_KEY = 5
 EXIT_TLS = 6
+EXIT_RATE_LIMITED = 7
 
 
 class Kind(Enum):
@@ -33,6 +34,7 @@ class Kind(Enum):
     TLS = "tls"
     HTTP_401 = "http-401"
     HTTP_403 = "http-403"
+    HTTP_429 = "http-429"
     HTTP = "http"
     PROTOCOL = "protocol"
     CONFIG = "config"
@@ -59,6 +61,7 @@ OUTCOMES: dict[Kind, Outcome] = {
     Kind.TLS: Outcome(EXIT_TLS, fatal=True),
     Kind.HTTP_401: Outcome(EXIT_AUTH, fatal=True),
     Kind.HTTP_403: Outcome(EXIT_AUTH, fatal=True),
+    Kind.HTTP_429: Outcome(EXIT_RATE_LIMITED, fatal=False),  # retried, no sooner than the server's Retry-After
     Kind.HTTP: Outcome(EXIT_UNREACHABLE, fatal=False),
     Kind.PROTOCOL: Outcome(EXIT_UNREACHABLE, fatal=False),
     Kind.CONFIG: Outcome(EXIT_USAGE, fatal=True),
@@ -66,12 +69,16 @@ OUTCOMES: dict[Kind, Outcome] = {
 
 
 class TunnelError(Exception):
-    """A failure to reach the server, classified by ``kind``; its message never contains the token."""
+    """A failure to reach the server, classified by ``kind``; its message never contains the token.
 
-    def __init__(self, kind: Kind, message: str) -> None:
+    ``retry_after``: seconds the server asked us to wait before trying again (its ``Retry-After``).
+    """
+
+    def __init__(self, kind: Kind, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
+        self.retry_after = retry_after
 
     @property
     def exit_code(self) -> int:

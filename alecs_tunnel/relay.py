@@ -8,6 +8,9 @@
 - Messages sent while disconnected wait up to ``queue_timeout`` seconds.
 - Fatal failures (HTTP 401/403, SSH authentication, host key, TLS) are reported once,
   pending requests are answered with the error, and the relay stops.
+- A server that refuses with HTTP 429 is asked again no sooner than its ``Retry-After``; a message
+  that cannot be sent before its wait ends is answered at once with the server's reason, and if
+  stdin closes while the server still refuses, the exit code says so (7).
 
 Concurrency: three models remain, each because a library or the OS leaves no other way.
 
@@ -40,8 +43,18 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from .connect import Connector, Opened
-from .errors import EXIT_OK, TunnelError
-from .session import ERR_CONNECTION_LOST, ERR_FATAL, ERR_NOT_CONNECTED, Message, Session, error_line, key
+from .diagnosis import seconds
+from .errors import EXIT_OK, EXIT_RATE_LIMITED, Kind, TunnelError
+from .session import (
+    ERR_CONNECTION_LOST,
+    ERR_FATAL,
+    ERR_NOT_CONNECTED,
+    ERR_RATE_LIMITED,
+    Message,
+    Session,
+    error_line,
+    key,
+)
 from .stdio import open_stdin, open_stdout
 
 log = logging.getLogger("alecs-tunnel")
@@ -52,6 +65,7 @@ FATAL_LINGER = 2.0
 BACKOFF_START = 0.25
 BACKOFF_MAX = 10.0
 STABLE_AFTER = 10.0  # a connection that lived this long resets the backoff
+RETRY_AFTER_MAX = 900.0  # the longest a server's Retry-After makes us wait
 
 CLOSE_CAUSES = {
     1001: "the server is shutting down or restarting (1001 going away)",
@@ -67,6 +81,14 @@ class Queued:
 
     message: Message
     deadline: float
+
+
+@dataclass(slots=True)
+class Refusal:
+    """The server refuses new connections (HTTP 429); the next attempt is at ``until`` (monotonic seconds)."""
+
+    error: TunnelError
+    until: float
 
 
 @dataclass
@@ -109,9 +131,11 @@ class Relay:
         self.outbox: asyncio.Queue[Queued] = asyncio.Queue()
         self.ready = asyncio.Event()  # ws carries the client's messages (the replay is done)
         self.stopping = asyncio.Event()
+        self.wake = asyncio.Event()  # the sender reconsiders what it waits for
         self.ws: ClientConnection | None = None  # the open connection
         self.last_cause = "not connected yet"
         self.fatal: TunnelError | None = None
+        self.refusal: Refusal | None = None  # while the server answers 429
 
     # ---- client side -------------------------------------------------------------
 
@@ -141,7 +165,11 @@ class Relay:
                 if left <= 0:
                     self._expire(item.message)
                     break
-                await wait_events(self.ready, self.stopping, timeout=left)
+                if self.refusal is not None and self.refusal.until >= item.deadline:
+                    self._refused(item.message, self.refusal)
+                    break
+                self.wake.clear()
+                await wait_events(self.ready, self.stopping, self.wake, timeout=left)
                 if self.stopping.is_set() and self.fatal is None:
                     return
 
@@ -167,6 +195,17 @@ class Relay:
             f"Last error: {self.last_cause}"
         )
         self._answer(message, ERR_NOT_CONNECTED, text, "not-connected")
+
+    def _refused(self, message: Message, refusal: Refusal) -> None:
+        if not message.is_request:
+            log.warning("dropped a notification: the server refuses connections for now")
+            return
+        text = (
+            f"alecs-tunnel: not connected to the alecs server ({self.connector.describe()}): "
+            f"{refusal.error.message} alecs-tunnel tries again in {seconds(refusal.until - time.monotonic())}; "
+            "this request was not sent."
+        )
+        self._answer(message, ERR_RATE_LIMITED, text, str(Kind.HTTP_429))
 
     def _answer(self, message: Message, code: int, text: str, cause: str) -> None:
         if message.is_request:
@@ -211,13 +250,18 @@ class Relay:
                 if e.fatal:
                     self._go_fatal(e)
                     return
+                wait = max(_jitter(backoff), min(e.retry_after or 0.0, RETRY_AFTER_MAX))
+                if e.kind is Kind.HTTP_429:
+                    self.refusal = Refusal(e, time.monotonic() + wait)
+                    self.wake.set()
                 if reported != str(e):
-                    log.warning("cannot connect (%s); retrying with backoff", e)
+                    log.warning("cannot connect (%s); retrying in %s", e, seconds(wait))
                     reported = str(e)
-                await self._sleep(_jitter(backoff))
+                await self._sleep(wait)
                 backoff = min(backoff * 2, self.opts.backoff_max)
                 continue
             reported = None
+            self.refusal = None
             started = time.monotonic()
             cause = await self._serve(opened)
             if cause is None:
@@ -325,6 +369,8 @@ async def run_relay(connector: Connector, opts: RelayOptions, stdin: BinaryIO, s
         await wait_events(stdin_closed, relay.stopping)
         if relay.fatal is None:
             await relay.drain()
+            if relay.refusal is not None:
+                code = EXIT_RATE_LIMITED
         if relay.fatal is not None:
             code = relay.fatal.exit_code
             # Claude Desktop's initialize may still be on its way: answer it with the error, then exit.

@@ -32,6 +32,7 @@ log = logging.getLogger("alecs-tunnel")
 ERR_CONNECTION_LOST = -32050
 ERR_NOT_CONNECTED = -32051
 ERR_FATAL = -32052
+ERR_RATE_LIMITED = -32053
 
 TOOLSET_TOOLS = frozenset({"enable-toolset", "disable-toolset"})
 LIST_CHANGED = "notifications/tools/list_changed"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
 import socket
+from datetime import UTC, datetime, timedelta
 
 import paramiko
 import pytest
@@ -11,7 +13,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import InvalidStatus
 from websockets.http11 import Response
 
-from alecs_tunnel.diagnosis import RULES, Attempt, Stage, diagnose
+from alecs_tunnel.diagnosis import RULES, Attempt, Stage, diagnose, retry_after
 from alecs_tunnel.errors import OUTCOMES, ConfigError, Kind, TunnelError
 from alecs_tunnel.ssh_config import HostSpec
 
@@ -27,9 +29,9 @@ def handshake(token: str = "") -> Attempt:
                    token=token)
 
 
-def status(code: int, body: dict[str, str] | None = None) -> InvalidStatus:
+def status(code: int, body: dict[str, str] | None = None, **headers: str) -> InvalidStatus:
     data = json.dumps(body).encode() if body else b""
-    return InvalidStatus(Response(code, "", Headers(), data))
+    return InvalidStatus(Response(code, "", Headers({k.replace("_", "-"): v for k, v in headers.items()}), data))
 
 
 def test_every_kind_has_one_outcome_and_every_rule_a_kind() -> None:
@@ -79,6 +81,22 @@ def test_the_servers_reason_is_shown_without_the_token() -> None:
     error = diagnose(status(401, {"error": "Invalid token alecs_secret."}), handshake(token="alecs_secret"))
     assert "HTTP 401: Invalid token ***." in error.message
     assert "alecs_secret" not in error.message
+
+
+def test_a_429_carries_the_servers_reason_and_retry_after_and_is_retried_with_exit_code_7() -> None:
+    error = diagnose(status(429, {"error": "Too many failed attempts."}, Retry_After="60"), handshake())
+    assert (error.kind, error.exit_code, error.fatal, error.retry_after) == (Kind.HTTP_429, 7, False, 60.0)
+    assert "HTTP 429: Too many failed attempts." in error.message and "Retry after 60 s" in error.message
+    silent = diagnose(status(429), handshake())
+    assert silent.retry_after is None and "did not say when to retry" in silent.message
+
+
+def test_retry_after_takes_seconds_or_an_http_date() -> None:
+    soon = email.utils.format_datetime(datetime.now(UTC) + timedelta(seconds=90), usegmt=True)
+    assert retry_after("120") == 120.0
+    assert 80 < (retry_after(soon) or 0) <= 90
+    assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past: now
+    assert retry_after("soon") is None and retry_after(None) is None and retry_after("-5") is None
 
 
 def test_a_tunnel_error_passes_through_and_a_config_kind_is_a_config_error() -> None:

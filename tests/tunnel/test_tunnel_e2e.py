@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
 import ssl
 import subprocess
 from collections.abc import AsyncIterator
@@ -20,7 +21,18 @@ from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.client.session import MessageHandlerFnT
 from mcp.shared.exceptions import MCPError
 from mcp_types import ToolListChangedNotification
-from tunnel_helpers import PY, REPO, Server, Sshd, TlsProxy, TunnelProc, run_cli, ssh_args, tunnel_env
+from tunnel_helpers import (
+    PY,
+    REPO,
+    Server,
+    Sshd,
+    TlsProxy,
+    TunnelProc,
+    run_cli,
+    ssh_args,
+    tunnel_env,
+    upgrade_attempt,
+)
 
 from tests.support.waiting import poll
 
@@ -290,6 +302,37 @@ def test_wrong_token_one_clear_error_and_exit_code(
     check = run_cli(["check"], env)  # direct mode too
     assert check.returncode == 4
     assert "FAILED (http-401)" in check.stderr
+
+
+def test_a_429_shows_the_servers_reason_and_retry_after_with_its_own_exit_code(
+    fresh_alecs: Server, home: Path, tmp_path: Path, tunnels: list[TunnelProc]
+) -> None:
+    """The real server's failure limiter, tripped by one bad token presented again and again, answers 429."""
+    bad = "alecs_not-a-token-of-this-server"
+    for _ in range(60):  # bounded: the limiter trips after its threshold of failures (10 today)
+        status, headers, body = upgrade_attempt(fresh_alecs.port, bad)
+        if status == 429:
+            break
+        assert status == 401, (status, body)
+    assert status == 429, "the server never answered 429 to repeated bad tokens"
+    reason, retry = json.loads(body)["error"], int(headers["Retry-After"])
+    env = tunnel_env(home, ALECS_WS_URL=fresh_alecs.url, ALECS_TOKEN=bad)
+
+    check = run_cli(["check"], env)
+    assert check.returncode == 7, check
+    assert "FAILED (http-429)" in check.stderr and f"HTTP 429: {reason}" in check.stderr, check.stderr
+    shown = re.search(r"Retry after (\d+) s \(the server's Retry-After\)", check.stderr)
+    assert shown and 0 < int(shown[1]) <= retry, check.stderr
+
+    t = TunnelProc([], env, tmp_path / "err")  # the stdio relay, as Claude Desktop runs it
+    tunnels.append(t)
+    answer = t.request(0, "initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
+                                         "clientInfo": {"name": "t", "version": "1"}})
+    assert answer["error"]["code"] == -32053 and answer["error"]["data"]["cause"] == "http-429", answer
+    assert f"HTTP 429: {reason}" in answer["error"]["message"] and "Retry after" in answer["error"]["message"]
+    assert t.close() == 7  # stdin closed while the server still refused
+    assert t.stderr().count(f"HTTP 429: {reason}") == 1
+    assert bad not in t.stderr() + check.stderr
 
 
 def test_token_from_file(alecs: Server, home: Path, tmp_path: Path) -> None:

@@ -146,6 +146,37 @@ def test_replay_happens_once_per_reconnect(
     assert t.lines.get(timeout=5) is None
 
 
+def test_a_429_is_retried_no_sooner_than_retry_after_and_queued_requests_then_go_out(
+    home: Path, tmp_path: Path, tunnels: list[TunnelProc]
+) -> None:
+    """A per-token session cap answers 429 with Retry-After: 1 twice; the third attempt connects."""
+    server = Server(tmp_path / "standin", standin=True)
+    server.env["STANDIN_REFUSE"] = "2"
+    token = server.token("write")["token"]
+    server.start()
+    try:
+        t = TunnelProc([], tunnel_env(home, ALECS_WS_URL=server.url, ALECS_TOKEN=token), tmp_path / "err")
+        tunnels.append(t)
+        assert "result" in t.request(1, "tools/list", timeout=30)  # waited through both refusals
+        stats = _stats(server)
+        attempts = [*stats["refused_at"], stats["upgrades_at"][0]]
+        assert len(attempts) == 3, stats
+        gaps = [later - earlier for earlier, later in zip(attempts, attempts[1:], strict=False)]
+        assert all(gap >= 0.95 for gap in gaps), gaps  # backoff alone would have retried after 0.2-0.6 s
+        assert t.close() == 0  # connected in the end
+        err = t.stderr()
+        assert "HTTP 429: This token already has 5 open sessions, its limit." in err and "retrying in 1 s" in err
+
+        server.stop()
+        server.env["STANDIN_REFUSE"] = "1"
+        server.start()
+        check = run_cli(["check"], tunnel_env(home, ALECS_WS_URL=server.url, ALECS_TOKEN=token))
+        assert check.returncode == 7 and "FAILED (http-429)" in check.stderr, check
+        assert "Retry after 1 s (the server's Retry-After)" in check.stderr
+    finally:
+        server.stop()
+
+
 def test_oversized_message_close_is_named(
     standin: Server, home: Path, tmp_path: Path, tunnels: list[TunnelProc]
 ) -> None:

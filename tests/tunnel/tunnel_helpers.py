@@ -207,6 +207,21 @@ class Server:
             stop_process(self.proc)
 
 
+def upgrade_attempt(port: int, token: str, path: str = "/mcp") -> tuple[int, dict[str, str], bytes]:
+    """One WebSocket upgrade request with a bearer token, as a client would send it: (status, headers, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path, headers={
+            "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Protocol": "mcp",
+            "Authorization": f"Bearer {token}",
+        })
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
 def tunnel_env(home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ALECS_", "SSH_"))}
     env.update({"HOME": str(home), "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"})
