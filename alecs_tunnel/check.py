@@ -14,6 +14,7 @@ from websockets.exceptions import ConnectionClosed
 from . import __version__
 from .connect import Connector
 from .errors import EXIT_OK, Kind, TunnelError
+from .output import say
 
 PROTOCOL = "2025-11-25"
 STEP_TIMEOUT = 15.0
@@ -96,7 +97,7 @@ async def run_check(connector: Connector, out: TextIO, err: TextIO) -> int:
     try:
         opened = await connector.open()
     except TunnelError as e:
-        print(f"alecs-tunnel check: FAILED ({e.kind})\n  route: {report.route}\n  {e.message}", file=err)
+        say(f"alecs-tunnel check: FAILED ({e.kind})\n  route: {report.route}\n  {e.message}", err)
         connector.close()
         return e.exit_code
     report.connect_ms = (time.perf_counter() - t0) * 1000
@@ -137,12 +138,12 @@ async def run_check(connector: Connector, out: TextIO, err: TextIO) -> int:
         await _call(ws, msg_id, "ping")
         report.ping_ms = (time.perf_counter() - t) * 1000
     except TunnelError as e:
-        print(f"alecs-tunnel check: FAILED ({e.kind})\n  route: {report.route}\n  {e.message}", file=err)
+        say(f"alecs-tunnel check: FAILED ({e.kind})\n  route: {report.route}\n  {e.message}", err)
         return e.exit_code
     finally:
         await ws.close()
         connector.close()
     if not report.scope:
         report.notes.append("the server did not send X-Alecs-Token-Scope")
-    print(report.render(), file=out)
+    say(report.render(), out)
     return EXIT_OK

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .claude_config import build_entry, default_config_path, merge, where_text
 from .errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ConfigError
+from .output import flush, say
 from .settings import DEFAULT_URL, Settings, check_url, load_token, route
 from .ssh import SshConnection
 from .ssh_config import DEFAULT_SSH_CONFIG, SshSettings, SshTarget
@@ -195,20 +196,17 @@ def cmd_config_claude(args: argparse.Namespace) -> int:
         paths=paths,
     )
     if "<paste" in entry["env"].get("ALECS_TOKEN", ""):
-        print("alecs-tunnel: warning: neither ALECS_TOKEN nor ALECS_TOKEN_FILE is set", file=sys.stderr)
+        say("alecs-tunnel: warning: neither ALECS_TOKEN nor ALECS_TOKEN_FILE is set", sys.stderr)
     if not args.write:
-        print(json.dumps({"mcpServers": {args.name: entry}}, indent=2))
-        print(
-            where_text() + "\nMerge it into that file with: alecs-tunnel config claude --write",
-            file=sys.stderr,
-        )
+        say(json.dumps({"mcpServers": {args.name: entry}}, indent=2), sys.stdout)
+        say(where_text() + "\nMerge it into that file with: alecs-tunnel config claude --write", sys.stderr)
         return EXIT_OK
     path = Path(args.config_file) if args.config_file else default_config_path()
     backup = merge(path.expanduser(), args.name, entry)
-    print(f"wrote mcpServers.{args.name} to {path}")
+    say(f"wrote mcpServers.{args.name} to {path}", sys.stdout)
     if backup:
-        print(f"backup of the previous file: {backup}")
-    print("restart Claude Desktop to load it")
+        say(f"backup of the previous file: {backup}", sys.stdout)
+    say("restart Claude Desktop to load it", sys.stdout)
     return EXIT_OK
 
 
@@ -218,7 +216,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == command:
         argv = argv[1:]
     parser = build_parser(command)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit:  # --help, --version or a usage error, printed: flush now, where a closed pipe is caught
+        flush(sys.stdout)
+        raise
     try:
         if command == "check":
             return cmd_check(args)
@@ -226,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_config_claude(args)
         return cmd_run(args)
     except ConfigError as e:
-        print(f"alecs-tunnel: {e.message}", file=sys.stderr)
+        say(f"alecs-tunnel: {e.message}", sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_FAILURE

@@ -9,6 +9,7 @@ kind means for the process (exit code, retry or stop) is ``errors.OUTCOMES``.
 from __future__ import annotations
 
 import email.utils
+import ipaddress
 import json
 import math
 import os
@@ -23,7 +24,7 @@ from typing import Any
 import paramiko
 from websockets.exceptions import InvalidHandshake, InvalidMessage, InvalidStatus, InvalidURI
 
-from .errors import ConfigError, Kind, TunnelError
+from .errors import TOKEN_COMMANDS, ConfigError, Kind, TunnelError
 from .ssh_config import DEFAULT_KNOWN_HOSTS, HostSpec, UnknownHostKey, fingerprint
 
 
@@ -163,6 +164,43 @@ def _rate_limited(e: InvalidStatus, a: Attempt) -> str:
     )
 
 
+# OpenSSL's X509_V_ERR_* codes, by what the user must do about them.
+_NAME_CODES = {62, 64}  # hostname mismatch, IP address mismatch
+_ISSUER_CODES = {2, 18, 19, 20, 21}  # issuer unknown, self-signed (leaf or in chain), cannot verify the leaf
+_DATES_CODES = {9, 10}  # not yet valid, expired
+
+
+def _verify_failure(e: ssl.SSLCertVerificationError) -> str:
+    """``name``, ``issuer``, ``dates`` or ``other``: by OpenSSL's code, else (OS trust stores) by its words."""
+    code, words = getattr(e, "verify_code", None), _verify_message(e).lower()
+    if code in _NAME_CODES or "mismatch" in words or "not valid for" in words:
+        return "name"
+    if code in _ISSUER_CODES or any(w in words for w in ("issuer", "self signed", "self-signed", "untrusted")):
+        return "issuer"
+    if code in _DATES_CODES or "expired" in words or "not yet valid" in words:
+        return "dates"
+    return "other"
+
+
+def _verify_message(e: ssl.SSLCertVerificationError) -> str:
+    """OpenSSL's reason, without its final period (ours follow)."""
+    return str(getattr(e, "verify_message", None) or e.reason or e).strip().rstrip(".")
+
+
+def _name_mismatch(e: ssl.SSLCertVerificationError, a: Attempt) -> str:
+    try:
+        ipaddress.ip_address(a.host)
+        sni = ""  # no SNI for an address
+    except ValueError:
+        sni = f" -servername {a.host}"
+    show = f"openssl s_client -connect {a.host}:{a.port}{sni} </dev/null | openssl x509 -noout -ext subjectAltName"
+    return (
+        f"the TLS certificate of {a.host} was not accepted: {_verify_message(e)}. It was issued for other names: "
+        f"put the name it was issued for in the URL (ALECS_WS_URL or --url; `{show}` lists them), "
+        f"or give the server a certificate that names {a.host}."
+    )
+
+
 def _strerror(e: OSError) -> str:
     return str(e.strerror or e)
 
@@ -213,7 +251,7 @@ RULES: tuple[Rule, ...] = (
     Rule(H, InvalidStatus, Kind.HTTP_401, lambda e, a: (
         f"the server rejected the token (HTTP 401{_server_said(e, a)}). "
         "Check ALECS_TOKEN / ALECS_TOKEN_FILE; the token may be wrong, revoked or expired "
-        "(create a new one on the server with `alecs token generate`)."), when=_status(401)),
+        f"(create a new one on the server with {TOKEN_COMMANDS})."), when=_status(401)),
     Rule(H, InvalidStatus, Kind.HTTP_403, lambda e, a: (
         f"the server refused the connection (HTTP 403{_server_said(e, a)}). "
         "alecs answers 403 when the Origin header is not in its allow-list; alecs-tunnel "
@@ -223,9 +261,17 @@ RULES: tuple[Rule, ...] = (
         f"no WebSocket endpoint at {a.url} (HTTP 404): check the path (usually /mcp)"), when=_status(404)),
     Rule(H, InvalidStatus, Kind.HTTP, lambda e, a: (
         f"the server answered HTTP {e.response.status_code} instead of a WebSocket upgrade{_server_said(e, a)}")),
+    Rule(H, ssl.SSLCertVerificationError, Kind.TLS, _name_mismatch, when=lambda e: _verify_failure(e) == "name"),
     Rule(H, ssl.SSLCertVerificationError, Kind.TLS, lambda e, a: (
-        f"the TLS certificate of {a.host} was not accepted: {e.verify_message or e}. "
-        "If the server uses a private CA, pass --ca-file PATH (or ALECS_CA_FILE).")),
+        f"the TLS certificate of {a.host} was not accepted: {_verify_message(e)}. It is not signed by a CA this "
+        "machine trusts: if the server uses a private CA, pass --ca-file PATH (or ALECS_CA_FILE)."),
+        when=lambda e: _verify_failure(e) == "issuer"),
+    Rule(H, ssl.SSLCertVerificationError, Kind.TLS, lambda e, a: (
+        f"the TLS certificate of {a.host} was not accepted: {_verify_message(e)}. It is outside its validity "
+        "period: renew it on the server (the Ansible role's certbot timer does; then systemctl reload alecs), "
+        "or check this machine's clock."), when=lambda e: _verify_failure(e) == "dates"),
+    Rule(H, ssl.SSLCertVerificationError, Kind.TLS, lambda e, a: (
+        f"the TLS certificate of {a.host} was not accepted: {_verify_message(e)}.")),
     Rule(H, ssl.SSLError, Kind.TLS, lambda e, a: (
         f"TLS handshake with {a.host}:{a.port} failed: {e.reason or e}. "
         "Does the server speak TLS on that port (wss:// vs ws://)?")),

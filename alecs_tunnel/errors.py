@@ -22,6 +22,11 @@ EXIT_TLS = 6
 EXIT_RATE_LIMITED = 7
 
 
+# Where a token comes from, for every message that asks for one: the CLI, or on a host installed by the
+# Ansible role the root-only wrapper (the CLI is not on PATH there and lacks TOKEN_MASTER_KEY).
+TOKEN_COMMANDS = "`alecs token generate` (or `sudo alecs-token generate` on a host installed by the Ansible role)"
+
+
 class Kind(Enum):
     """What failed, as shown to the user (``alecs-tunnel check: FAILED (<kind>)``)."""
 

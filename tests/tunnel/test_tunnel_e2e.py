@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import re
 import ssl
 import subprocess
@@ -37,6 +38,7 @@ from tunnel_helpers import (
 from tests.support.waiting import poll
 
 TOOL = "list-contracts"
+BOTH_TOKEN_COMMANDS = ("`alecs token generate`", "`sudo alecs-token generate`")
 
 
 @contextlib.asynccontextmanager
@@ -103,9 +105,32 @@ async def test_direct_wss_session_with_private_ca(alecs: Server, home: Path, tmp
         # Without the private CA the system store does not trust it: a TLS diagnosis, exit 6.
         out = await asyncio.to_thread(run_cli, ["check"], env)
         assert out.returncode == 6, out
-        assert "FAILED (tls)" in out.stderr and "--ca-file" in out.stderr
+        assert "FAILED (tls)" in out.stderr and "private CA, pass --ca-file" in out.stderr
+        assert ".." not in out.stderr
     finally:
         proxy.close()
+
+
+def test_a_tls_name_mismatch_says_to_use_the_certified_name_not_a_ca_file(
+    alecs: Server, home: Path, tmp_path: Path
+) -> None:
+    """issue 13.9: a certificate for another name, from a CA we trust: fix the URL or the certificate."""
+    ca = trustme.CA()
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("mcp1.example.test").configure_cert(ctx)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    proxy = TlsProxy(ctx, alecs.port)
+    try:
+        env = env_for(alecs, home) | {"ALECS_WS_URL": f"wss://127.0.0.1:{proxy.port}/mcp"}
+        out = run_cli(["check", "--ca-file", str(ca_file)], env)
+    finally:
+        proxy.close()
+    assert out.returncode == 6, out
+    message = out.stderr
+    assert "FAILED (tls)" in message and "not valid for '127.0.0.1'. It was issued for other names" in message
+    assert "put the name it was issued for in the URL" in message and "-ext subjectAltName" in message
+    assert ".." not in message and "--ca-file" not in message
 
 
 async def test_wss_through_ssh_is_tls_over_the_channel(alecs: Server, sshd: Sshd, home: Path, tmp_path: Path) -> None:
@@ -296,12 +321,41 @@ def test_wrong_token_one_clear_error_and_exit_code(
     t.send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}})
     answer = t.recv()
     assert "HTTP 401" in answer["error"]["message"]
+    assert all(command in answer["error"]["message"] for command in BOTH_TOKEN_COMMANDS)
     assert t.close() == 4
     assert t.stderr().count("HTTP 401") == 1
     assert "not-the-token" not in t.stderr()
     check = run_cli(["check"], env)  # direct mode too
     assert check.returncode == 4
     assert "FAILED (http-401)" in check.stderr
+    assert all(command in check.stderr for command in BOTH_TOKEN_COMMANDS)
+
+
+def test_no_token_names_both_ways_to_create_one(alecs: Server, home: Path) -> None:
+    out = run_cli(["check"], tunnel_env(home, ALECS_WS_URL=alecs.url))
+    assert out.returncode == 2, out
+    assert "no token: set ALECS_TOKEN" in out.stderr
+    assert all(command in out.stderr for command in BOTH_TOKEN_COMMANDS), out.stderr
+
+
+def test_check_piped_into_head_ends_quietly(alecs: Server, sshd: Sshd, home: Path) -> None:
+    """issue 13.10: `alecs-tunnel check ... | head -3`, as an operator types it: three lines, no traceback."""
+    env = env_for(alecs, home)
+    command = " ".join([PY, "-m", "alecs_tunnel", "check", *ssh_args(sshd)]) + " | head -3"
+    piped = subprocess.run(["bash", "-o", "pipefail", "-c", command], env=env, capture_output=True, text=True,
+                           timeout=120)
+    assert piped.stdout.splitlines()[0] == "alecs-tunnel check: OK" and len(piped.stdout.splitlines()) == 3, piped
+    assert "Traceback" not in piped.stderr and "BrokenPipeError" not in piped.stderr, piped.stderr
+    # The same with a reader that is gone before anything is written (what `head` does at its own pace).
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        gone = subprocess.run([PY, "-m", "alecs_tunnel", "check"], env=env, stdout=write, stderr=subprocess.PIPE,
+                              text=True, timeout=120)
+    finally:
+        os.close(write)
+    assert gone.returncode == 0, gone.stderr  # the check itself passed
+    assert gone.stderr == "", gone.stderr
 
 
 def test_a_429_shows_the_servers_reason_and_retry_after_with_its_own_exit_code(
@@ -413,6 +467,10 @@ def test_config_claude_print_and_merge(sshd: Sshd, home: Path, tmp_path: Path) -
     assert len(backups) == 1 and json.loads(backups[0].read_text()) == existing
     assert (cfg.stat().st_mode & 0o077) == 0
     assert "backup" in out.stdout
+
+    out = run_cli(["config", "claude", "--ssh", "deploy@mcp.example.net"], tunnel_env(home))  # no token yet
+    placeholder = json.loads(out.stdout)["mcpServers"]["alecs"]["env"]["ALECS_TOKEN"]
+    assert placeholder.startswith("<paste") and all(command in placeholder for command in BOTH_TOKEN_COMMANDS)
 
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
