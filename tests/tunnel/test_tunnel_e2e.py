@@ -13,7 +13,7 @@ import os
 import re
 import ssl
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -90,42 +90,40 @@ async def test_direct_ws_session(alecs: Server, home: Path, tmp_path: Path) -> N
         await call_ok(session)
 
 
-async def test_direct_wss_session_with_private_ca(alecs: Server, home: Path, tmp_path: Path) -> None:
+@contextlib.contextmanager
+def tls_front(alecs: Server, tmp_path: Path, name: str = "127.0.0.1") -> Iterator[tuple[str, Path]]:
+    """A TLS terminator before the server, its certificate issued for ``name`` by a private CA: (wss URL, CA file)."""
     ca = trustme.CA()
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(ctx)
+    ca.issue_cert(name).configure_cert(ctx)
     ca_file = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
     proxy = TlsProxy(ctx, alecs.port)
     try:
-        env = env_for(alecs, home) | {"ALECS_WS_URL": f"wss://127.0.0.1:{proxy.port}/mcp"}
+        yield f"wss://127.0.0.1:{proxy.port}/mcp", ca_file
+    finally:
+        proxy.close()
+
+
+async def test_direct_wss_session_with_private_ca(alecs: Server, home: Path, tmp_path: Path) -> None:
+    with tls_front(alecs, tmp_path) as (url, ca_file):
+        env = env_for(alecs, home) | {"ALECS_WS_URL": url}
         async with desktop(["--ca-file", str(ca_file)], env, tmp_path / "tunnel.err") as session:
             await asyncio.wait_for(session.initialize(), 60)
             await call_ok(session)
         # Without the private CA the system store does not trust it: a TLS diagnosis, exit 6.
         out = await asyncio.to_thread(run_cli, ["check"], env)
-        assert out.returncode == 6, out
-        assert "FAILED (tls)" in out.stderr and "private CA, pass --ca-file" in out.stderr
-        assert ".." not in out.stderr
-    finally:
-        proxy.close()
+    assert out.returncode == 6, out
+    assert "FAILED (tls)" in out.stderr and "private CA, pass --ca-file" in out.stderr
+    assert ".." not in out.stderr
 
 
 def test_a_tls_name_mismatch_says_to_use_the_certified_name_not_a_ca_file(
     alecs: Server, home: Path, tmp_path: Path
 ) -> None:
     """issue 13.9: a certificate for another name, from a CA we trust: fix the URL or the certificate."""
-    ca = trustme.CA()
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("mcp1.example.test").configure_cert(ctx)
-    ca_file = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    proxy = TlsProxy(ctx, alecs.port)
-    try:
-        env = env_for(alecs, home) | {"ALECS_WS_URL": f"wss://127.0.0.1:{proxy.port}/mcp"}
-        out = run_cli(["check", "--ca-file", str(ca_file)], env)
-    finally:
-        proxy.close()
+    with tls_front(alecs, tmp_path, name="mcp1.example.test") as (url, ca_file):
+        out = run_cli(["check", "--ca-file", str(ca_file)], env_for(alecs, home) | {"ALECS_WS_URL": url})
     assert out.returncode == 6, out
     message = out.stderr
     assert "FAILED (tls)" in message and "not valid for '127.0.0.1'. It was issued for other names" in message
@@ -135,22 +133,13 @@ def test_a_tls_name_mismatch_says_to_use_the_certified_name_not_a_ca_file(
 
 async def test_wss_through_ssh_is_tls_over_the_channel(alecs: Server, sshd: Sshd, home: Path, tmp_path: Path) -> None:
     """wss:// as seen from the SSH server: TLS runs over the forwarded channel (loop.start_tls), verified."""
-    ca = trustme.CA()
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(ctx)
-    ca_file = tmp_path / "ca.pem"
-    ca.cert_pem.write_to_path(str(ca_file))
-    proxy = TlsProxy(ctx, alecs.port)
-    try:
-        env = env_for(alecs, home) | {"ALECS_WS_URL": f"wss://127.0.0.1:{proxy.port}/mcp"}
-        args = ["--ca-file", str(ca_file), *ssh_args(sshd)]
-        async with desktop(args, env, tmp_path / "tunnel.err") as session:
+    with tls_front(alecs, tmp_path) as (url, ca_file):
+        env = env_for(alecs, home) | {"ALECS_WS_URL": url}
+        async with desktop(["--ca-file", str(ca_file), *ssh_args(sshd)], env, tmp_path / "tunnel.err") as session:
             await asyncio.wait_for(session.initialize(), 60)
             await call_ok(session)
         out = await asyncio.to_thread(run_cli, ["check", *ssh_args(sshd)], env)  # the system store: refused
-        assert out.returncode == 6 and "FAILED (tls)" in out.stderr, out
-    finally:
-        proxy.close()
+    assert out.returncode == 6 and "FAILED (tls)" in out.stderr, out
 
 
 # ---- host keys ----------------------------------------------------------------------------------
