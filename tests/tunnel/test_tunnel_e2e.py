@@ -367,7 +367,8 @@ def test_a_429_shows_the_servers_reason_and_retry_after_with_its_own_exit_code(
     shown = re.search(r"Retry after (\d+) s \(the server's Retry-After\)", check.stderr)
     assert shown and 0 < int(shown[1]) <= retry, check.stderr
 
-    t = TunnelProc([], env, tmp_path / "err")  # the stdio relay, as Claude Desktop runs it
+    # The stdio relay, as Claude Desktop runs it; a request that cannot wait out Retry-After is answered at once.
+    t = TunnelProc(["--queue-timeout", "1"], env, tmp_path / "err")
     tunnels.append(t)
     answer = t.request(0, "initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
                                          "clientInfo": {"name": "t", "version": "1"}})
