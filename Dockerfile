@@ -8,7 +8,7 @@ FROM python:3.11-slim-bookworm AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY alecs ./alecs
-COPY tunnel ./tunnel
+COPY alecs_tunnel ./alecs_tunnel
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim-bookworm

@@ -67,9 +67,9 @@ def tail(path: Path, chars: int = 2000) -> str:
 
 
 def tunnel_command() -> list[str]:
-    """alecs-tunnel as users launch it: the console script next to this interpreter, else `python -m tunnel`."""
+    """alecs-tunnel as users launch it: the console script next to this interpreter, else `python -m alecs_tunnel`."""
     script = Path(PY).with_name("alecs-tunnel")
-    return [str(script)] if script.exists() else [PY, "-m", "tunnel"]
+    return [str(script)] if script.exists() else [PY, "-m", "alecs_tunnel"]
 
 
 class AlecsProcess:

@@ -187,7 +187,7 @@ def _copy_sources(dest: Path) -> None:
     dest.mkdir(parents=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "build", "*.pyc")
     for item in REPO.iterdir():
-        if item.name in {"alecs", "tunnel"}:
+        if item.name in {"alecs", "alecs_tunnel"}:
             shutil.copytree(item, dest / item.name, ignore=ignore)
         elif item.is_file() and (item.name in {"pyproject.toml", "README.md"} or item.name.startswith("LICENSE")):
             shutil.copy2(item, dest / item.name)

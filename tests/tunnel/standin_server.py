@@ -3,8 +3,9 @@
 It follows the server contract (Bearer auth with 401 + WWW-Authenticate, subprotocol mcp,
 X-Alecs-Token-* headers, /healthz, one JSON-RPC message per text frame, close 1009 on
 oversized frames, the "listening on" line) and adds test hooks the real server has no
-reason to have: a `slow` tool that answers after `seconds`, and counters of initialize
-requests per connection at GET /stats.
+reason to have: a `slow` tool that answers after `seconds`, counters of initialize
+requests at GET /stats, and STANDIN_REFUSE=N: the first N authenticated upgrades are answered
+429 with Retry-After: 1 (as a per-token session cap would), their times listed in /stats.
 
     python standin_server.py serve --host 127.0.0.1 --port N --path /mcp [--tls-cert C --tls-key K]
     python standin_server.py token generate --scope write --json     (env ALECS_TOKEN_STORE)
@@ -21,12 +22,15 @@ import os
 import secrets
 import ssl
 import sys
+import time
 
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
-STATS = {"connections": 0, "initialize": 0}
+STATS: dict = {"connections": 0, "initialize": 0, "refused_at": [], "upgrades_at": []}
+REFUSE = int(os.environ.get("STANDIN_REFUSE", "0"))
+REFUSAL = "This token already has 5 open sessions, its limit."
 TOOLS = [
     {"name": "list-contracts", "description": "sandbox contracts", "inputSchema": {"type": "object"}},
     {"name": "list-groups", "description": "sandbox groups", "inputSchema": {"type": "object"}},
@@ -78,6 +82,10 @@ def make_process_request(path: str):
         entry = _store().get(_hash(token)) if token else None
         if entry is None:
             return _response(401, {"error": "invalid token"}, {"WWW-Authenticate": "Bearer"})
+        if len(STATS["refused_at"]) < REFUSE:
+            STATS["refused_at"].append(time.monotonic())
+            return _response(429, {"error": REFUSAL}, {"Retry-After": "1"})
+        STATS["upgrades_at"].append(time.monotonic())
         conn.token_entry = entry  # type: ignore[attr-defined]
         return None
 

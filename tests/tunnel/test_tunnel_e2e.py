@@ -9,28 +9,49 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import re
 import ssl
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 import trustme
 from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp.client.session import MessageHandlerFnT
 from mcp.shared.exceptions import MCPError
-from tunnel_helpers import PY, REPO, Server, Sshd, TlsProxy, TunnelProc, run_cli, ssh_args, tunnel_env
+from mcp_types import ToolListChangedNotification
+from tunnel_helpers import (
+    PY,
+    REPO,
+    Server,
+    Sshd,
+    TlsProxy,
+    TunnelProc,
+    run_cli,
+    ssh_args,
+    tunnel_env,
+    upgrade_attempt,
+)
 
 from tests.support.waiting import poll
 
 TOOL = "list-contracts"
+BOTH_TOKEN_COMMANDS = ("`alecs token generate`", "`sudo alecs-token generate`")
 
 
 @contextlib.asynccontextmanager
-async def desktop(args: list[str], env: dict[str, str], errlog: Path) -> AsyncIterator[ClientSession]:
+async def desktop(
+    args: list[str], env: dict[str, str], errlog: Path, message_handler: MessageHandlerFnT | None = None
+) -> AsyncIterator[ClientSession]:
     """What Claude Desktop does: launch alecs-tunnel over stdio and open an MCP session."""
-    params = StdioServerParameters(command=PY, args=["-m", "tunnel", *args], env=env, cwd=str(REPO))
+    params = StdioServerParameters(command=PY, args=["-m", "alecs_tunnel", *args], env=env, cwd=str(REPO))
     with open(errlog, "w") as err:
-        async with stdio_client(params, errlog=err) as (read, write), ClientSession(read, write) as session:
+        async with (
+            stdio_client(params, errlog=err) as (read, write),
+            ClientSession(read, write, message_handler=message_handler) as session,
+        ):
             yield session
 
 
@@ -69,24 +90,56 @@ async def test_direct_ws_session(alecs: Server, home: Path, tmp_path: Path) -> N
         await call_ok(session)
 
 
-async def test_direct_wss_session_with_private_ca(alecs: Server, home: Path, tmp_path: Path) -> None:
+@contextlib.contextmanager
+def tls_front(alecs: Server, tmp_path: Path, name: str = "127.0.0.1") -> Iterator[tuple[str, Path]]:
+    """A TLS terminator before the server, its certificate issued for ``name`` by a private CA: (wss URL, CA file)."""
     ca = trustme.CA()
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ca.issue_cert("127.0.0.1").configure_cert(ctx)
+    ca.issue_cert(name).configure_cert(ctx)
     ca_file = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
     proxy = TlsProxy(ctx, alecs.port)
     try:
-        env = env_for(alecs, home) | {"ALECS_WS_URL": f"wss://127.0.0.1:{proxy.port}/mcp"}
+        yield f"wss://127.0.0.1:{proxy.port}/mcp", ca_file
+    finally:
+        proxy.close()
+
+
+async def test_direct_wss_session_with_private_ca(alecs: Server, home: Path, tmp_path: Path) -> None:
+    with tls_front(alecs, tmp_path) as (url, ca_file):
+        env = env_for(alecs, home) | {"ALECS_WS_URL": url}
         async with desktop(["--ca-file", str(ca_file)], env, tmp_path / "tunnel.err") as session:
             await asyncio.wait_for(session.initialize(), 60)
             await call_ok(session)
         # Without the private CA the system store does not trust it: a TLS diagnosis, exit 6.
         out = await asyncio.to_thread(run_cli, ["check"], env)
-        assert out.returncode == 6, out
-        assert "FAILED (tls)" in out.stderr and "--ca-file" in out.stderr
-    finally:
-        proxy.close()
+    assert out.returncode == 6, out
+    assert "FAILED (tls)" in out.stderr and "private CA, pass --ca-file" in out.stderr
+    assert ".." not in out.stderr
+
+
+def test_a_tls_name_mismatch_says_to_use_the_certified_name_not_a_ca_file(
+    alecs: Server, home: Path, tmp_path: Path
+) -> None:
+    """issue 13.9: a certificate for another name, from a CA we trust: fix the URL or the certificate."""
+    with tls_front(alecs, tmp_path, name="mcp1.example.test") as (url, ca_file):
+        out = run_cli(["check", "--ca-file", str(ca_file)], env_for(alecs, home) | {"ALECS_WS_URL": url})
+    assert out.returncode == 6, out
+    message = out.stderr
+    assert "FAILED (tls)" in message and "not valid for '127.0.0.1'. It was issued for other names" in message
+    assert "put the name it was issued for in the URL" in message and "-ext subjectAltName" in message
+    assert ".." not in message and "--ca-file" not in message
+
+
+async def test_wss_through_ssh_is_tls_over_the_channel(alecs: Server, sshd: Sshd, home: Path, tmp_path: Path) -> None:
+    """wss:// as seen from the SSH server: TLS runs over the forwarded channel (loop.start_tls), verified."""
+    with tls_front(alecs, tmp_path) as (url, ca_file):
+        env = env_for(alecs, home) | {"ALECS_WS_URL": url}
+        async with desktop(["--ca-file", str(ca_file), *ssh_args(sshd)], env, tmp_path / "tunnel.err") as session:
+            await asyncio.wait_for(session.initialize(), 60)
+            await call_ok(session)
+        out = await asyncio.to_thread(run_cli, ["check", *ssh_args(sshd)], env)  # the system store: refused
+    assert out.returncode == 6 and "FAILED (tls)" in out.stderr, out
 
 
 # ---- host keys ----------------------------------------------------------------------------------
@@ -190,10 +243,47 @@ async def test_call_in_flight_during_server_kill_gets_an_error(
         await call_ok(session)
 
 
+async def test_enabled_toolsets_survive_a_server_restart_and_the_client_hears_list_changed(
+    sshd: Sshd, home: Path, tmp_path: Path
+) -> None:
+    """issue 11: dynamic toolsets behind sshd; enable gtm, restart the server, gtm's tools still work."""
+    server = Server(tmp_path / "alecs", args=("--dynamic-toolsets",))
+    server.tok = server.token("write")  # type: ignore[attr-defined]
+    server.start()
+    changes: list[ToolListChangedNotification] = []
+
+    async def on_message(message: object) -> None:
+        if isinstance(message, ToolListChangedNotification):
+            changes.append(message)
+
+    err = tmp_path / "tunnel.err"
+    try:
+        async with desktop(ssh_args(sshd), env_for(server, home), err, on_message) as session:
+            await asyncio.wait_for(session.initialize(), 60)
+            names = {t.name for t in (await session.list_tools()).tools}
+            assert "enable-toolset" in names and "list-gtm-domains" not in names, names
+            enabled = await asyncio.wait_for(session.call_tool("enable-toolset", {"toolset": "gtm"}), 60)
+            assert not enabled.is_error, enabled
+            await poll(lambda: len(changes) == 1, 20, "the server's list_changed for enabling gtm")
+            assert "list-gtm-domains" in {t.name for t in (await session.list_tools()).tools}
+
+            await asyncio.to_thread(server.stop)
+            await asyncio.to_thread(server.start)
+            result = await asyncio.wait_for(session.call_tool("list-gtm-domains", {}), 60)
+            assert not result.is_error, result  # the new server session has gtm enabled again
+            await poll(lambda: len(changes) == 2, 20, "the tunnel's list_changed after reconnecting")
+            assert "list-gtm-domains" in {t.name for t in (await session.list_tools()).tools}
+    finally:
+        server.stop()
+    log = err.read_text()
+    assert "session re-initialized on the new connection" in log
+    assert "toolset gtm restored on the new connection" in log
+
+
 def test_replayed_initialize_answer_is_swallowed(
     fresh_alecs: Server, sshd: Sshd, home: Path, tmp_path: Path, tunnels: list[TunnelProc]
 ) -> None:
-    """Raw stdio: after a restart the client sees exactly the answers to its own requests."""
+    """Raw stdio: after a restart the client sees the answers to its own requests and one list_changed."""
     t = TunnelProc(ssh_args(sshd), env_for(fresh_alecs, home), tmp_path / "err")
     tunnels.append(t)
     init = t.initialize()
@@ -203,6 +293,7 @@ def test_replayed_initialize_answer_is_swallowed(
     fresh_alecs.start()
     answer = t.request(2, "tools/call", {"name": TOOL, "arguments": {}})
     assert "result" in answer, answer
+    assert t.notifications == [{"jsonrpc": "2.0", "method": "notifications/tools/list_changed"}]
     assert t.close() == 0
     assert t.lines.get(timeout=5) is None  # nothing else was written to stdout
 
@@ -219,12 +310,73 @@ def test_wrong_token_one_clear_error_and_exit_code(
     t.send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}})
     answer = t.recv()
     assert "HTTP 401" in answer["error"]["message"]
+    assert all(command in answer["error"]["message"] for command in BOTH_TOKEN_COMMANDS)
     assert t.close() == 4
     assert t.stderr().count("HTTP 401") == 1
     assert "not-the-token" not in t.stderr()
     check = run_cli(["check"], env)  # direct mode too
     assert check.returncode == 4
     assert "FAILED (http-401)" in check.stderr
+    assert all(command in check.stderr for command in BOTH_TOKEN_COMMANDS)
+
+
+def test_no_token_names_both_ways_to_create_one(alecs: Server, home: Path) -> None:
+    out = run_cli(["check"], tunnel_env(home, ALECS_WS_URL=alecs.url))
+    assert out.returncode == 2, out
+    assert "no token: set ALECS_TOKEN" in out.stderr
+    assert all(command in out.stderr for command in BOTH_TOKEN_COMMANDS), out.stderr
+
+
+def test_check_piped_into_head_ends_quietly(alecs: Server, sshd: Sshd, home: Path) -> None:
+    """issue 13.10: `alecs-tunnel check ... | head -3`, as an operator types it: three lines, no traceback."""
+    env = env_for(alecs, home)
+    command = " ".join([PY, "-m", "alecs_tunnel", "check", *ssh_args(sshd)]) + " | head -3"
+    piped = subprocess.run(["bash", "-o", "pipefail", "-c", command], env=env, capture_output=True, text=True,
+                           timeout=120)
+    assert piped.stdout.splitlines()[0] == "alecs-tunnel check: OK" and len(piped.stdout.splitlines()) == 3, piped
+    assert "Traceback" not in piped.stderr and "BrokenPipeError" not in piped.stderr, piped.stderr
+    # The same with a reader that is gone before anything is written (what `head` does at its own pace).
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        gone = subprocess.run([PY, "-m", "alecs_tunnel", "check"], env=env, stdout=write, stderr=subprocess.PIPE,
+                              text=True, timeout=120)
+    finally:
+        os.close(write)
+    assert gone.returncode == 0, gone.stderr  # the check itself passed
+    assert gone.stderr == "", gone.stderr
+
+
+def test_a_429_shows_the_servers_reason_and_retry_after_with_its_own_exit_code(
+    fresh_alecs: Server, home: Path, tmp_path: Path, tunnels: list[TunnelProc]
+) -> None:
+    """The real server's failure limiter, tripped by one bad token presented again and again, answers 429."""
+    bad = "alecs_not-a-token-of-this-server"
+    for _ in range(60):  # bounded: the limiter trips after its threshold of failures (10 today)
+        status, headers, body = upgrade_attempt(fresh_alecs.port, bad)
+        if status == 429:
+            break
+        assert status == 401, (status, body)
+    assert status == 429, "the server never answered 429 to repeated bad tokens"
+    reason, retry = json.loads(body)["error"], int(headers["Retry-After"])
+    env = tunnel_env(home, ALECS_WS_URL=fresh_alecs.url, ALECS_TOKEN=bad)
+
+    check = run_cli(["check"], env)
+    assert check.returncode == 7, check
+    assert "FAILED (http-429)" in check.stderr and f"HTTP 429: {reason}" in check.stderr, check.stderr
+    shown = re.search(r"Retry after (\d+) s \(the server's Retry-After\)", check.stderr)
+    assert shown and 0 < int(shown[1]) <= retry, check.stderr
+
+    # The stdio relay, as Claude Desktop runs it; a request that cannot wait out Retry-After is answered at once.
+    t = TunnelProc(["--queue-timeout", "1"], env, tmp_path / "err")
+    tunnels.append(t)
+    answer = t.request(0, "initialize", {"protocolVersion": "2025-11-25", "capabilities": {},
+                                         "clientInfo": {"name": "t", "version": "1"}})
+    assert answer["error"]["code"] == -32053 and answer["error"]["data"]["cause"] == "http-429", answer
+    assert f"HTTP 429: {reason}" in answer["error"]["message"] and "Retry after" in answer["error"]["message"]
+    assert t.close() == 7  # stdin closed while the server still refused
+    assert t.stderr().count(f"HTTP 429: {reason}") == 1
+    assert bad not in t.stderr() + check.stderr
 
 
 def test_token_from_file(alecs: Server, home: Path, tmp_path: Path) -> None:
@@ -305,6 +457,10 @@ def test_config_claude_print_and_merge(sshd: Sshd, home: Path, tmp_path: Path) -
     assert len(backups) == 1 and json.loads(backups[0].read_text()) == existing
     assert (cfg.stat().st_mode & 0o077) == 0
     assert "backup" in out.stdout
+
+    out = run_cli(["config", "claude", "--ssh", "deploy@mcp.example.net"], tunnel_env(home))  # no token yet
+    placeholder = json.loads(out.stdout)["mcpServers"]["alecs"]["env"]["ALECS_TOKEN"]
+    assert placeholder.startswith("<paste") and all(command in placeholder for command in BOTH_TOKEN_COMMANDS)
 
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from tunnel_helpers import Server, Sshd, TunnelProc, run_cli, ssh_args, tunnel_env
 
+from alecs_tunnel.claude_config import build_entry, default_config_path, merge
+from alecs_tunnel.errors import ConfigError
+from alecs_tunnel.settings import load_token
+from alecs_tunnel.ssh_config import SshSettings, SshTarget, load_ssh_config, resolve
 from tests.support.net import free_port
-from tunnel.claude_config import build_entry, default_config_path, merge
-from tunnel.connect import load_token
-from tunnel.errors import ConfigError
-from tunnel.ssh import SshSettings, SshTarget, load_ssh_config, resolve
 
 
 @pytest.mark.parametrize(
@@ -141,8 +141,40 @@ def test_replay_happens_once_per_reconnect(
     standin.start()
     assert "result" in t.request(1, "tools/call", {"name": "list-contracts", "arguments": {}})
     assert _stats(standin)["initialize"] == 1  # the replay, on the new server process
+    assert [n["method"] for n in t.notifications] == ["notifications/tools/list_changed"]
     assert t.close() == 0
     assert t.lines.get(timeout=5) is None
+
+
+def test_a_429_is_retried_no_sooner_than_retry_after_and_queued_requests_then_go_out(
+    home: Path, tmp_path: Path, tunnels: list[TunnelProc]
+) -> None:
+    """A per-token session cap answers 429 with Retry-After: 1 twice; the third attempt connects."""
+    server = Server(tmp_path / "standin", standin=True)
+    server.env["STANDIN_REFUSE"] = "2"
+    token = server.token("write")["token"]
+    server.start()
+    try:
+        t = TunnelProc([], tunnel_env(home, ALECS_WS_URL=server.url, ALECS_TOKEN=token), tmp_path / "err")
+        tunnels.append(t)
+        assert "result" in t.request(1, "tools/list", timeout=30)  # waited through both refusals
+        stats = _stats(server)
+        attempts = [*stats["refused_at"], stats["upgrades_at"][0]]
+        assert len(attempts) == 3, stats
+        gaps = [later - earlier for earlier, later in zip(attempts, attempts[1:], strict=False)]
+        assert all(gap >= 0.95 for gap in gaps), gaps  # backoff alone would have retried after 0.2-0.6 s
+        assert t.close() == 0  # connected in the end
+        err = t.stderr()
+        assert "HTTP 429: This token already has 5 open sessions, its limit." in err and "retrying in 1 s" in err
+
+        server.stop()
+        server.env["STANDIN_REFUSE"] = "1"
+        server.start()
+        check = run_cli(["check"], tunnel_env(home, ALECS_WS_URL=server.url, ALECS_TOKEN=token))
+        assert check.returncode == 7 and "FAILED (http-429)" in check.stderr, check
+        assert "Retry after 1 s (the server's Retry-After)" in check.stderr
+    finally:
+        server.stop()
 
 
 def test_oversized_message_close_is_named(
@@ -199,30 +231,26 @@ def test_stdio_from_files_relays_through_ssh(standin: Server, sshd: Sshd, home: 
     stdout = tmp_path / "out.jsonl"
     env = tunnel_env(home, ALECS_WS_URL=standin.url, ALECS_TOKEN=standin.tok["token"])
     with stdin.open("rb") as fin, stdout.open("wb") as fout, (tmp_path / "err").open("wb") as ferr:
-        proc = subprocess.run(
-            [sys.executable, "-m", "tunnel", *ssh_args(sshd)], env=env, stdin=fin, stdout=fout, stderr=ferr, timeout=60
-        )
+        argv = [sys.executable, "-m", "alecs_tunnel", *ssh_args(sshd)]
+        proc = subprocess.run(argv, env=env, stdin=fin, stdout=fout, stderr=ferr, timeout=60)
     assert proc.returncode == 0, (tmp_path / "err").read_text()
     answers = [json.loads(line) for line in stdout.read_text().splitlines()]
     assert [a["id"] for a in answers] == [1, "two"]
     assert all("result" in a for a in answers)
 
 
-def test_request_ids_keep_their_json_identity() -> None:
-    from tunnel.relay import _key
-
-    ids = [1, -1, 10**30, 1.0, 1.5, "1", "s1", "", "a\"b", None, True, False, [1], {"a": 1}]
-    keys = [_key(i) for i in ids]
-    assert len(set(keys)) == len(ids)  # distinct JSON values never share a key
-    assert _key({"b": 1, "a": 2}) == _key({"a": 2, "b": 1})
-    assert _key(7) == _key(json.loads("7")) and _key("x") == _key(json.loads('"x"'))
-
-
 def test_invoke_import_is_deferred_but_match_exec_still_has_it() -> None:
     code = (
-        "import sys, tunnel.ssh, paramiko.config as c\n"
+        "import sys, alecs_tunnel.ssh, paramiko.config as c\n"
         "assert type(sys.modules['invoke']).__name__ == '_Deferred', sys.modules['invoke']\n"
         "assert callable(c.invoke.run)\n"  # what paramiko calls for `Match exec`
         "assert type(sys.modules['invoke']).__name__ == 'module'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60, cwd=Path(__file__).resolve().parents[2])
+
+
+def test_the_command_and_python_dash_m_alecs_tunnel_both_start(home: Path) -> None:
+    script = Path(sys.executable).with_name("alecs-tunnel")
+    for argv in ([str(script)], [sys.executable, "-m", "alecs_tunnel"]):
+        out = subprocess.run([*argv, "--version"], capture_output=True, text=True, timeout=60, env=tunnel_env(home))
+        assert out.returncode == 0 and out.stdout.startswith("alecs-tunnel "), (argv, out)

@@ -122,8 +122,11 @@ class Sshd:
 class Server:
     """`alecs serve --transport websocket --sandbox` (or the stand-in) on a fixed loopback port."""
 
-    def __init__(self, base: Path, *, standin: bool = False, tls: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self, base: Path, *, standin: bool = False, tls: tuple[str, str] | None = None, args: tuple[str, ...] = ()
+    ) -> None:
         self.dir = base
+        self.args = args  # more `serve` options, e.g. --dynamic-toolsets
         base.mkdir(parents=True, exist_ok=True)
         self.standin = standin
         self.tls = tls
@@ -162,7 +165,7 @@ class Server:
 
     def start(self) -> Server:
         cmd = [*self.base_cmd, "serve", "--transport", "websocket", "--sandbox"]
-        cmd += ["--host", "127.0.0.1", "--port", str(self.port), "--path", self.path]
+        cmd += ["--host", "127.0.0.1", "--port", str(self.port), "--path", self.path, *self.args]
         if self.tls:
             cmd += ["--tls-cert", self.tls[0], "--tls-key", self.tls[1]]
         self.starts += 1
@@ -204,6 +207,21 @@ class Server:
             stop_process(self.proc)
 
 
+def upgrade_attempt(port: int, token: str, path: str = "/mcp") -> tuple[int, dict[str, str], bytes]:
+    """One WebSocket upgrade request with a bearer token, as a client would send it: (status, headers, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path, headers={
+            "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Protocol": "mcp",
+            "Authorization": f"Bearer {token}",
+        })
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
 def tunnel_env(home: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ALECS_", "SSH_"))}
     env.update({"HOME": str(home), "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"})
@@ -225,9 +243,8 @@ def ssh_args(sshd: Sshd, target: str | None = None, known_hosts: Path | None = N
 
 
 def run_cli(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [PY, "-m", "tunnel", *args], env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
-    )
+    argv = [PY, "-m", "alecs_tunnel", *args]
+    return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
 class TunnelProc:
@@ -237,9 +254,10 @@ class TunnelProc:
         self.stderr_path = stderr_path
         self._err = open(stderr_path, "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [PY, "-m", "tunnel", *args], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err
+            [PY, "-m", "alecs_tunnel", *args], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._err
         )
         self.lines: queue.Queue[bytes | None] = queue.Queue()
+        self.notifications: list[dict[str, Any]] = []  # notifications seen while waiting for answers
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -262,8 +280,10 @@ class TunnelProc:
         return json.loads(line)
 
     def request(self, msg_id: int, method: str, params: dict[str, Any] | None = None, timeout: float = 30) -> Any:
+        """Send a request and return its answer; notifications before it are kept in ``notifications``."""
         self.send({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params or {}})
-        answer = self.recv(timeout)
+        while "id" not in (answer := self.recv(timeout)):
+            self.notifications.append(answer)
         assert answer.get("id") == msg_id, answer
         return answer
 

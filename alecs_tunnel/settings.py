@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .errors import ConfigError
-from .ssh import SshSettings
+from .errors import TOKEN_COMMANDS, ConfigError
+from .ssh_config import SshSettings
 
 DEFAULT_URL = "ws://127.0.0.1:8082/mcp"
 
@@ -67,7 +67,7 @@ def load_token(env: dict[str, str] | None = None) -> str:
     if not token:
         raise ConfigError(
             "no token: set ALECS_TOKEN, or ALECS_TOKEN_FILE to a file holding it "
-            "(create one on the server with `alecs token generate`)"
+            f"(create one on the server with {TOKEN_COMMANDS})"
         )
     if not token.isascii() or any(c.isspace() or not c.isprintable() for c in token):
         raise ConfigError(f"the token from {source} contains spaces or control characters")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass, field
@@ -12,7 +13,8 @@ from websockets.exceptions import ConnectionClosed
 
 from . import __version__
 from .connect import Connector
-from .errors import EXIT_OK, TunnelError
+from .errors import EXIT_OK, Kind, TunnelError
+from .output import say
 
 PROTOCOL = "2025-11-25"
 STEP_TIMEOUT = 15.0
@@ -61,33 +63,31 @@ async def _call(ws: ClientConnection, msg_id: int, method: str, params: dict[str
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
-            raise TunnelError("protocol", f"the server did not answer {method} within {STEP_TIMEOUT:g} s")
+            raise TunnelError(Kind.PROTOCOL, f"the server did not answer {method} within {STEP_TIMEOUT:g} s")
         try:
             frame = await _recv(ws, left)
         except ConnectionClosed as e:
             rcvd = e.rcvd
             why = f"code {rcvd.code} {rcvd.reason}".strip() if rcvd else "no close frame"
-            raise TunnelError("protocol", f"the server closed the connection during {method} ({why})") from None
+            raise TunnelError(Kind.PROTOCOL, f"the server closed the connection during {method} ({why})") from None
         try:
             answer = json.loads(frame)
         except ValueError:
-            raise TunnelError("protocol", f"the server sent a frame that is not JSON during {method}") from None
+            raise TunnelError(Kind.PROTOCOL, f"the server sent a frame that is not JSON during {method}") from None
         if isinstance(answer, dict) and answer.get("id") == msg_id and "method" not in answer:
             if "error" in answer:
                 err = answer["error"]
                 raise TunnelError(
-                    "protocol", f"{method} failed: {err.get('message')} (JSON-RPC error {err.get('code')})"
+                    Kind.PROTOCOL, f"{method} failed: {err.get('message')} (JSON-RPC error {err.get('code')})"
                 )
             return answer.get("result")
 
 
 async def _recv(ws: ClientConnection, timeout: float) -> str:
-    import asyncio
-
     try:
         frame = await asyncio.wait_for(ws.recv(), timeout)
     except TimeoutError:
-        raise TunnelError("protocol", "timed out waiting for the server's answer") from None
+        raise TunnelError(Kind.PROTOCOL, "timed out waiting for the server's answer") from None
     return frame if isinstance(frame, str) else frame.decode("utf-8", "replace")
 
 
@@ -97,7 +97,7 @@ async def run_check(connector: Connector, out: TextIO, err: TextIO) -> int:
     try:
         opened = await connector.open()
     except TunnelError as e:
-        print(f"alecs-tunnel check: FAILED ({e.kind})\n  route: {report.route}\n  {e.message}", file=err)
+        say(f"alecs-tunnel check: FAILED ({e.kind})\n  route: {report.route}\n  {e.message}", err)
         connector.close()
         return e.exit_code
     report.connect_ms = (time.perf_counter() - t0) * 1000
@@ -138,12 +138,12 @@ async def run_check(connector: Connector, out: TextIO, err: TextIO) -> int:
         await _call(ws, msg_id, "ping")
         report.ping_ms = (time.perf_counter() - t) * 1000
     except TunnelError as e:
-        print(f"alecs-tunnel check: FAILED ({e.kind})\n  route: {report.route}\n  {e.message}", file=err)
+        say(f"alecs-tunnel check: FAILED ({e.kind})\n  route: {report.route}\n  {e.message}", err)
         return e.exit_code
     finally:
         await ws.close()
         connector.close()
     if not report.scope:
         report.notes.append("the server did not send X-Alecs-Token-Scope")
-    print(report.render(), file=out)
+    say(report.render(), out)
     return EXIT_OK

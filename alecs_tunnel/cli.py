@@ -7,14 +7,17 @@ import json
 import logging
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
 from .claude_config import build_entry, default_config_path, merge, where_text
 from .errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ConfigError
+from .output import flush, say
 from .settings import DEFAULT_URL, Settings, check_url, load_token, route
-from .ssh import DEFAULT_SSH_CONFIG, SshConnection, SshSettings, SshTarget
+from .ssh import SshConnection
+from .ssh_config import DEFAULT_SSH_CONFIG, SshSettings, SshTarget
 
 if TYPE_CHECKING:
     from .connect import Connector
@@ -31,7 +34,9 @@ environment:
   ALECS_TUNNEL_QUEUE_TIMEOUT  seconds a message waits for a reconnect (default 30)
 
 exit codes: 0 ok (stdin closed), 1 failure, 2 usage/config, 3 server unreachable,
-  4 authentication refused (HTTP 401/403, SSH), 5 host key unknown or changed, 6 TLS
+  4 authentication refused (HTTP 401/403, SSH), 5 host key unknown or changed, 6 TLS,
+  7 rate-limited (HTTP 429: the server's reason and Retry-After are shown; run mode retries
+  after Retry-After and exits 7 if stdin closes while the server still refuses)
 """
 
 PATH_ENV = {
@@ -133,7 +138,7 @@ def _logging(verbose: int, default: int) -> None:
 
 def _queue_timeout(args: argparse.Namespace) -> float:
     if args.queue_timeout is not None:
-        return args.queue_timeout
+        return float(args.queue_timeout)
     try:
         return float(os.environ.get("ALECS_TUNNEL_QUEUE_TIMEOUT", "30"))
     except ValueError:
@@ -147,15 +152,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     connector = _connector(settings, ssh) if settings.secure else None  # loads the CA file: errors come first
     log.info("alecs-tunnel %s relaying stdio to %s", __version__, route(settings, ssh.describe() if ssh else None))
     queue_timeout = _queue_timeout(args)
-    if ssh is not None and connector is None:
-        ssh.start()  # connect to sshd while websockets and asyncio are imported; the relay waits for it
+    pool = ThreadPoolExecutor(thread_name_prefix="alecs-tunnel")  # becomes the event loop's thread pool
+    if ssh is not None:
+        ssh.connect_on(pool)  # connect to sshd while websockets and asyncio are imported
+    from .connect import run_loop
     from .relay import RelayOptions, run_relay, stdio_streams
 
     connector = connector or _connector(settings, ssh)
     stdin, stdout = stdio_streams()
-    import asyncio
-
-    return asyncio.run(run_relay(connector, RelayOptions(queue_timeout=queue_timeout), stdin, stdout))
+    return run_loop(run_relay(connector, RelayOptions(queue_timeout=queue_timeout), stdin, stdout), pool)
 
 
 def _connector(settings: Settings, ssh: SshConnection | None) -> Connector:
@@ -166,12 +171,11 @@ def _connector(settings: Settings, ssh: SshConnection | None) -> Connector:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .check import run_check
+    from .connect import run_loop
 
     _logging(args.verbose, logging.WARNING)
     connector = _connector(settings_from(args), None)
-    import asyncio
-
-    return asyncio.run(run_check(connector, sys.stdout, sys.stderr))
+    return run_loop(run_check(connector, sys.stdout, sys.stderr))
 
 
 def cmd_config_claude(args: argparse.Namespace) -> int:
@@ -192,20 +196,17 @@ def cmd_config_claude(args: argparse.Namespace) -> int:
         paths=paths,
     )
     if "<paste" in entry["env"].get("ALECS_TOKEN", ""):
-        print("alecs-tunnel: warning: neither ALECS_TOKEN nor ALECS_TOKEN_FILE is set", file=sys.stderr)
+        say("alecs-tunnel: warning: neither ALECS_TOKEN nor ALECS_TOKEN_FILE is set", sys.stderr)
     if not args.write:
-        print(json.dumps({"mcpServers": {args.name: entry}}, indent=2))
-        print(
-            where_text() + "\nMerge it into that file with: alecs-tunnel config claude --write",
-            file=sys.stderr,
-        )
+        say(json.dumps({"mcpServers": {args.name: entry}}, indent=2), sys.stdout)
+        say(where_text() + "\nMerge it into that file with: alecs-tunnel config claude --write", sys.stderr)
         return EXIT_OK
     path = Path(args.config_file) if args.config_file else default_config_path()
     backup = merge(path.expanduser(), args.name, entry)
-    print(f"wrote mcpServers.{args.name} to {path}")
+    say(f"wrote mcpServers.{args.name} to {path}", sys.stdout)
     if backup:
-        print(f"backup of the previous file: {backup}")
-    print("restart Claude Desktop to load it")
+        say(f"backup of the previous file: {backup}", sys.stdout)
+    say("restart Claude Desktop to load it", sys.stdout)
     return EXIT_OK
 
 
@@ -215,7 +216,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == command:
         argv = argv[1:]
     parser = build_parser(command)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit:  # --help, --version or a usage error, printed: flush now, where a closed pipe is caught
+        flush(sys.stdout)
+        raise
     try:
         if command == "check":
             return cmd_check(args)
@@ -223,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_config_claude(args)
         return cmd_run(args)
     except ConfigError as e:
-        print(f"alecs-tunnel: {e.message}", file=sys.stderr)
+        say(f"alecs-tunnel: {e.message}", sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_FAILURE

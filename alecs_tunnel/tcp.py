@@ -37,7 +37,7 @@ def tcp_connect(host: str, port: int, timeout: float) -> QuickAckSocket:
     infos = socket.getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM)
     to_try = [(fam, addr) for fam, kind, _, _, addr in infos if kind == socket.SOCK_STREAM]
     to_try = to_try or [(fam, addr) for fam, _, _, _, addr in infos]
-    errors: dict[tuple[str, int], OSError] = {}
+    errors: dict[tuple[str, int] | tuple[str, int, int, int], Exception] = {}
     for family, addr in to_try:
         sock = QuickAckSocket(family, socket.SOCK_STREAM)
         try:
@@ -48,5 +48,5 @@ def tcp_connect(host: str, port: int, timeout: float) -> QuickAckSocket:
             sock.close()
             if e.errno not in (errno.ECONNREFUSED, errno.EHOSTUNREACH):
                 raise
-            errors[addr[:2]] = e
+            errors[(str(addr[0]), int(addr[1]))] = e
     raise NoValidConnectionsError(errors)

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from .errors import TOKEN_COMMANDS, ConfigError
 
 CONFIG_NAME = "claude_desktop_config.json"
 LOCATIONS = {
@@ -40,7 +40,7 @@ def tunnel_command() -> list[str]:
     argv0 = Path(sys.argv[0])
     if argv0.name.startswith("alecs-tunnel") and argv0.exists():
         return [str(argv0.resolve())]
-    return [sys.executable, "-m", "tunnel"]  # run as `python -m tunnel`, not installed as a script
+    return [sys.executable, "-m", "alecs_tunnel"]  # run as `python -m alecs_tunnel`, not installed as a script
 
 
 def build_entry(
@@ -60,7 +60,7 @@ def build_entry(
     elif token_file:
         env["ALECS_TOKEN_FILE"] = str(Path(token_file).expanduser().resolve())
     else:
-        env["ALECS_TOKEN"] = "<paste the token from `alecs token generate` here>"
+        env["ALECS_TOKEN"] = f"<paste the token from {TOKEN_COMMANDS} here>"
     for var, value in paths.items():
         env[var] = str(Path(value).expanduser().resolve())
     exe, *prefix = command or tunnel_command()

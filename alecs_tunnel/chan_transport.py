@@ -1,18 +1,18 @@
-"""An asyncio transport over a paramiko channel, driven by the event loop (POSIX).
+"""An asyncio transport over a paramiko channel, driven by the event loop.
 
-Replaces a socketpair and two pump threads: the channel's ``fileno()`` is a pipe that
-paramiko's transport thread makes readable when data (or EOF, or a close) arrives, so
-the loop reads the channel directly. Small writes go straight to ``Channel.send`` from
-the loop, which is what a pump thread would have done; a write that would wait (the
-remote window is full, a key exchange is under way, or it is large) goes to a worker
-thread, and later writes queue behind it in order.
+The channel's ``fileno()`` is a pipe (a socket pair on Windows) that paramiko's transport
+thread makes readable when data (or EOF, or a close) arrives, so the loop reads the channel
+directly; a selector event loop can watch it on every platform. Small writes go straight to
+``Channel.send`` from the loop; a write that would wait (the remote window is full, a key
+exchange is under way, or it is large) goes to the loop's thread pool, and later writes queue
+behind it in order. ``loop.start_tls`` can wrap it (wss:// through SSH): it then feeds an
+``asyncio.BufferedProtocol``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
 from typing import Any
 
 import paramiko
@@ -24,17 +24,19 @@ LOW_WATER = 16 * 1024
 _ERRORS = (OSError, EOFError, paramiko.SSHException)
 
 
-def supported() -> bool:
-    """Whether the loop can watch a channel's pipe (not with the Windows proactor loop)."""
-    return sys.platform != "win32"
+Receiver = asyncio.Protocol | asyncio.BufferedProtocol
 
 
 class ChannelTransport(asyncio.Transport):
-    def __init__(self, loop: asyncio.AbstractEventLoop, chan: paramiko.Channel, protocol: asyncio.Protocol) -> None:
+    """The channel as a stream transport. The caller calls ``protocol.connection_made`` (or ``start_tls``)."""
+
+    _start_tls_compatible = True  # what loop.start_tls checks: it only uses the public interface and _force_close
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, chan: paramiko.Channel, protocol: Receiver) -> None:
         super().__init__()
         self._loop = loop
         self._chan = chan
-        self._protocol = protocol
+        self._protocol: Receiver = protocol
         self._fd = chan.fileno()
         self._buf = bytearray()
         self._flushing = False  # a worker thread is sending
@@ -44,7 +46,6 @@ class ChannelTransport(asyncio.Transport):
         self._reading = True
         self._writing_paused = False
         self._high, self._low = HIGH_WATER, LOW_WATER
-        protocol.connection_made(self)
         loop.add_reader(self._fd, self._on_readable)
 
     # ---- reading -----------------------------------------------------------------
@@ -65,11 +66,26 @@ class ChannelTransport(asyncio.Transport):
             self._fatal(e)
             return
         if data:
-            self._protocol.data_received(data)
+            self._deliver(data)
             return
         self._stop_reading()
         if not self._protocol.eof_received():
             self.close()
+
+    def _deliver(self, data: bytes) -> None:
+        protocol = self._protocol
+        if not isinstance(protocol, asyncio.BufferedProtocol):
+            protocol.data_received(data)
+            return
+        view = memoryview(data)
+        while view:
+            buf = memoryview(protocol.get_buffer(len(view)))
+            if not buf:
+                raise RuntimeError("get_buffer() returned an empty buffer")
+            n = min(len(buf), len(view))
+            buf[:n] = view[:n]
+            protocol.buffer_updated(n)
+            view = view[n:]
 
     def _stop_reading(self) -> None:
         if self._reading:
@@ -100,7 +116,8 @@ class ChannelTransport(asyncio.Transport):
         rest = bytes(data)
         chan = self._chan
         try:
-            if len(rest) <= INLINE_MAX and chan.transport.clear_to_send.is_set():
+            ssh = chan.transport
+            if len(rest) <= INLINE_MAX and ssh is not None and ssh.clear_to_send.is_set():
                 while rest and chan.send_ready() and not chan.closed:
                     sent = chan.send(rest)
                     if sent <= 0:
@@ -195,6 +212,8 @@ class ChannelTransport(asyncio.Transport):
         self._closing = True
         self._finish(exc if isinstance(exc, Exception) else None)
 
+    _force_close = _fatal  # the name asyncio's SSL protocol calls on a TLS failure
+
     def _finish(self, exc: Exception | None) -> None:
         if self._lost:
             return
@@ -210,7 +229,7 @@ class ChannelTransport(asyncio.Transport):
         return {"channel": self._chan}.get(name, default)
 
     def set_protocol(self, protocol: asyncio.BaseProtocol) -> None:
-        assert isinstance(protocol, asyncio.Protocol)
+        assert isinstance(protocol, asyncio.Protocol | asyncio.BufferedProtocol)
         self._protocol = protocol
 
     def get_protocol(self) -> asyncio.BaseProtocol:
