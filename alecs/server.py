@@ -19,7 +19,7 @@ from alecs.akamai.client import AkamaiClient
 from alecs.principal import CURRENT, Principal
 from alecs.tools.executor import Executor, Outcome, describe_validation, validate
 from alecs.tools.model import CUSTOMER, input_schema
-from alecs.tools.registry import Registry, Selection
+from alecs.tools.registry import SELF_TOOLSETS, Registry, Selection
 from alecs.tools.spec import ToolSpec
 
 log = logging.getLogger(__name__)
@@ -103,11 +103,13 @@ class AlecsServer:
     def allowed(self, principal: Principal, spec: ToolSpec) -> bool:
         if spec.toolset == "tokens":
             return principal.scope == "admin"
-        if principal.scope == "read" and not spec.read_only:
+        reads = spec.read_only or spec.any_operation  # any_operation: the tool refuses changes per call
+        if principal.scope == "read" and not reads:
             return False
-        if self.options.selection.read_only and not spec.read_only:
+        if self.options.selection.read_only and not reads:
             return False
-        if principal.toolsets is not None and not spec.local and spec.toolset not in principal.toolsets:
+        if (principal.toolsets is not None and spec.toolset not in principal.toolsets
+                and spec.toolset not in SELF_TOOLSETS):
             return False
         return True
 
@@ -164,6 +166,12 @@ class SessionControl:
     @property
     def registry(self) -> Registry:
         return self.server.registry
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the server runs read-only (`--read-only`): tools that choose their operation per call refuse
+        every operation that changes something."""
+        return self.server.options.selection.read_only
 
     def may_see_toolset(self, toolset: str) -> bool:
         principal = self.server.principal(self.ctx)

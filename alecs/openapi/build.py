@@ -93,7 +93,7 @@ def _first_example(content: dict[str, Any]) -> tuple[bool, Any]:
 
 
 def _parameter_example(param: dict[str, Any]) -> tuple[bool, Any]:
-    schema = param.get("schema") or {}
+    schema = _parameter_schema(param)
     found, value = _first_example(param)
     if found:
         return True, value
@@ -105,6 +105,16 @@ def _parameter_example(param: dict[str, Any]) -> tuple[bool, Any]:
     return False, sample(schema)
 
 
+def _parameter_schema(param: dict[str, Any]) -> dict[str, Any]:
+    """A parameter's schema, also when it is given as `content` (JSON in the query)."""
+    if isinstance(param.get("schema"), dict):
+        return param["schema"]  # type: ignore[no-any-return]
+    for media in (param.get("content") or {}).values():
+        if isinstance(media, dict) and isinstance(media.get("schema"), dict):
+            return media["schema"]  # type: ignore[no-any-return]
+    return {}
+
+
 def _operation(api: str, base: str, item: dict[str, Any], method: str, op: dict[str, Any]) -> dict[str, Any]:
     merged = {(p["in"], p["name"]): p for p in item.get("parameters", []) if isinstance(p, dict)}
     merged |= {(p["in"], p["name"]): p for p in op.get("parameters", []) if isinstance(p, dict)}
@@ -112,8 +122,9 @@ def _operation(api: str, base: str, item: dict[str, Any], method: str, op: dict[
     row: dict[str, Any] = {
         "api": api, "id": op["operationId"], "method": method.upper(), "path": base + item["__route__"],
         "summary": " ".join(str(op.get("summary", "")).split()), "description": short(op.get("description"), 300),
+        "tags": [str(t) for t in op.get("tags") or ()],
         "params": [{"in": p["in"], "name": p["name"], "required": bool(p.get("required") or p["in"] == "path"),
-                    "schema": clean(p.get("schema") or {}), "description": short(p.get("description"))}
+                    "schema": clean(_parameter_schema(p)), "description": short(p.get("description"))}
                    for p in params],
     }
     body = op.get("requestBody") or {}
@@ -158,7 +169,7 @@ def _examples(row: dict[str, Any], openapi: str) -> None:
         schema = content.get("schema") or {}
         bodies += [(False, sample(schema, choice=n)) for n in range(3)] + [(False, sample(clean(schema)))]
     for body_published, example_body in bodies:
-        args = {name: published.get(name, sample(p.get("schema") or {})) for name, p in wanted.items()}
+        args = {name: published.get(name, sample(_parameter_schema(p))) for name, p in wanted.items()}
         replaced = set(wanted) - set(published)
         for _ in range(3):
             try:
@@ -174,7 +185,7 @@ def _examples(row: dict[str, Any], openapi: str) -> None:
             if not bad:
                 break
             for name in bad:
-                args[name] = sample(clean(wanted[name].get("schema") or {}))
+                args[name] = sample(clean(_parameter_schema(wanted[name])))
             replaced |= bad
 
 

@@ -36,7 +36,8 @@ class Call:
 
     def send_arguments(self) -> dict[str, Any]:
         """Keyword arguments for ToolCall.send."""
-        return {"method": self.op.method, "path": self.request.path, "params": dict(self.request.query),
+        return {"method": self.op.method, "path": self.request.path,
+                "params": {k: wire(v) for k, v in self.request.query.items()},  # as the validator read them
                 "headers": dict(self.request.headers), "json_body": self.request.body}
 
 
@@ -70,8 +71,7 @@ def prepare(op: Operation, parameters: Mapping[str, Any] | None, body: Any) -> C
     """The request for `op` from the caller's parameters and body, checked against the definition (the
     problems are on the result; nothing is sent here). Raises CallRefused for what no fix of the arguments
     could make sendable or for parameters the operation does not have."""
-    refusal = upload_refusal(op) if body is not None or op.body_required else None
-    refusal = refusal or download_refusal(op)
+    refusal = upload_refusal(op) or download_refusal(op)
     if refusal:
         raise CallRefused(refusal)
     parameters = dict(parameters or {})

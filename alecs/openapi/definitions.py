@@ -123,6 +123,12 @@ def _mend(out: dict[str, Any]) -> dict[str, Any]:
                 and alternatives and all(_typed_not_object(a) for a in alternatives)):
             # Quirk (appsec rapid rule action): `type: object` beside alternatives that are all strings.
             del out["type"]
+    schema = out.get("schema")
+    if (out.get("in") == "query" and isinstance(schema, dict) and "JSON" in str(out.get("description", ""))
+            and (schema.get("type") == "object" or "properties" in schema)):
+        # Quirk (etp-report `filters`): an object query parameter that the API reads as JSON text, written with
+        # `schema` (which OpenAPI serializes as exploded form fields) instead of `content: application/json`.
+        out["content"] = {"application/json": {"schema": out.pop("schema")}}
     _move_closure_up(out)
     alternatives = out.get("oneOf")
     if isinstance(alternatives, list) and _overlapping_scalars(alternatives):

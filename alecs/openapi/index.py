@@ -46,7 +46,8 @@ class Operation:
     responses: tuple[str, ...]  # media types of the success answers
     example: Mapping[str, Any] | None  # {"parameters": {...}, "body": ...} that the validator accepts
     example_source: str  # "published", "synthesized" or "" (none)
-    openapi: str = "3.0.0"  # the OpenAPI version of its definition: 3.0 and 3.1 validate schemas differently
+    openapi: str = "3.0.0"
+    tags: tuple[str, ...] = ()  # the OpenAPI version of its definition: 3.0 and 3.1 validate schemas differently
 
     @property
     def key(self) -> str:
@@ -104,7 +105,7 @@ def _operation(row: dict[str, Any], openapi: str) -> Operation:
                                p.get("description", "")) for p in row.get("params", ())),
         body_required=row.get("bodyRequired", False), bodies=row.get("bodies") or {},
         responses=tuple(row.get("responses", ())), example=row.get("example"),
-        example_source=row.get("exampleSource", ""), openapi=openapi,
+        example_source=row.get("exampleSource", ""), openapi=openapi, tags=tuple(row.get("tags", ())),
     )
 
 
