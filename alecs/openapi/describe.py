@@ -35,8 +35,10 @@ def trim(schema: Any, depth: int | None = None, where: str = "") -> Any:
     nxt = None if depth is None else depth - 1
     props = schema.get("properties")
     if isinstance(props, Mapping):
+        composed = any(k in schema for k in ("allOf", "oneOf", "anyOf"))
+        # `{}` beside allOf/oneOf/anyOf only names a property its members describe (see definitions._mend).
         out["properties"] = {name: trim(sub, nxt, _field(where, name)) for name, sub in props.items()
-                             if not (isinstance(sub, Mapping) and sub.get("readOnly"))}
+                             if not (isinstance(sub, Mapping) and sub.get("readOnly")) and not (composed and sub == {})}
         if "required" in out:
             out["required"] = [r for r in out["required"] if r in out["properties"]]
     if isinstance(schema.get("items"), Mapping):
