@@ -30,16 +30,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {target} ({count} operations, {target.stat().st_size:,} bytes)")
         return 0
     with tempfile.TemporaryDirectory() as tmp:
-        fresh, count = build.write(Path(tmp))
-        stale = [name for name in (fresh.name, build.NOTICE_FILE)
-                 if not (build.PACKAGE_DIR / name).exists()
-                 or (build.PACKAGE_DIR / name).read_bytes() != (Path(tmp) / name).read_bytes()]
+        count = build.write(Path(tmp))[1]
+        stale = stale_files(Path(tmp), build.PACKAGE_DIR)
     if stale:
-        print(f"The shipped OpenAPI index is out of date ({', '.join(stale)} differ from "
-              f"{definitions.definitions_dir()}). Regenerate it: {REGENERATE}", file=sys.stderr)
+        print(f"The shipped OpenAPI index is out of date ({', '.join(stale)} differ from what "
+              f"{definitions.definitions_dir()} gives). Regenerate it: {REGENERATE}", file=sys.stderr)
         return 1
     print(f"index up to date ({count} operations)")
     return 0
+
+
+def stale_files(fresh: Path, shipped: Path) -> list[str]:
+    """The generated files whose shipped copy differs from the fresh build (or is missing)."""
+    from alecs.openapi.build import NOTICE_FILE
+    from alecs.openapi.index import INDEX_FILE
+
+    return [name for name in (INDEX_FILE, NOTICE_FILE)
+            if not (shipped / name).exists() or (shipped / name).read_bytes() != (fresh / name).read_bytes()]
 
 
 if __name__ == "__main__":

@@ -243,8 +243,10 @@ def notice() -> str:
             "The license of the definitions follows.\n\n" + license_text)
 
 
-def write(folder: Path = PACKAGE_DIR) -> tuple[Path, int]:
-    """Builds and writes the index and its notice into `folder`; returns the index path and operation count."""
+def write(folder: Path | None = None) -> tuple[Path, int]:
+    """Builds and writes the index and its notice into `folder` (the package by default); returns the index path
+    and the operation count."""
+    folder = PACKAGE_DIR if folder is None else folder
     index = build()
     target = folder / INDEX_FILE
     target.write_bytes(encode(index))
