@@ -120,7 +120,8 @@ def _operation(api: str, base: str, item: dict[str, Any], method: str, op: dict[
     merged |= {(p["in"], p["name"]): p for p in op.get("parameters", []) if isinstance(p, dict)}
     params = [p for (where, _), p in merged.items() if where in ("path", "query", "header")]
     row: dict[str, Any] = {
-        "api": api, "id": op["operationId"], "method": method.upper(), "path": base + item["__route__"],
+        "api": api, "version": api.rpartition("/")[2], "id": op["operationId"], "method": method.upper(),
+        "path": base + item["__route__"], "changes": method.upper() not in ("GET", "HEAD"),
         "summary": " ".join(str(op.get("summary", "")).split()), "description": short(op.get("description"), 300),
         "tags": [str(t) for t in op.get("tags") or ()],
         "params": [{"in": p["in"], "name": p["name"], "required": bool(p.get("required") or p["in"] == "path"),

@@ -56,11 +56,13 @@ class Operation:
 
     @property
     def version(self) -> str:
+        """The API version, e.g. 'v1'."""
         return self.api.rsplit("/", 1)[-1]
 
     @property
     def changes(self) -> bool:
-        """Whether calling it may change anything (anything but GET and HEAD)."""
+        """Whether calling it may change anything: anything but GET and HEAD (the index records it per operation;
+        read scope and read-only servers may call only operations that do not)."""
         return self.method not in READS
 
     @property

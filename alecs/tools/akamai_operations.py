@@ -16,7 +16,7 @@ from alecs.tools.call import ToolCall
 from alecs.tools.results import ToolOutput, paginate, render
 from alecs.tools.spec import body, local, tool
 
-log = logging.getLogger(__name__)
+audit = logging.getLogger("alecs.audit")  # beside the server's tool_call line: which operation was called
 TS = "api"
 OP_HELP = "Id from find-akamai-operations, e.g. papi/v1:get-properties."
 ID_KEYS = ("id", "name", "status", "type")  # columns shown for listed items, when their keys end with these
@@ -95,7 +95,9 @@ async def call_operation(call: ToolCall, args: dict[str, Any]) -> ToolOutput:
         lines = "\n".join(f"- {p}" for p in prepared.problems)
         raise ToolInputError(f"Not sent: the request does not match Akamai's definition of {op.key}:\n{lines}\n"
                              "describe-akamai-operation shows what it takes.")
-    log.info("call-akamai-operation %s %s", op.key, prepared.request.path)
+    principal = call.services.get("principal")
+    audit.info("akamai_operation token=%s customer=%s operation=%s method=%s", getattr(principal, "label", "local"),
+               call.customer, op.key, op.method)
     response = await call.send(**prepared.send_arguments())
     return answer(op, response, args)
 

@@ -134,7 +134,9 @@ async def test_a_large_body_schema_is_cut_with_a_note_and_its_parts_can_be_descr
     server.client.close()
 
 
-async def test_call_sends_a_checked_request_and_pages_the_listed_items(both: Rig, registry: Registry) -> None:
+async def test_call_sends_a_checked_request_and_pages_the_listed_items(both: Rig, registry: Registry,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="alecs.audit")
     server = both.server(registry)
     async with connect(server) as client:
         both.clear()
@@ -151,6 +153,8 @@ async def test_call_sends_a_checked_request_and_pages_the_listed_items(both: Rig
         assert [(r.method, r.path) for r in sent] == [("GET", "/papi/v1/groups")] * 2
         assert sent[0].headers.get("PAPI-Use-Prefixes") == "true"
     server.client.close()
+    audited = [r.getMessage() for r in caplog.records if r.name == "alecs.audit"]
+    assert "akamai_operation token=local customer=default operation=papi/v1:get-groups method=GET" in audited
 
 
 async def test_a_request_that_breaks_the_definition_is_refused_with_field_rule_and_operation(
