@@ -59,12 +59,13 @@ def download_refusal(op: Operation) -> str | None:
     return None
 
 
-def accept_header(op: Operation) -> str | None:
-    """The Accept header for the operation's JSON answers, when they are not plain application/json."""
+def accept_header(op: Operation, body_media: str | None = None) -> str | None:
+    """The Accept header for the operation's JSON answer, when it is a vendor type (CPS, GTM, China CDN): the
+    version the body is sent in where the answer has it too, else the last listed (the newest)."""
     json_types = [m for m in op.responses if is_json(m) and m != "*/*"]
-    if not json_types or json_types == ["application/json"]:
+    if not json_types or "application/json" in json_types:
         return None
-    return ", ".join(json_types)
+    return body_media if body_media in json_types else json_types[-1]
 
 
 def prepare(op: Operation, parameters: Mapping[str, Any] | None, body: Any) -> Call:
@@ -110,7 +111,7 @@ def prepare(op: Operation, parameters: Mapping[str, Any] | None, body: Any) -> C
             headers["Content-Type"] = "application/json" if media == "*/*" else media
         elif content_type:
             headers["Content-Type"] = content_type
-    accept = accept_header(op)
+    accept = accept_header(op, headers.get("Content-Type"))
     if accept and not any(k.lower() == "accept" for k in headers):
         headers["Accept"] = accept
     request = Request(op.method, path, query, headers, body)

@@ -144,6 +144,16 @@ class Index:
         """Every API's operation with this bare operationId."""
         return list(self._by_id.get(operation_id, []))
 
+    def route(self, method: str, path: str) -> Operation | None:
+        """The operation of any API for a method and a path (a template or a concrete path), e.g.
+        ('GET', '/papi/v1/properties')."""
+        for api in self.apis.values():
+            if path == api.base or path.startswith(api.base.rstrip("/") + "/"):
+                found = self.match(api.id, method, path)
+                if found:
+                    return found[0]
+        return None
+
     def match(self, api: str, method: str, path: str) -> tuple[Operation, dict[str, str]] | None:
         """The operation a concrete request path belongs to, and its path values (still percent-encoded)."""
         for op in self._routes.get((api, method.upper()), ()):

@@ -8,6 +8,7 @@ cached the same way, with Akamai's errors returned as tool errors.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from alecs.errors import PermissionDenied, ToolInputError
@@ -19,6 +20,7 @@ from alecs.tools.spec import body, local, tool
 audit = logging.getLogger("alecs.audit")  # beside the server's tool_call line: which operation was called
 TS = "api"
 OP_HELP = "Id from find-akamai-operations, e.g. papi/v1:get-properties."
+ROUTE = re.compile(r"^(get|head|post|put|patch|delete)\s+/", re.IGNORECASE)
 ID_KEYS = ("id", "name", "status", "type")  # columns shown for listed items, when their keys end with these
 
 
@@ -27,6 +29,9 @@ def _operation(key: str) -> Any:
 
     index = load()
     op = index.get(key.strip())
+    if op is None and ROUTE.match(key.strip()):  # "GET /papi/v1/properties", as Akamai's docs write them
+        method, _, path = key.strip().partition(" ")
+        op = index.route(method.upper(), path.strip().split("?")[0])
     if op is not None:
         return op
     bare = key.strip().rpartition(":")[2]

@@ -116,6 +116,9 @@ async def test_describe_gives_parameters_schema_and_an_example_and_drills_into_a
         assert ambiguous.is_error and "papi/v1:get-contracts" in error_text(ambiguous)
         bare = await client.call_tool("describe-akamai-operation", {"operation": "get-maps"})
         assert bare.structured_content["operation"] == "siteshield/v1:get-maps"
+        for route in ("GET /papi/v1/properties/{propertyId}", "get /papi/v1/properties/prp_1?contractId=c"):
+            by_route = await client.call_tool("describe-akamai-operation", {"operation": route})
+            assert by_route.structured_content["operation"] == "papi/v1:get-property", error_text(by_route)
     server.client.close()
 
 
