@@ -50,6 +50,8 @@ class AlecsServer:
         self.services = services or {}
         self.exposed = registry.exposed(self.options.selection, self.options.dynamic)
         self._tools = {s.name: self._tool(s) for s in registry}
+        # For read callers (read tokens, --read-only) a tool that chooses its operation per call can only read.
+        self._read_tools = {s.name: self._tool(s, reads_only=True) for s in registry if s.any_operation}
         self._session_toolsets: WeakKeyDictionary[Any, set[str]] = WeakKeyDictionary()
         self.lowlevel: Server[Any] = Server(
             "alecs", version=__version__, title="alecs: Akamai control plane", instructions=INSTRUCTIONS,
@@ -59,13 +61,14 @@ class AlecsServer:
             NotificationOptions(tools_changed=self.options.dynamic))
 
     @staticmethod
-    def _tool(spec: ToolSpec) -> types.Tool:
+    def _tool(spec: ToolSpec, reads_only: bool = False) -> types.Tool:
+        read_only = spec.read_only or reads_only
         return types.Tool(
             name=spec.name, title=spec.title, description=spec.description, input_schema=input_schema(spec),
             annotations=types.ToolAnnotations(
-                read_only_hint=spec.read_only,
-                destructive_hint=spec.destructive and not spec.read_only,
-                idempotent_hint=spec.is_idempotent, open_world_hint=not spec.local,
+                read_only_hint=read_only,
+                destructive_hint=spec.destructive and not read_only,
+                idempotent_hint=spec.is_idempotent or reads_only, open_world_hint=not spec.local,
             ),
         )
 
@@ -116,7 +119,10 @@ class AlecsServer:
     # -- handlers --------------------------------------------------------------------------------
     async def _list_tools(self, ctx: ServerRequestContext[Any],
                           params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=[self._tools[s.name] for s in self.visible(ctx)])
+        principal = self.principal(ctx)
+        reads = principal.scope == "read" or self.options.selection.read_only
+        tools = self._read_tools if reads else {}
+        return types.ListToolsResult(tools=[tools.get(s.name) or self._tools[s.name] for s in self.visible(ctx)])
 
     async def _call_tool(self, ctx: ServerRequestContext[Any],
                          params: types.CallToolRequestParams) -> types.CallToolResult:

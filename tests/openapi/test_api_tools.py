@@ -273,7 +273,10 @@ async def test_read_only_mode_sends_no_operation_that_changes_anything(both: Rig
     changing = _changing_calls()
     assert len(changing) > 700
     async with connect(server) as client:
-        assert API_TOOLS == {t.name for t in (await client.list_tools()).tools}
+        listed = {t.name: t for t in (await client.list_tools()).tools}
+        assert API_TOOLS == set(listed)
+        # For this session the tool can only read, and says so.
+        assert all(t.annotations and t.annotations.read_only_hint for t in listed.values())
         both.clear()
         for args in changing:
             result = await client.call_tool("call-akamai-operation", args)
@@ -295,8 +298,9 @@ async def test_read_tokens_send_no_operation_that_changes_anything(both: Rig, re
 
 async def _read_token_session(both: Rig, server: Any) -> None:
     async with connect(server) as client:
-        names = {t.name for t in (await client.list_tools()).tools}
-        assert API_TOOLS <= names and "create-property" not in names
+        listed = {t.name: t for t in (await client.list_tools()).tools}
+        assert API_TOOLS <= set(listed) and "create-property" not in listed
+        assert all(t.annotations and t.annotations.read_only_hint for t in listed.values())
         both.clear()
         for args in _changing_calls():
             result = await client.call_tool("call-akamai-operation", args)
