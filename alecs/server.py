@@ -84,9 +84,8 @@ class AlecsServer:
     def principal(self, ctx: ServerRequestContext[Any]) -> Principal:
         request = ctx.request
         scope = getattr(request, "scope", None)
-        if isinstance(scope, dict) and isinstance(scope.get("alecs.principal"), Principal):
-            return scope["alecs.principal"]
-        return CURRENT.get()
+        found = scope.get("alecs.principal") if isinstance(scope, dict) else None
+        return found if isinstance(found, Principal) else CURRENT.get()
 
     def session_toolsets(self, ctx: ServerRequestContext[Any]) -> set[str]:
         # The SDK builds a ServerSession per request; its Connection is what lives as long as the client's session.
@@ -155,7 +154,7 @@ class AlecsServer:
     def _progress(self, ctx: ServerRequestContext[Any]) -> Any:
         meta = ctx.meta or {}
         token = meta.get("progressToken", meta.get("progress_token")) if isinstance(meta, dict) else None
-        if token is None:
+        if not isinstance(token, str | int):
             return None
 
         async def send(done: float, total: float | None, message: str | None) -> None:
