@@ -19,10 +19,11 @@ from alecs.openapi.index import Operation, load
 from alecs.server import AlecsServer
 from alecs.tools.registry import Registry
 from tests import openapi_defs
-from tests.openapi.rig import Rig, error_text, rig
+from tests.openapi.rig import Rig, error_text, needs_definitions, rig
 from tests.support.mcp import connect
 
 INDEX = load()
+pytestmark = needs_definitions
 
 
 @pytest.fixture(scope="module")
