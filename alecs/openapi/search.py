@@ -65,6 +65,7 @@ SAME = {"configuration": "config", "configurations": "config", "identities": "id
         "cp": "cp", "purge": "purge"}
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Singular, then a light suffix cut so activate, activation and activated meet (never below 3 letters)."""
     if word in SAME:
@@ -78,8 +79,13 @@ def stem(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-case stemmed words, camelCase split, stop words dropped."""
+    return list(_words(text))
+
+
+@functools.lru_cache(maxsize=8192)
+def _words(text: str) -> tuple[str, ...]:
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text)
-    return [stem(w) for w in re.findall(r"[a-z0-9]+", spaced.lower()) if w not in STOP]
+    return tuple(stem(w) for w in re.findall(r"[a-z0-9]+", spaced.lower()) if w not in STOP)
 
 
 @dataclass(frozen=True)
