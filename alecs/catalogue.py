@@ -37,7 +37,8 @@ def markdown(registry: Registry) -> str:
         lines += [f"## {toolset} ({len(specs)})", "", registry.toolset_description(toolset), "",
                   "| tool | kind | API | description |", "|---|---|---|---|"]
         for s in specs:
-            api = f"`{s.method} {s.path}`" if not s.local else "local"
+            api = "any published operation" if s.any_operation else f"`{s.method} {s.path}`" if not s.local \
+                else "local"
             lines.append(f"| `{s.name}` | {kind(s)} | {api} | {s.description.replace('|', '/')} |")
         lines.append("")
     return "\n".join(lines)

@@ -19,7 +19,7 @@ from alecs.akamai.client import AkamaiClient
 from alecs.principal import CURRENT, Principal
 from alecs.tools.executor import Executor, Outcome, describe_validation, validate
 from alecs.tools.model import CUSTOMER, input_schema
-from alecs.tools.registry import Registry, Selection
+from alecs.tools.registry import SELF_TOOLSETS, Registry, Selection
 from alecs.tools.spec import ToolSpec
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,8 @@ class AlecsServer:
         self.services = services or {}
         self.exposed = registry.exposed(self.options.selection, self.options.dynamic)
         self._tools = {s.name: self._tool(s) for s in registry}
+        # For read callers (read tokens, --read-only) a tool that chooses its operation per call can only read.
+        self._read_tools = {s.name: self._tool(s, reads_only=True) for s in registry if s.any_operation}
         self._session_toolsets: WeakKeyDictionary[Any, set[str]] = WeakKeyDictionary()
         self.lowlevel: Server[Any] = Server(
             "alecs", version=__version__, title="alecs: Akamai control plane", instructions=INSTRUCTIONS,
@@ -59,13 +61,14 @@ class AlecsServer:
             NotificationOptions(tools_changed=self.options.dynamic))
 
     @staticmethod
-    def _tool(spec: ToolSpec) -> types.Tool:
+    def _tool(spec: ToolSpec, reads_only: bool = False) -> types.Tool:
+        read_only = spec.read_only or reads_only
         return types.Tool(
             name=spec.name, title=spec.title, description=spec.description, input_schema=input_schema(spec),
             annotations=types.ToolAnnotations(
-                read_only_hint=spec.read_only,
-                destructive_hint=spec.destructive and not spec.read_only,
-                idempotent_hint=spec.is_idempotent, open_world_hint=not spec.local,
+                read_only_hint=read_only,
+                destructive_hint=spec.destructive and not read_only,
+                idempotent_hint=spec.is_idempotent or reads_only, open_world_hint=not spec.local,
             ),
         )
 
@@ -81,9 +84,8 @@ class AlecsServer:
     def principal(self, ctx: ServerRequestContext[Any]) -> Principal:
         request = ctx.request
         scope = getattr(request, "scope", None)
-        if isinstance(scope, dict) and isinstance(scope.get("alecs.principal"), Principal):
-            return scope["alecs.principal"]
-        return CURRENT.get()
+        found = scope.get("alecs.principal") if isinstance(scope, dict) else None
+        return found if isinstance(found, Principal) else CURRENT.get()
 
     def session_toolsets(self, ctx: ServerRequestContext[Any]) -> set[str]:
         # The SDK builds a ServerSession per request; its Connection is what lives as long as the client's session.
@@ -103,18 +105,23 @@ class AlecsServer:
     def allowed(self, principal: Principal, spec: ToolSpec) -> bool:
         if spec.toolset == "tokens":
             return principal.scope == "admin"
-        if principal.scope == "read" and not spec.read_only:
+        reads = spec.read_only or spec.any_operation  # any_operation: the tool refuses changes per call
+        if principal.scope == "read" and not reads:
             return False
-        if self.options.selection.read_only and not spec.read_only:
+        if self.options.selection.read_only and not reads:
             return False
-        if principal.toolsets is not None and not spec.local and spec.toolset not in principal.toolsets:
+        if (principal.toolsets is not None and spec.toolset not in principal.toolsets
+                and spec.toolset not in SELF_TOOLSETS):
             return False
         return True
 
     # -- handlers --------------------------------------------------------------------------------
     async def _list_tools(self, ctx: ServerRequestContext[Any],
                           params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=[self._tools[s.name] for s in self.visible(ctx)])
+        principal = self.principal(ctx)
+        reads = principal.scope == "read" or self.options.selection.read_only
+        tools = self._read_tools if reads else {}
+        return types.ListToolsResult(tools=[tools.get(s.name) or self._tools[s.name] for s in self.visible(ctx)])
 
     async def _call_tool(self, ctx: ServerRequestContext[Any],
                          params: types.CallToolRequestParams) -> types.CallToolResult:
@@ -147,7 +154,7 @@ class AlecsServer:
     def _progress(self, ctx: ServerRequestContext[Any]) -> Any:
         meta = ctx.meta or {}
         token = meta.get("progressToken", meta.get("progress_token")) if isinstance(meta, dict) else None
-        if token is None:
+        if not isinstance(token, str | int):
             return None
 
         async def send(done: float, total: float | None, message: str | None) -> None:
@@ -164,6 +171,12 @@ class SessionControl:
     @property
     def registry(self) -> Registry:
         return self.server.registry
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the server runs read-only (`--read-only`): tools that choose their operation per call refuse
+        every operation that changes something."""
+        return self.server.options.selection.read_only
 
     def may_see_toolset(self, toolset: str) -> bool:
         principal = self.server.principal(self.ctx)

@@ -19,14 +19,16 @@ from bench import measures
 from bench.harness import AlecsProcess, Sshd, tempdir
 from bench.stats import Row, compare, table
 
-MEASURES = ("efficiency", "overhead", "tunnel", "bulk", "startup", "load", "capacity")
+MEASURES = ("efficiency", "validation", "overhead", "tunnel", "bulk", "startup", "load", "capacity")
 
 
 async def run(plan: measures.Plan, workdir: Path, only: set[str]) -> list[Row]:
     rows: list[Row] = []
     if "efficiency" in only:
         rows += await measures.akamai_efficiency()
-    if not only - {"efficiency"}:
+    if "validation" in only:
+        rows += measures.request_validation(plan)
+    if not only - {"efficiency", "validation"}:
         return rows
     needs_ssh = bool(only & {"tunnel", "bulk", "startup"})
     if needs_ssh and not Sshd.available():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -34,11 +35,12 @@ class Plan:
     load_seconds: float = 20.0
     bulk_mib: int = 20
     bulk_runs: int = 3
+    validation_passes: int = 20  # times every curated-tool-shaped request is checked
 
     @classmethod
     def smoke(cls) -> Plan:
         return cls(rtt=10, rounds=2, startups=1, sessions=50, load_sessions=5, load_seconds=1.0, bulk_mib=1,
-                   bulk_runs=1)
+                   bulk_runs=1, validation_passes=2)
 
 
 async def interleaved(legs: dict[str, Leg], n: int, rounds: int, warm: int = 3) -> dict[str, list[float]]:
@@ -409,3 +411,39 @@ async def akamai_efficiency() -> list[Row]:
                 rows.append(Row(f"Akamai requests: {label}", await count(job), "n", floor,
                                 "fewest the API allows", target))
     return rows
+
+
+# -- request validation ------------------------------------------------------------------------------------------
+def request_validation(plan: Plan) -> list[Row]:
+    """What the executor's pre-send check will cost each tool call: look the operation up by (API, method,
+    concrete path) and validate path values, query, headers and body. Requests are shaped like the curated tools'
+    (the operations they call, with Akamai's published example values); the median is over every request and
+    pass, after one warm pass (validators are built on first use)."""
+    from alecs.openapi.calls import prepare
+    from alecs.openapi.index import load
+    from alecs.openapi.validate import check_request
+    from alecs.tools.registry import Registry
+
+    index = load()
+    by_route = {(op.api, op.method, _shape(op.path)): op for op in index}
+    requests = []
+    for spec in Registry.load():
+        op = by_route.get((spec.api, spec.method, _shape(spec.path)))
+        if spec.local or spec.any_operation or op is None or op.example is None:
+            continue
+        call = prepare(op, op.example.get("parameters"), op.example.get("body"))
+        requests.append((op.api, call.request))
+    timings: list[float] = []
+    for n in range(plan.validation_passes + 1):
+        for api, request in requests:
+            t0 = time.perf_counter()
+            check_request(api, request)
+            if n:
+                timings.append((time.perf_counter() - t0) * 1000)
+    return [Row("request validation per call (executor hook)", median(timings), "ms", None, "", "<= 1",
+                {"requests": len(requests), "p90_ms": percentile(timings, 90), "max_ms": max(timings, default=0)})]
+
+
+def _shape(path: str) -> str:
+    """A path template without its placeholder names: /a/{x}/b and /a/{id}/b are the same route."""
+    return re.sub(r"{[^}]*}", "{}", path)

@@ -186,7 +186,9 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         split = urlsplit(self.path)
         headers = {k: v for k, v in self.headers.items()}
-        req = SimRequest(self.command, split.path, {k: v[-1] for k, v in parse_qs(split.query).items()},
+        # HEAD is answered as GET without the body (HTTP semantics); the log keeps the method that was sent.
+        method = "GET" if self.command == "HEAD" else self.command
+        req = SimRequest(method, split.path, {k: v[-1] for k, v in parse_qs(split.query).items()},
                          headers, body, host=self.headers.get("Host", ""))
         try:
             self.server.verifier.verify(self.command, req.host, self.path, headers, body)
@@ -213,6 +215,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        self.wfile.write(payload)
+        if self.command != "HEAD":
+            self.wfile.write(payload)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve

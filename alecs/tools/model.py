@@ -51,6 +51,7 @@ class ToolArgs(BaseModel):
 
 
 def _field(annotation: Any, description: str | None, required: bool, default: Any, constraints: dict[str, Any]) -> Any:
+    description = description or None  # an empty description is left out of the schema
     if required:
         return (annotation, Field(..., description=description, **constraints))
     return (annotation | None, Field(default, description=description, **constraints))

@@ -12,7 +12,8 @@ from alecs.tools.spec import ToolSpec
 # Modules that declare tools (each has a TOOLS list). Order is the catalogue's order.
 MODULES: tuple[str, ...] = tuple(f"alecs.tools.{m}" for m in (
     "papi", "ccu", "dns", "certs", "netlists", "appsec", "reporting", "cprg", "edgeworkers", "edgekv", "gtm",
-    "diagnostics", "iam", "cloudlets", "datastream", "siem", "edge_hostnames", "invoicing", "tokens", "catalog",
+    "diagnostics", "iam", "cloudlets", "datastream", "siem", "edge_hostnames", "invoicing", "akamai_operations",
+    "tokens", "catalog",
 ))
 
 # Toolset name -> one-line description (dynamic mode and `alecs tools --stats` show it).
@@ -35,12 +36,15 @@ TOOLSETS: dict[str, str] = {
     "siem": "SIEM: security events for a configuration",
     "edge-hostnames": "Edge hostnames (HAPI): list, inspect, change and delete edge hostnames",
     "billing": "Invoicing: invoices, files and usage for a contract",
+    "api": "Any published Akamai API operation: find, describe and call it, checked against Akamai's definitions",
     "tokens": "API tokens for remote serving (admin only)",
     "catalog": "Dynamic toolsets: list, enable and disable toolsets, search the catalogue",
 }
 
-DEFAULT_TOOLSETS = ("property", "purge", "dns", "certs")
+DEFAULT_TOOLSETS = ("property", "purge", "dns", "certs", "api")
 CATALOG = "catalog"
+# Toolsets that manage alecs itself rather than an Akamai product: a token's toolset list does not apply to them.
+SELF_TOOLSETS = frozenset({"tokens", CATALOG})
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,7 @@ class Registry:
         sets = frozenset(DEFAULT_TOOLSETS) if sel.toolsets is None else sel.toolsets
         out = [s for s in self if s.toolset in sets or s.name in sel.tools]
         if sel.read_only:
-            out = [s for s in out if s.read_only]
+            out = [s for s in out if s.read_only or s.any_operation]
         return out
 
     def toolset_description(self, name: str) -> str:

@@ -82,11 +82,15 @@ class ToolSpec:
     handler: Handler | None = None
     example: Mapping[str, Any] = field(default_factory=dict)
     published: bool = True
+    # The tool calls whichever published Akamai operation its arguments name (call-akamai-operation): whether a
+    # call changes anything is known per call, so read-only callers see the tool and its handler refuses each
+    # call that would change something.
+    any_operation: bool = False
 
     @property
     def local(self) -> bool:
-        """A tool of alecs itself (tokens, catalogue): it calls no Akamai API."""
-        return not self.api
+        """A tool of alecs itself (tokens, catalogue, operation search): it calls no Akamai API."""
+        return not self.api and not self.any_operation
 
     @property
     def is_idempotent(self) -> bool:

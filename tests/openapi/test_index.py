@@ -1,0 +1,97 @@
+"""The compiled index: regenerated in CI and equal to the shipped one, small, attributed, in the wheel, and never
+loaded when `alecs serve` starts."""
+
+from __future__ import annotations
+
+import json
+import lzma
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from alecs.openapi import __main__ as cli
+from alecs.openapi import build
+from alecs.openapi.index import INDEX_FILE
+from tests import openapi_defs
+from tests.openapi.rig import needs_definitions
+from tests.openapi_defs import REPO
+
+PACKAGE = REPO / "alecs" / "openapi"
+
+
+@needs_definitions
+def test_the_shipped_index_is_what_the_definitions_give() -> None:
+    proc = subprocess.run([sys.executable, "-m", "alecs.openapi", "build", "--check"], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "index up to date" in proc.stdout
+
+
+def test_a_stale_index_fails_the_check_naming_the_command_that_regenerates_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    tiny = {"format": build.FORMAT, "apis": [], "operations": [], "excluded": {}}
+    monkeypatch.setattr(build, "build", lambda: tiny)
+    monkeypatch.setattr(cli.definitions, "available", lambda: True)
+    monkeypatch.setattr(build, "PACKAGE_DIR", shipped)
+    assert cli.main(["build"]) == 0 and (shipped / INDEX_FILE).exists() and (shipped / "NOTICE").exists()
+    assert cli.main(["build", "--check"]) == 0
+    (shipped / INDEX_FILE).write_bytes(build.encode(tiny | {"format": 0}))
+    assert cli.main(["build", "--check"]) == 1
+    assert "Regenerate it: python -m alecs.openapi build" in capsys.readouterr().err
+
+
+def test_the_index_is_small_and_carries_the_definitions_notice() -> None:
+    blob = (PACKAGE / INDEX_FILE).read_bytes()
+    assert len(blob) < 3 * 2**20
+    data = json.loads(lzma.decompress(blob))
+    assert len(data["operations"]) > 1500 and len(data["apis"]) > 50
+    notice = (PACKAGE / "NOTICE").read_text()
+    assert "Apache License" in notice and "Akamai" in notice and INDEX_FILE in notice
+    assert set(data["excluded"]) == {"netstorage-usage-api", "edge-data-stream/v1"}
+
+
+def test_the_index_and_its_notice_are_in_the_wheel(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True,
+                           text=True, check=True).stdout.split()
+    for name in files:
+        if (REPO / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, source / name)
+    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--disable-pip-version-check",
+                           "-w", str(tmp_path / "dist"), str(source)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    wheel = next((tmp_path / "dist").glob("alecs-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {f"alecs/openapi/{INDEX_FILE}", "alecs/openapi/NOTICE"} <= names
+
+
+def test_serve_starts_and_lists_tools_without_importing_or_loading_the_index() -> None:
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH")}
+    lines = ['{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",'
+             '"capabilities":{},"clientInfo":{"name":"t","version":"1"}}}',
+             '{"jsonrpc":"2.0","method":"notifications/initialized"}',
+             '{"jsonrpc":"2.0","id":2,"method":"tools/list"}']
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "alecs", "serve", "--sandbox"], env=env,
+                          input=("\n".join(lines) + "\n").encode(), capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    answers = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    listed = {t["name"] for t in next(a for a in answers if a.get("id") == 2)["result"]["tools"]}
+    assert {"find-akamai-operations", "describe-akamai-operation", "call-akamai-operation"} <= listed
+    imported = proc.stderr.decode()
+    assert "import time:" in imported, "importtime output missing"
+    assert "alecs.openapi" not in imported and "openapi_schema_validator" not in imported
+
+
+def test_the_conformance_checker_reads_the_definitions_through_the_package() -> None:
+    from alecs.openapi import definitions
+
+    assert openapi_defs.document is definitions.document
+    assert openapi_defs.definitions_dir() == definitions.definitions_dir()
