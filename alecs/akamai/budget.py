@@ -39,7 +39,7 @@ class Account:
 class Bucket:
     """One limit of one account (or, without a limit, an API's pause after a 429). Times are loop seconds."""
 
-    __slots__ = ("limit", "rate", "tokens", "stamp", "blocked_until", "inflight", "heard_at")
+    __slots__ = ("limit", "rate", "tokens", "stamp", "blocked_until", "inflight", "heard_at", "cautious_until")
 
     def __init__(self, limit: Limit | None, rate: Rate | None, now: float) -> None:
         self.limit, self.rate = limit, rate
@@ -48,6 +48,7 @@ class Bucket:
         self.blocked_until = 0.0
         self.inflight = 0
         self.heard_at: float | None = None  # when Akamai last told us this bucket's level
+        self.cautious_until = 0.0  # after a 429: one call at a time until then
 
     def level(self, now: float) -> float:
         if self.rate is not None and now > self.stamp:
@@ -55,19 +56,25 @@ class Bucket:
         self.stamp = max(self.stamp, now)
         return self.tokens
 
-    def wait_for(self, cost: float, now: float) -> float:
-        """Seconds until `cost` tokens are free (inf when the bucket can never hold that many)."""
+    def wait_for(self, cost: float, now: float, ahead: float = 0.0) -> float:
+        """Seconds until `cost` tokens are free after `ahead` tokens queued before them (inf when the bucket can
+        never hold `cost` tokens at once)."""
         blocked = max(0.0, self.blocked_until - now)
         if self.rate is None:
             return blocked
         if cost > self.rate.burst:
             return math.inf
-        missing = cost - self.level(now)
+        missing = cost + ahead - self.level(now)
         return max(blocked, missing / self.rate.per_second if missing > 0 else 0.0)
 
     def probing(self, now: float) -> bool:
-        """A call is out to learn this bucket's real level; the others wait for its answer."""
-        return (self.inflight > 0 and self.limit is not None and self.limit.remaining_header is not None
+        """A call is out to learn this bucket's real level (or, after a 429, whether Akamai takes calls again);
+        the others wait for its answer."""
+        if self.inflight == 0:
+            return False
+        if now < self.cautious_until:
+            return True
+        return (self.limit is not None and self.limit.remaining_header is not None
                 and (self.heard_at is None or now - self.heard_at > STALE_AFTER))
 
     def take(self, cost: float, now: float) -> None:
@@ -84,11 +91,12 @@ class Bucket:
             self.heard_at = now
 
     def block(self, seconds: float, now: float) -> None:
-        """Akamai refused (429): nothing more until `seconds` from now."""
+        """Akamai refused (429): nothing more until `seconds` from now, then one call at a time for a while."""
         self.level(now)
         if self.rate is not None:
             self.tokens = min(self.tokens, 0.0)
         self.blocked_until = max(self.blocked_until, now + seconds)
+        self.cautious_until = self.blocked_until + STALE_AFTER
 
 
 class RateLimited(AkamaiError):
@@ -112,7 +120,7 @@ class Charge:
 
     def wait(self, now: float, backlog: Mapping[int, float] | None = None) -> float:
         """Seconds until every bucket has room, after `backlog` (tokens queued ahead, by bucket id)."""
-        return max((b.wait_for(cost + (backlog or {}).get(id(b), 0.0), now) for b, cost in self.items), default=0.0)
+        return max((b.wait_for(cost, now, (backlog or {}).get(id(b), 0.0)) for b, cost in self.items), default=0.0)
 
     def ready(self, now: float) -> bool:
         return all(b.wait_for(cost, now) <= 0 and not b.probing(now) for b, cost in self.items)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from typing import Any, Generic, TypeVar
 
 from alecs.akamai.budget import Charge
@@ -61,6 +61,9 @@ class FairQueue:
     @property
     def busy(self) -> int:
         return self._busy
+
+    def queued_for(self, caller: str) -> int:
+        return len(self._waiting.get(caller, ()))
 
     # -- the one entry point ----------------------------------------------------------------------------------------
     async def run(self, caller: str, work: Callable[[], T], charge: Charge | None = None,
@@ -141,13 +144,20 @@ class FairQueue:
         if job.charge is not None:
             job.charge.take(now)
         try:
-            running = loop.run_in_executor(self.executor, job.work)
+            running = self.executor.submit(job.work)
         except RuntimeError as exc:  # the executor was shut down (the client is closing)
-            running = loop.create_future()
+            running = Future()
             running.set_exception(exc)
-        running.add_done_callback(lambda f: self._finished(job, f, loop))
+        running.add_done_callback(lambda f: self._back_to_loop(job, f, loop))
 
-    def _finished(self, job: Job[Any], outcome: asyncio.Future[Any], loop: asyncio.AbstractEventLoop) -> None:
+    def _back_to_loop(self, job: Job[Any], outcome: Future[Any], loop: asyncio.AbstractEventLoop) -> None:
+        """In the worker: straight back to the loop (one loop turn, as a bare run_in_executor takes)."""
+        try:
+            loop.call_soon_threadsafe(self._finished, job, outcome, loop)
+        except RuntimeError:  # the loop is closed: nobody is waiting any more
+            pass
+
+    def _finished(self, job: Job[Any], outcome: Future[Any], loop: asyncio.AbstractEventLoop) -> None:
         job.state = DONE
         self._busy -= 1
         left = self._running[job.caller] - 1
@@ -164,7 +174,8 @@ class FairQueue:
                 job.future.set_exception(error)
             else:
                 job.future.set_result(outcome.result())
-        self._dispatch(loop)
+        if self._waiting:
+            self._dispatch(loop)
 
     def _withdraw(self, job: Job[Any]) -> None:
         queue = self._waiting.get(job.caller)

@@ -1,0 +1,79 @@
+"""The table of Akamai's published limits: what each counts, how operators change it, and bad settings refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from alecs.akamai.budget import Budget
+from alecs.akamai.limits import PUBLISHED, LimitTable, Rate, parse_overrides
+from alecs.errors import ConfigError
+
+
+def _names(table: LimitTable, method: str, path: str) -> list[str]:
+    return [limit.name for limit in table.for_request(method, path)]
+
+
+def test_every_published_limit_cites_the_akamai_page_that_publishes_it() -> None:
+    assert len({limit.name for limit in PUBLISHED}) == len(PUBLISHED)
+    assert all(limit.doc.startswith("https://techdocs.akamai.com/") for limit in PUBLISHED)
+
+
+def test_papi_is_100_a_minute_with_a_burst_of_1000_per_account() -> None:
+    (papi,) = LimitTable().for_request("GET", "/papi/v1/groups")
+    assert papi.rate == Rate(100 / 60, 1000) and papi.reported == 100 and papi.per == "account"
+
+
+def test_a_url_purge_takes_a_request_token_and_one_token_per_url() -> None:
+    table = LimitTable()
+    limits = table.for_request("POST", "/ccu/v3/invalidate/url/production")
+    assert [limit.name for limit in limits] == ["ccu", "ccu-url"]
+    body = {"objects": ["https://www.example.com/a", "https://www.example.com/b", "https://www.example.com/c"]}
+    assert [limit.cost(body) for limit in limits] == [1, 3]
+    assert _names(table, "POST", "/ccu/v3/delete/cpcode/staging") == ["ccu", "ccu-cpcode"]
+    assert _names(table, "POST", "/ccu/v3/invalidate/tag/production") == ["ccu", "ccu-tag"]
+
+
+def test_edge_diagnostics_limits_each_operation_at_its_published_rate() -> None:
+    table = LimitTable()
+    (dig,) = table.for_request("POST", "/edge-diagnostics/v1/dig")
+    (mtr,) = table.for_request("POST", "/edge-diagnostics/v1/mtr")
+    (verify,) = table.for_request("POST", "/edge-diagnostics/v1/verify-edge-ip")
+    assert (dig.rate.burst, mtr.rate.burst, verify.rate.burst) == (40, 20, 60)
+    assert table.for_request("GET", "/edge-diagnostics/v1/curl") == ()  # the limit counts starting a curl only
+
+
+def test_the_narrower_appsec_limits_apply_instead_of_the_general_one() -> None:
+    table = LimitTable()
+    assert _names(table, "GET", "/appsec/v1/configs") == ["appsec"]
+    assert _names(table, "GET", "/appsec/v1/export/configs/1/versions/2") == ["appsec-export"]
+    assert _names(table, "GET", "/appsec/v1/hostname-coverage") == ["appsec-hostname-coverage"]
+
+
+def test_apis_that_publish_no_number_have_no_client_side_limit() -> None:
+    table = LimitTable()
+    assert table.for_request("GET", "/config-dns/v2/zones") == ()
+    assert table.for_request("GET", "/config-gtm/v1/domains") == ()
+
+
+def test_edgeworkers_activations_are_counted_per_network() -> None:
+    (limit,) = LimitTable().for_request("POST", "/edgeworkers/v1/ids/42/activations")
+    assert limit.scope("/edgeworkers/v1/ids/42/activations", {"network": "staging", "version": "1"}) == "STAGING"
+
+
+def test_operators_raise_lower_or_lift_limits_by_name_or_family() -> None:
+    overrides = parse_overrides("papi=200/min burst 2000; acme:diagnostics=off; ccu-url=300/s")
+    assert overrides[""]["papi"] == Rate(200 / 60, 2000)
+    assert overrides[""]["ccu-url"] == Rate(300.0, 300.0)
+    budget = Budget(overrides)
+    assert _names(budget.table("acme"), "POST", "/edge-diagnostics/v1/dig") == []
+    assert _names(budget.table("default"), "POST", "/edge-diagnostics/v1/dig") == ["diagnostics-dig"]
+    (papi,) = budget.table("acme").for_request("GET", "/papi/v1/groups")
+    assert papi.rate.burst == 2000
+
+
+@pytest.mark.parametrize("text", ["papi", "papi=fast", "papi=-3/min", "nosuch=10/min", "papi=10/fortnight"])
+def test_a_bad_limit_setting_stops_the_server_with_one_clear_sentence(text: str,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALECS_AKAMAI_LIMITS", text)
+    with pytest.raises(ConfigError, match="ALECS_AKAMAI_LIMITS"):
+        Budget.from_env()
