@@ -3,10 +3,10 @@
 Buckets are kept per Akamai account as this server reaches it: one API client (host and client token) acting for
 one account (its account switch key), so every `.edgerc` section with the same credentials shares them. They follow
 Akamai's answers: a remaining count in a response lowers the bucket to what Akamai says is left (minus the calls
-still in flight), and a 429 empties it until the time Akamai gives. A bucket whose state is unknown (never heard
-from, or quiet for a minute: other tools of the account may have used it) lets one call through first and waits for
-its answer before letting the others follow, so a fresh server cannot send a burst into an account that is already
-at its limit. Everything here runs on the event loop; nothing blocks.
+still in flight), and a 429 empties it until the time Akamai gives, after which calls go one at a time for a minute.
+A bucket whose state is unknown (never heard from, or quiet for a minute: other tools of the account may have used
+it) lets one call through first and waits for its answer before letting the others follow, so a fresh server cannot
+send a burst into an account that is already at its limit. Everything here runs on the event loop; nothing blocks.
 """
 
 from __future__ import annotations

@@ -115,3 +115,27 @@ async def test_twenty_sessions_making_300_papi_calls_at_the_limit_get_no_429_fro
     # Another token's DNS calls answered fast meanwhile.
     assert len(dns_timings) >= 3, dns_timings  # made while PAPI calls waited for their budget
     assert max(dns_timings) < 0.1, dns_timings
+
+
+async def test_a_call_waiting_for_room_tells_the_mcp_client_what_it_waits_for(fresh_sandbox: Sandbox,
+                                                                              registry: Registry) -> None:
+    slow = {"papi": Rate.per_minute(60, burst=2)}
+    fresh_sandbox.settings.rate_limits = dict(slow)
+    fresh_sandbox.reset()
+    server = server_with(fresh_sandbox, registry, max_wait=5.0, budget=Budget({"": dict(slow)}))
+    server.client.queue.progress_every = 0.2
+    seen: list[str | None] = []
+
+    async def progress(done: float, total: float | None, message: str | None) -> None:
+        seen.append(message)
+
+    try:
+        async with session_of(server, "tok_agent") as session:
+            for _ in range(2):
+                assert not (await session.call_tool("list-groups", {})).is_error
+            result = await session.call_tool("list-groups", {}, progress_callback=progress)
+    finally:
+        server.client.close()
+        fresh_sandbox.settings.rate_limits = {}
+    assert not result.is_error, _text(result)
+    assert seen and all(m and m.startswith("Waiting for the PAPI (Property Manager) rate limit") for m in seen)

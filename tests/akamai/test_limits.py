@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from alecs.akamai.budget import Budget
+from alecs.akamai.client import AkamaiClient
 from alecs.akamai.limits import PUBLISHED, LimitTable, Rate, parse_overrides
+from alecs.edgerc import Edgerc
 from alecs.errors import ConfigError
 
 
@@ -77,3 +82,32 @@ def test_a_bad_limit_setting_stops_the_server_with_one_clear_sentence(text: str,
     monkeypatch.setenv("ALECS_AKAMAI_LIMITS", text)
     with pytest.raises(ConfigError, match="ALECS_AKAMAI_LIMITS"):
         Budget.from_env()
+
+
+def test_the_readme_example_for_raised_limits_works_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    value = re.search(r'`ALECS_AKAMAI_LIMITS="([^"]+)"`', readme)
+    assert value, "the README shows an ALECS_AKAMAI_LIMITS example"
+    monkeypatch.setenv("ALECS_AKAMAI_LIMITS", value.group(1))
+    budget = Budget.from_env()
+    (papi,) = budget.table("default").for_request("GET", "/papi/v1/groups")
+    assert papi.rate == Rate(200 / 60, 2000)
+    url = budget.table("acme").for_request("POST", "/ccu/v3/invalidate/url/production")[1]
+    assert url.rate == Rate(400.0, 20000)
+    assert budget.table("default").for_request("POST", "/edge-diagnostics/v1/dig") == ()
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "7200"])
+def test_a_bad_max_wait_stops_the_server_with_one_clear_sentence(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALECS_AKAMAI_MAX_WAIT", value)
+    with pytest.raises(ConfigError, match="ALECS_AKAMAI_MAX_WAIT"):
+        AkamaiClient(Edgerc(None, use_env=False))
+
+
+def test_max_wait_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALECS_AKAMAI_MAX_WAIT", "7.5")
+    client = AkamaiClient(Edgerc(None, use_env=False))
+    try:
+        assert client.queue.max_wait == 7.5
+    finally:
+        client.close()
