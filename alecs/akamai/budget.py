@@ -24,6 +24,7 @@ from alecs.errors import AkamaiError, ConfigError
 
 STALE_AFTER = 60.0  # seconds without news from Akamai after which a bucket is probed again
 MAX_RETRY_AFTER = 86400.0  # a longer Retry-After is taken as a day
+MAX_BUCKETS = 10_000  # past this many, buckets that remember nothing are forgotten
 
 
 @dataclass(frozen=True)
@@ -246,5 +247,14 @@ class Budget:
         key = (account, name, scope)
         bucket = self._buckets.get(key)
         if bucket is None:
+            if len(self._buckets) >= MAX_BUCKETS:
+                self._forget_idle(now)
             bucket = self._buckets[key] = Bucket(limit, limit.rate if limit else None, now)
         return bucket
+
+    def _forget_idle(self, now: float) -> None:
+        """Drop buckets that remember nothing (full, unblocked, nothing in flight): per-report buckets come and go."""
+        for key, bucket in list(self._buckets.items()):
+            full = bucket.rate is None or bucket.level(now) >= bucket.rate.burst
+            if full and bucket.inflight == 0 and bucket.blocked_until <= now and bucket.cautious_until <= now:
+                del self._buckets[key]

@@ -111,3 +111,18 @@ def test_max_wait_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) ->
         assert client.queue.max_wait == 7.5
     finally:
         client.close()
+
+
+def test_buckets_that_remember_nothing_are_forgotten_so_many_report_names_cannot_grow_memory(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from alecs.akamai import budget as budget_module
+
+    monkeypatch.setattr(budget_module, "MAX_BUCKETS", 50)
+    budget = Budget()
+    account = budget_module.Account("host", "token", None, "default")
+    busy = budget.charge(account, "GET", "/reporting-api/v1/reports/hits/versions/1/report-data", None, 0.0)
+    busy.take(0.0)  # in flight: remembered
+    for i in range(200):
+        budget.charge(account, "GET", f"/reporting-api/v1/reports/r{i}/versions/1/report-data", None, 0.0)
+    assert len(budget._buckets) <= 51
+    assert all(b in budget._buckets.values() for b, _ in busy.items)
