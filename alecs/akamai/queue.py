@@ -13,6 +13,7 @@ used to update the budget).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor, Future
@@ -20,6 +21,7 @@ from typing import Any, Generic, TypeVar
 
 from alecs.akamai.budget import Charge
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 ProgressFn = Callable[[float, float | None, str | None], Awaitable[None]]
 Settled = Callable[[Any], tuple[int | None, Any]]  # a worker's result -> (HTTP status, headers) for the budget
@@ -81,6 +83,7 @@ class FairQueue:
         try:
             return await (job.future if progress is None else self._watch(job, progress))
         except asyncio.CancelledError:
+            job.future.cancel()  # a call already sent is abandoned: its answer only informs the budget
             if job.state == QUEUED:
                 self._withdraw(job)
                 self._dispatch(loop)
@@ -93,7 +96,10 @@ class FairQueue:
             if done:
                 return job.future.result()
             if job.state == QUEUED:
-                await progress(*self._describe(job))
+                try:
+                    await progress(*self._describe(job))
+                except Exception:  # a client that cannot take progress still gets its answer
+                    log.debug("progress notification not delivered", exc_info=True)
 
     def _describe(self, job: Job[Any]) -> tuple[float, float | None, str]:
         now = asyncio.get_running_loop().time()
