@@ -1,39 +1,48 @@
-"""EdgeGrid-signed HTTP to Akamai: one pooled session per `.edgerc` section, never on the event loop."""
+"""EdgeGrid-signed HTTP to Akamai: one pooled session per `.edgerc` section, never on the event loop.
+
+Calls are queued fairly per caller and kept inside each account's published rate limits (alecs.akamai.queue and
+alecs.akamai.budget). Waits (a 429's retry time, backoff after a 5xx, room in a budget) happen on the event loop,
+never in a worker thread, and end at once when the caller cancels.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import logging
+import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import requests
 from akamai.edgegrid import EdgeGridAuth
 from requests.adapters import HTTPAdapter
 
+from alecs.akamai.budget import Account, Budget, RateLimited, retry_after
 from alecs.akamai.cache import ReadCache
+from alecs.akamai.queue import FairQueue
 from alecs.edgerc import Credentials, Edgerc
-from alecs.errors import AkamaiError
+from alecs.errors import AkamaiError, ConfigError
 
 log = logging.getLogger(__name__)
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
+ProgressFn = Callable[[float, float | None, str | None], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
+    """How often a call is tried (429s always; 5xx and connection errors only for idempotent methods)."""
+
     attempts: int = 4
     backoff: float = 0.5
     max_backoff: float = 8.0
-    max_wait: float = 30.0  # never sleep longer than this for one Retry-After
 
 
 @dataclass(frozen=True)
@@ -50,24 +59,19 @@ class AkamaiResponse:
     request_count: int = field(default=1)
 
 
-def _retry_after(resp: requests.Response, policy: RetryPolicy) -> float | None:
-    """Seconds to wait before retrying a 429, from Retry-After or Akamai's X-RateLimit-Next."""
-    value = resp.headers.get("Retry-After")
-    if value:
-        try:
-            return min(float(value), policy.max_wait)
-        except ValueError:
-            parsed = email.utils.parsedate_to_datetime(value)
-            if parsed is not None:
-                return min(max(0.0, (parsed - datetime.now(UTC)).total_seconds()), policy.max_wait)
-    nxt = resp.headers.get("X-RateLimit-Next")
-    if nxt:
-        try:
-            when = datetime.fromisoformat(nxt.replace("Z", "+00:00"))
-            return min(max(0.0, (when - datetime.now(UTC)).total_seconds()), policy.max_wait)
-        except ValueError:
-            pass
-    return None
+@dataclass(frozen=True)
+class Sent:
+    """What one HTTP exchange returned, from a worker thread to the event loop."""
+
+    creds: Credentials
+    status: int
+    headers: Mapping[str, str]  # case-insensitive, as requests gives them
+    data: Any
+    reason: str
+
+
+class Unreachable(Exception):
+    """The request may not have reached Akamai (connection error or timeout)."""
 
 
 def _decode(resp: requests.Response) -> Any:
@@ -82,12 +86,11 @@ def _decode(resp: requests.Response) -> Any:
     return resp.text
 
 
-def _problem(resp: requests.Response) -> dict[str, Any]:
-    data = _decode(resp)
-    if isinstance(data, dict):
-        return data
-    detail = (data or "").strip()[:500] if isinstance(data, str) else None
-    return {"title": resp.reason or f"HTTP {resp.status_code}", "detail": detail or None}
+def _problem(sent: Sent) -> dict[str, Any]:
+    if isinstance(sent.data, dict):
+        return sent.data
+    detail = (sent.data or "").strip()[:500] if isinstance(sent.data, str) else None
+    return {"title": sent.reason or f"HTTP {sent.status}", "detail": detail or None}
 
 
 def _query(creds: Credentials, params: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -103,8 +106,25 @@ def _cache_key(creds: Credentials, path: str, query: Mapping[str, Any],
             json.dumps(dict(headers or {}), sort_keys=True))
 
 
+def _account(creds: Credentials) -> Account:
+    return Account(creds.host, creds.client_token, creds.account_key, creds.section)
+
+
+def _env_seconds(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise ConfigError(f"{name} must be a number of seconds from 0 to 3600, not {value!r}.")
+    return seconds
+
+
 class AkamaiClient:
-    """Sends EdgeGrid-signed requests for any `.edgerc` section of one file."""
+    """Sends EdgeGrid-signed requests for any `.edgerc` section of one file, fairly and within Akamai's limits."""
 
     def __init__(
         self,
@@ -114,22 +134,32 @@ class AkamaiClient:
         retry: RetryPolicy | None = None,
         timeouts: Timeouts | None = None,
         cache_ttl: float = 5.0,
+        budget: Budget | None = None,
+        max_wait: float | None = None,
+        reserve: int = 2,
     ) -> None:
+        """`budget`: the account limits (default: published, with ALECS_AKAMAI_LIMITS); `max_wait`: how long a call
+        may wait for room in a budget before it is refused with the time to retry (ALECS_AKAMAI_MAX_WAIT, 20 s);
+        `reserve`: workers kept for callers with nothing in flight."""
         self.edgerc = edgerc
         self.retry = retry or RetryPolicy()
         self.timeouts = timeouts or Timeouts()
         self.cache = ReadCache(ttl=cache_ttl)
+        self.budget = budget or Budget.from_env()
         self._sessions: dict[Credentials, requests.Session] = {}
         self._resolved: dict[str, Credentials] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="akamai")
-        self._sleep = time.sleep
+        wait = _env_seconds("ALECS_AKAMAI_MAX_WAIT", 20.0) if max_wait is None else max_wait
+        self.queue = FairQueue(self._pool, workers, settled=lambda s: (s.status, s.headers), reserve=reserve,
+                               max_wait=wait)
+        self._sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def credentials(self, customer: str) -> Credentials:
         return self.edgerc.get(customer)
 
     def _resolve(self, customer: str) -> Credentials:
-        """In a worker thread: read the section (the file may have changed) and remember it for cache hits."""
+        """Off the event loop: read the section (the file may have changed) and remember it for the loop's use."""
         creds = self.edgerc.get(customer)
         self._resolved[customer] = creds
         return creds
@@ -151,77 +181,88 @@ class AkamaiClient:
                 self._sessions[creds] = session
             return session
 
-    async def request(self, customer: str, method: str, path: str, **options: Any) -> AkamaiResponse:
-        """Send one logical request in the worker pool (options as for request_sync); raises AkamaiError for
-        4xx/5xx answers."""
+    async def request(self, customer: str, method: str, path: str, *, caller: str = "local",
+                      progress: ProgressFn | None = None, params: Mapping[str, Any] | None = None,
+                      json_body: Any = None, headers: Mapping[str, str] | None = None, data: bytes | None = None,
+                      fresh: bool = False) -> AkamaiResponse:
+        """Send one logical request for `caller` (a token id; fair turns are per caller), reporting waits through
+        `progress`. Raises AkamaiError for 4xx/5xx answers, RateLimited when a limit leaves no room soon enough."""
+        method = method.upper()
+        read = method == "GET" and not fresh
         known = self._resolved.get(customer)
-        if known is not None and method.upper() == "GET" and not options.get("fresh"):
+        if known is not None and read:
             # A cache hit is answered here: the hop to a worker thread and back costs more than the lookup. Only
             # credentials a worker already resolved are used, so the event loop never reads the .edgerc file.
-            key = _cache_key(known, path, _query(known, options.get("params")), options.get("headers"))
-            hit: AkamaiResponse | None = self.cache.get(key)
+            hit = self._cached(known, path, params, headers)
             if hit is not None:
                 return hit
         loop = asyncio.get_running_loop()
-        response: AkamaiResponse = await loop.run_in_executor(
-            self._pool, lambda: self.request_sync(self._resolve(customer), method, path, **options))
-        return response
-
-    def request_sync(
-        self,
-        creds: Credentials,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json_body: Any = None,
-        headers: Mapping[str, str] | None = None,
-        data: bytes | None = None,
-        fresh: bool = False,
-    ) -> AkamaiResponse:
-        method = method.upper()
-        query = _query(creds, params)
-        cache_key = _cache_key(creds, path, query, headers)
-        if method == "GET" and not fresh:
-            cached: AkamaiResponse | None = self.cache.get(cache_key)
-            if cached is not None:
-                return cached
-        else:
-            self.cache.invalidate(creds.section)
-        session = self._session(creds)
-        url = creds.base_url + path
+        if known is None:
+            known = await loop.run_in_executor(None, self._resolve, customer)  # not a worker: never queued
+            if read:
+                hit = self._cached(known, path, params, headers)
+                if hit is not None:
+                    return hit
+        if not read:
+            self.cache.invalidate(known.section)
+        send: Callable[[], Sent] = partial(self._send, customer, method, path, params, json_body, headers, data)
         attempt = 0
         while True:
             attempt += 1
-            started = time.monotonic()
+            charge = self.budget.charge(_account(known), method, path, json_body, loop.time())
             try:
-                resp = session.request(
-                    method, url, params=query, json=json_body if data is None else None, data=data,
-                    headers=dict(headers or {}), timeout=(self.timeouts.connect, self.timeouts.read),
-                    # per request: requests lets REQUESTS_CA_BUNDLE override a session-level verify
-                    verify=creds.ca_bundle or True,
-                )
-            except (requests.ConnectionError, requests.Timeout) as exc:
+                sent = await self.queue.run(caller, send, charge, progress)
+            except Unreachable as exc:
                 if method in IDEMPOTENT and attempt < self.retry.attempts:
-                    self._sleep(self._backoff(attempt))
+                    await self._sleep(self._backoff(attempt))
                     continue
                 raise AkamaiError(0, {"title": "Akamai API unreachable",
-                                      "detail": f"{type(exc).__name__} contacting {creds.host}"}) from None
-            log.info("akamai %s %s -> %s in %.0f ms (attempt %d)", method, path, resp.status_code,
-                     (time.monotonic() - started) * 1000, attempt)
-            if resp.status_code == 429 and attempt < self.retry.attempts:
-                wait = _retry_after(resp, self.retry)
-                self._sleep(self._backoff(attempt) if wait is None else wait)
+                                      "detail": f"{exc} contacting {known.host}"}) from None
+            if sent.status == 429:
+                now = loop.time()
+                if retry_after(sent.headers, now) is None and charge.wait(now) <= 0:
+                    charge.pause(self._backoff(attempt), now)  # Akamai did not say when: back off
+                retry_in = charge.wait(now)
+                if attempt < self.retry.attempts and retry_in <= self.queue.max_wait:
+                    continue  # queued again: it waits on the loop until the budget allows, never in a worker
+                problem = _problem(sent)
+                raise RateLimited(str(problem.get("title") or "Too many requests"),
+                                  str(problem.get("detail") or "Akamai answered 429."), retry_in, problem)
+            if sent.status in RETRY_STATUSES and method in IDEMPOTENT and attempt < self.retry.attempts:
+                await self._sleep(self._backoff(attempt))
                 continue
-            if resp.status_code in RETRY_STATUSES and method in IDEMPOTENT and attempt < self.retry.attempts:
-                self._sleep(self._backoff(attempt))
-                continue
-            if resp.status_code >= 400:
-                raise AkamaiError(resp.status_code, _problem(resp))
-            result = AkamaiResponse(resp.status_code, dict(resp.headers), _decode(resp), attempt)
+            if sent.status >= 400:
+                raise AkamaiError(sent.status, _problem(sent))
+            result = AkamaiResponse(sent.status, dict(sent.headers), sent.data, attempt)
             if method == "GET":
-                self.cache.put(cache_key, creds.section, result)
+                self.cache.put(_cache_key(sent.creds, path, _query(sent.creds, params), headers), sent.creds.section,
+                               result)
             return result
+
+    def _cached(self, creds: Credentials, path: str, params: Mapping[str, Any] | None,
+                headers: Mapping[str, str] | None) -> AkamaiResponse | None:
+        hit: AkamaiResponse | None = self.cache.get(_cache_key(creds, path, _query(creds, params), headers))
+        return hit
+
+    def _send(self, customer: str, method: str, path: str, params: Mapping[str, Any] | None, json_body: Any,
+              headers: Mapping[str, str] | None, data: bytes | None) -> Sent:
+        """In a worker thread: one signed HTTP exchange, with the section as the file has it now."""
+        creds = self._resolve(customer)
+        session = self._session(creds)
+        started = time.monotonic()
+        try:
+            resp = session.request(
+                method, creds.base_url + path, params=_query(creds, params),
+                json=json_body if data is None else None, data=data, headers=dict(headers or {}),
+                timeout=(self.timeouts.connect, self.timeouts.read),
+                # per request: requests lets REQUESTS_CA_BUNDLE override a session-level verify
+                verify=creds.ca_bundle or True,
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise Unreachable(type(exc).__name__) from None
+        log.info("akamai %s %s -> %s in %.0f ms", method, path, resp.status_code,
+                 (time.monotonic() - started) * 1000)
+        return Sent(creds, resp.status_code, resp.headers, _decode(resp), resp.reason or "")
 
     def _backoff(self, attempt: int) -> float:
         return float(min(self.retry.backoff * (2 ** (attempt - 1)), self.retry.max_backoff))

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from alecs.akamai.limits import Rate
+
 CONTRACT = "ctr_C-0SANDBOX"
 GROUP = "grp_10001"
 SUBGROUP = "grp_10002"
@@ -18,6 +20,9 @@ ACCOUNT = "act_A-CCT0SANDBOX"
 class Settings:
     activation_seconds: float = 5.0  # how long an activation stays PENDING
     purge_seconds: int = 5
+    # Akamai's published rate limits are enforced; name a limit (papi, ccu-url) or a family (diagnostics) to give
+    # it another Rate, or None to lift it (alecs.akamai.limits has the names).
+    rate_limits: dict[str, Rate | None] = field(default_factory=dict)
 
 
 @dataclass

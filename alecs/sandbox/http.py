@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from alecs.sandbox.edgegrid import SignatureError, Verifier
+from alecs.sandbox.limits import RateLimitExceeded, SandboxLimits
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +157,7 @@ class SimulatorServer(ThreadingHTTPServer):
         self.request_log = RequestLog()
         self.context = context
         self.faults: list[Fault] = []
+        self.limits = SandboxLimits()
 
     def take_fault(self, method: str, path: str) -> Fault | None:
         with self.state_lock:
@@ -191,12 +193,16 @@ class _Handler(BaseHTTPRequestHandler):
         req = SimRequest(method, split.path, {k: v[-1] for k, v in parse_qs(split.query).items()},
                          headers, body, host=self.headers.get("Host", ""))
         try:
-            self.server.verifier.verify(self.command, req.host, self.path, headers, body)
+            client = self.server.verifier.verify(self.command, req.host, self.path, headers, body)
+            rate_headers = self.server.limits.admit(client.client_token, req)  # Akamai's published rate limits
             fault = self.server.take_fault(self.command, split.path)
             if fault is not None:
                 raise HttpError(fault.status, fault.title, "Injected by the sandbox.", headers=fault.headers)
             with self.server.state_lock:
                 resp = self.server.router.dispatch(req)
+            resp.headers.update(rate_headers)
+        except RateLimitExceeded as exc:
+            resp = SimResponse(exc.status, exc.body, exc.headers, exc.content_type)
         except SignatureError as exc:
             resp = problem(req, HttpError(401, "Not authorized", str(exc),
                                           type_="https://problems.luna.akamaiapis.net/-/pep-authn/request-error"))

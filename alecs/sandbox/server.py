@@ -60,6 +60,7 @@ class Sandbox:
         self.router = Router()
         self.account = self._build_account()
         self.server = SimulatorServer(("127.0.0.1", port), self.router, self.verifier, self.lock, context)
+        self.server.limits.reset(self.settings.rate_limits)
         self.port = self.server.server_address[1]
         self._thread: threading.Thread | None = None
 
@@ -78,6 +79,7 @@ class Sandbox:
         with self.lock:
             self.account = self._build_account()
             self.server.request_log.clear()
+            self.server.limits.reset(self.settings.rate_limits)
 
     def api(self, name: str) -> Any:
         return self.account.apis[name]

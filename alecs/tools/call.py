@@ -45,6 +45,7 @@ class ToolCall:
             self.customer, method, path,
             params={k: wire_value(v) for k, v in (params or {}).items() if v is not None},
             json_body=json_body, headers=headers, data=data, fresh=fresh,
+            caller=getattr(self.services.get("principal"), "label", "local"), progress=self._progress,
         )
 
     async def get(self, path: str, *, params: Mapping[str, Any] | None = None,
