@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import os
 from collections.abc import Iterator
 
@@ -20,15 +22,21 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise pytest.UsageError(openapi_defs.MISSING_HELP.format(dir=openapi_defs.definitions_dir()))
 
 
+TEST_SETTINGS = Settings(activation_seconds=0.3, purge_seconds=1)
+
+
 @pytest.fixture(scope="session")
 def sandbox() -> Iterator[Sandbox]:
-    box = Sandbox(Settings(activation_seconds=0.3, purge_seconds=1)).start()
+    box = Sandbox(copy.deepcopy(TEST_SETTINGS)).start()
     yield box
     box.stop()
 
 
 @pytest.fixture
 def fresh_sandbox(sandbox: Sandbox) -> Sandbox:
+    """The shared sandbox back to its seeded account and the test settings (a test may have changed them)."""
+    for f in dataclasses.fields(TEST_SETTINGS):
+        setattr(sandbox.settings, f.name, copy.deepcopy(getattr(TEST_SETTINGS, f.name)))
     sandbox.reset()
     return sandbox
 
