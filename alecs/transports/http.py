@@ -1,7 +1,7 @@
 """MCP's standard Streamable HTTP transport: the SDK's session manager behind the same Guard, served by uvicorn.
 
-Every HTTP request is authenticated; the principal rides in the ASGI scope ("alecs.principal") where the server
-reads it, and the SDK binds each MCP session to the token that opened it.
+Every HTTP request is authenticated; the caller rides in the ASGI scope as the SDK's `AuthenticatedUser`
+(`alecs.caller`), where the server reads it and by which the SDK binds each MCP session to the token that opened it.
 """
 
 from __future__ import annotations
@@ -12,28 +12,19 @@ import logging
 import socket
 import ssl
 import time
-from typing import Any
 
 import anyio
 import uvicorn
-from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
-from mcp.server.auth.provider import AccessToken
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from starlette.types import Receive, Scope, Send
 
-from alecs.principal import CURRENT
+from alecs.caller import authenticated
+from alecs.seams import UvicornServer
+from alecs.transports import SessionRunner
 from alecs.transports.guard import Guard, Refusal, audit_connection
-from alecs.transports.websocket import Limits
+from alecs.transports.settings import Limits
 
 log = logging.getLogger(__name__)
-
-
-class _Server(uvicorn.Server):
-    """uvicorn without its own signal handling: the remote runner owns the signals."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Any:
-        yield
 
 
 class _Active:
@@ -45,15 +36,17 @@ class _Active:
 
 
 class HttpTransport:
-    def __init__(self, lowlevel: Any, guard: Guard, *, host: str, port: int, path: str,
-                 tls: tuple[str, str] | None = None, limits: Limits | None = None, grace: float = 30.0) -> None:
+    """Serves MCP's Streamable HTTP transport to callers the Guard admits, request by request."""
+
+    def __init__(self, server: SessionRunner, guard: Guard, *, host: str, port: int, path: str,
+                 tls: tuple[str, str] | None = None, limits: Limits | None = None) -> None:
         self.guard = guard
         self.host, self.port, self.path = host, port, path
         self.tls = tls
         self.limits = limits or Limits()
-        self.manager = StreamableHTTPSessionManager(lowlevel, max_request_body_size=self.limits.max_message)
+        self.manager = StreamableHTTPSessionManager(server.lowlevel, max_request_body_size=self.limits.max_message)
         self.active: set[_Active] = set()
-        self._uvicorn: _Server | None = None
+        self._uvicorn: UvicornServer | None = None
         self._task: asyncio.Task[None] | None = None
         self._stack = contextlib.AsyncExitStack()
 
@@ -77,10 +70,8 @@ class HttpTransport:
             await _respond(send, verdict.status, verdict.body(), extra=verdict.headers)
             return
         principal = verdict.principal
-        scope["alecs.principal"] = principal
-        scope["user"] = AuthenticatedUser(AccessToken(token=principal.label, client_id=principal.label,
-                                                      scopes=[principal.scope]))
-        CURRENT.set(principal)  # sessions opened by this request inherit it
+        scope["user"] = authenticated(principal)
+        scope["headers"] = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"authorization"]
         active = _Active(principal.label, method)
         self.active.add(active)
         started = time.monotonic()
@@ -103,7 +94,7 @@ class HttpTransport:
                                 ssl_certfile=self.tls[0] if self.tls else None,
                                 ssl_keyfile=self.tls[1] if self.tls else None)
         config.load()
-        self._uvicorn = _Server(config)
+        self._uvicorn = UvicornServer(config)
         await self._stack.enter_async_context(self.manager.run())
         self._task = asyncio.create_task(self._uvicorn.serve(sockets=[sock]))
         while not self._uvicorn.started:

@@ -1,7 +1,8 @@
 """MCP over WebSocket: each connection is one MCP session, one JSON-RPC message per text frame.
 
 The adapter turns a `websockets` connection into the SDK's stream pair of SessionMessage and enforces the limits
-(message size, connections, in-flight requests, keepalive, handshake time). Authentication is the Guard's.
+(message size, connections, in-flight requests, keepalive, handshake time). Authentication is the Guard's; the
+admission travels on the connection object from the handshake to the connection's end.
 """
 
 from __future__ import annotations
@@ -14,19 +15,24 @@ import ssl
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, Protocol
+from typing import Any
 
 import anyio
 import mcp_types as types
 from mcp.shared.message import ServerMessageMetadata, SessionMessage
+from starlette.requests import HTTPConnection
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
-from alecs.principal import CURRENT, Principal
+from alecs.caller import authenticated
+from alecs.principal import Principal
+from alecs.transports import SessionRunner
 from alecs.transports.guard import Admission, Guard, Refusal, audit_connection
+from alecs.transports.limits import Occupancy, Slot
+from alecs.transports.settings import Limits
 
 log = logging.getLogger(__name__)
 # websockets logs handshake headers (Authorization among them) at DEBUG: its logger never goes below INFO.
@@ -36,31 +42,23 @@ wire_log.setLevel(logging.INFO)
 PARSE_ERROR, INVALID_REQUEST, BUSY = -32700, -32600, -32000
 
 
-class SessionRunner(Protocol):
-    async def run(self, read_stream: Any, write_stream: Any, principal: Principal) -> None: ...
+class Connection(ServerConnection):
+    """A WebSocket connection carrying its own admission (who, which slot) from the handshake until it is lost."""
 
+    admission: Admission | None = None
+    slot: Slot | None = None
 
-@dataclass(frozen=True)
-class Limits:
-    max_message: int = 16 * 1024 * 1024
-    max_connections: int = 100
-    max_inflight: int = 32
-    ping_interval: float = 20.0
-    ping_timeout: float = 20.0
-    handshake_timeout: float = 10.0
-
-
-@dataclass
-class RequestInfo:
-    """What `ctx.request` is for a WebSocket session: the principal travels with every message."""
-
-    scope: dict[str, Any]
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        if self.slot is not None:
+            self.slot.release()
 
 
 @dataclass(eq=False)
 class Session:
-    ws: ServerConnection
+    ws: Connection
     principal: Principal
+    context: HTTPConnection  # the request context of every message: carries the caller (alecs.caller)
     inflight: set[str] = field(default_factory=set)
     draining: bool = False
     idle: asyncio.Event = field(default_factory=asyncio.Event)
@@ -72,11 +70,23 @@ def json_response(status: int, body: bytes, headers: tuple[tuple[str, str], ...]
     return Response(status, HTTPStatus(status).phrase, h, body)
 
 
+def request_context(ws: Connection, principal: Principal) -> HTTPConnection:
+    """The handshake as an ASGI scope whose user is the caller; the Authorization header is left out."""
+    path, _, query = ws.request.path.partition("?") if ws.request else ("", "", "")
+    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in ws.request.headers.raw_items()
+               if k.lower() != "authorization"] if ws.request else []
+    return HTTPConnection({"type": "websocket", "path": path, "query_string": query.encode("latin-1"),
+                           "headers": headers, "client": ws.remote_address[:2] if ws.remote_address else None,
+                           "user": authenticated(principal)})
+
+
 def _key(request_id: Any) -> str:
     return json.dumps(request_id)
 
 
 class WebSocketTransport:
+    """Serves MCP sessions over WebSocket to callers the Guard admits."""
+
     def __init__(self, runner: SessionRunner, guard: Guard, *, host: str, port: int, path: str,
                  ssl_context: ssl.SSLContext | None = None, limits: Limits | None = None) -> None:
         self.runner, self.guard = runner, guard
@@ -84,7 +94,7 @@ class WebSocketTransport:
         self.ssl_context = ssl_context
         self.limits = limits or Limits()
         self.sessions: set[Session] = set()
-        self._admitted: dict[ServerConnection, Admission] = {}
+        self.occupancy = Occupancy(self.limits.max_connections)
         self._server: Server | None = None
 
     async def start(self) -> None:
@@ -93,45 +103,46 @@ class WebSocketTransport:
             self._handle, self.host, self.port, process_request=self._process_request,
             process_response=self._process_response, subprotocols=["mcp"],  # type: ignore[list-item]
             max_size=lim.max_message, open_timeout=lim.handshake_timeout, ping_interval=lim.ping_interval,
-            ping_timeout=lim.ping_timeout, ssl=self.ssl_context, logger=wire_log, server_header=None)
+            ping_timeout=lim.ping_timeout, ssl=self.ssl_context, logger=wire_log, server_header=None,
+            create_connection=Connection)
         self.port = self._server.sockets[0].getsockname()[1]
 
     # -- handshake ---------------------------------------------------------------------------------------
     def _process_request(self, conn: ServerConnection, request: Request) -> Response | None:
+        assert isinstance(conn, Connection)
         path, _, query = request.path.partition("?")
         address = str(conn.remote_address[0]) if conn.remote_address else "-"
         if path == "/healthz" and "upgrade" not in " ".join(request.headers.get_all("Connection")).lower():
             return json_response(200, b"ok", content_type="text/plain")
         if path != self.path:
             return json_response(404, b'{"error": "not found"}')
-        if len(self.sessions) + len(self._admitted) >= self.limits.max_connections:
-            audit_connection("websocket", address, "refused", reason="too_many_connections")
-            return json_response(503, b'{"error": "Too many connections; try again later."}')
         verdict = self.guard.check(address, query, request.headers.get_all)
         if isinstance(verdict, Refusal):
             audit_connection("websocket", address, "refused", reason=verdict.reason, status=verdict.status)
             return json_response(verdict.status, verdict.body(), verdict.headers)
-        self._admitted[conn] = verdict
+        slot = self.occupancy.take(verdict.principal)
+        if isinstance(slot, Refusal):
+            audit_connection("websocket", address, "refused", verdict.principal.token_id, reason=slot.reason,
+                             status=slot.status)
+            return json_response(slot.status, slot.body(), slot.headers)
+        conn.admission, conn.slot = verdict, slot  # given back when the connection is lost, however it ends
         return None
 
     def _process_response(self, conn: ServerConnection, request: Request, response: Response) -> Response | None:
-        admission = self._admitted.get(conn)
+        admission = conn.admission if isinstance(conn, Connection) else None
         if admission is not None and response.status_code == 101:
             response.headers["X-Alecs-Token-Id"] = admission.record.id
             response.headers["X-Alecs-Token-Scope"] = admission.record.scope
-        elif admission is not None:
-            self._admitted.pop(conn, None)
         return None
 
     # -- sessions ----------------------------------------------------------------------------------------
     async def _handle(self, ws: ServerConnection) -> None:
-        admission = self._admitted.pop(ws, None)
-        if admission is None:  # cannot happen: every accepted handshake was admitted
+        admission = ws.admission if isinstance(ws, Connection) else None
+        if admission is None or not isinstance(ws, Connection):  # cannot happen: every handshake was admitted
             await ws.close(CloseCode.POLICY_VIOLATION, "not authenticated")
             return
         principal = admission.principal
-        CURRENT.set(principal)  # this task's context only: the session's handlers inherit it
-        session = Session(ws, principal)
+        session = Session(ws, principal, request_context(ws, principal))
         session.idle.set()
         address = str(ws.remote_address[0]) if ws.remote_address else "-"
         audit_connection("websocket", address, "accepted", principal.token_id, scope=principal.scope)
@@ -164,14 +175,13 @@ class WebSocketTransport:
                 await session.ws.close()
 
     async def _reader(self, session: Session, read_send: Any) -> None:
-        scope = {"type": "websocket", "alecs.principal": session.principal}
+        metadata = ServerMessageMetadata(request_context=session.context)
         with contextlib.suppress(ConnectionClosed):
             async for frame in session.ws:
                 message = await self._parse(session, frame)
                 if message is None:
                     continue
-                await read_send.send(SessionMessage(message, metadata=ServerMessageMetadata(
-                    request_context=RequestInfo(scope))))
+                await read_send.send(SessionMessage(message, metadata=metadata))
 
     async def _parse(self, session: Session, frame: str | bytes) -> types.JSONRPCMessage | None:
         try:

@@ -22,8 +22,8 @@ from alecs.auth.tokens import TokenStore
 from alecs.sandbox.server import Sandbox
 from alecs.tools.registry import Registry
 from alecs.transports.guard import FailureLimiter
-from alecs.transports.remote import Remote, RemoteSettings
-from alecs.transports.websocket import Limits
+from alecs.transports.remote import Remote
+from alecs.transports.settings import Limits, RemoteSettings
 from tests.support.mcp import make_server
 from tests.support.waiting import wait_until
 

@@ -65,3 +65,17 @@ async def test_streamable_http_refuses_bad_tokens_query_tokens_and_foreign_origi
             r = await http.post(remote.url, json=INIT, headers={**ACCEPT, "Authorization": f"Bearer {token}"})
             return r.status_code == 401
         await poll(refused_now, 10, "the revoked token to be refused")
+
+
+async def test_a_session_is_bound_to_the_token_that_opened_it(serve, mint):
+    _, owner = mint("write")
+    _, other = mint("write")
+    async with serve(transport="http") as remote, httpx2.AsyncClient(timeout=10) as http:
+        opened = await http.post(remote.url, json=INIT, headers={**ACCEPT, "Authorization": f"Bearer {owner}"})
+        session = opened.headers["mcp-session-id"]
+        call = {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}
+        headers = {**ACCEPT, "mcp-session-id": session, "mcp-protocol-version": "2025-11-25"}
+        stolen = await http.post(remote.url, json=call, headers={**headers, "Authorization": f"Bearer {other}"})
+        own = await http.post(remote.url, json=call, headers={**headers, "Authorization": f"Bearer {owner}"})
+    assert stolen.status_code == 404
+    assert own.status_code == 200 and "list-contracts" in own.text

@@ -16,7 +16,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from alecs.transports.guard import FailureLimiter
-from alecs.transports.websocket import Limits
+from alecs.transports.settings import Limits
 from tests.support.mcp import connect as connect_inproc
 from tests.support.waiting import poll
 from tests.transports.conftest import error_of, refused
@@ -312,3 +312,27 @@ async def test_no_log_line_contains_a_token_and_connections_are_audited(serve, m
     assert any(f"token={token_id} outcome=accepted" in line for line in audit)
     assert any("outcome=refused reason=token_in_url" in line for line in audit)
     assert any("outcome=refused reason=unknown_token" in line for line in audit)
+
+
+async def test_connection_slots_are_given_back_however_a_connection_ends(serve, mint):
+    _, token = mint("write")
+    upgrade = (f"GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+               f"Sec-WebSocket-Protocol: mcp\r\nAuthorization: Bearer {token}\r\n\r\n").encode()
+    async with serve(limits=Limits(max_connections=3)) as remote:
+        occupancy = remote.transport.occupancy
+        async with websocket_client(remote.url, token):  # a clean close
+            assert occupancy.count == 1
+        session = await raw_session(remote.url, token)
+        session.transport.abort()  # the client vanishes
+        for _ in range(3):  # the handshake is admitted, the client leaves before reading the answer
+            reader, writer = await asyncio.open_connection("127.0.0.1", remote.transport.port)
+            writer.write(upgrade)
+            await writer.drain()
+            writer.transport.abort()
+        await poll(lambda: occupancy.count == 0, 10, "every slot to be given back")
+        held = [await raw_session(remote.url, token) for _ in range(3)]  # all three usable again
+        assert occupancy.count == 3
+        assert (await refused(remote.url, bearer(token))).status_code == 503
+        for ws in held:
+            await ws.close()
