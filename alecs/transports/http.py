@@ -14,14 +14,17 @@ import ssl
 import time
 
 import anyio
+import mcp_types as types
 import uvicorn
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from alecs.caller import authenticated
-from alecs.seams import UvicornServer
+from alecs.seams import UvicornServer, bounded_h11
 from alecs.transports import SessionRunner
 from alecs.transports.guard import Guard, Refusal, audit_connection
+from alecs.transports.inbound import INVALID_REQUEST, SERVER_BUSY, Rejection, parse
+from alecs.transports.limits import Inflight
 from alecs.transports.settings import Limits
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,7 @@ class HttpTransport:
         self.limits = limits or Limits()
         self.manager = StreamableHTTPSessionManager(server.lowlevel, max_request_body_size=self.limits.max_message)
         self.active: set[_Active] = set()
+        self.inflight: dict[str, Inflight] = {}  # per MCP session id, while it has requests being answered
         self._uvicorn: UvicornServer | None = None
         self._task: asyncio.Task[None] | None = None
         self._stack = contextlib.AsyncExitStack()
@@ -77,11 +81,43 @@ class HttpTransport:
         started = time.monotonic()
         try:
             with active.scope:
-                await self.manager.handle_request(scope, receive, send)
+                if method == "POST":
+                    await self._post(scope, receive, send, headers)
+                else:
+                    await self.manager.handle_request(scope, receive, send)
         finally:
             self.active.discard(active)
             audit_connection("http", address, "served", principal.token_id, method=method,
                              cancelled=active.scope.cancelled_caught, ms=f"{(time.monotonic() - started) * 1000:.0f}")
+
+    async def _post(self, scope: Scope, receive: Receive, send: Send, headers: _Headers) -> None:
+        """One JSON-RPC message: checked like a WebSocket frame, counted while in flight, then given to the SDK."""
+        body = await _read_body(receive, self.limits.max_message)
+        if body is None:
+            too_big = Rejection(None, INVALID_REQUEST, f"Request body larger than {self.limits.max_message} bytes.")
+            await _respond(send, 413, too_big.text().encode())
+            return
+        message = parse(body)
+        if isinstance(message, Rejection):
+            await _respond(send, 400, message.text().encode())
+            return
+        session_id = next(iter(headers.get_all("mcp-session-id")), None)
+        if not isinstance(message, types.JSONRPCRequest) or session_id is None:
+            await self.manager.handle_request(scope, _replay(body, receive), send)
+            return
+        inflight = self.inflight.setdefault(session_id, Inflight(self.limits.max_inflight))
+        refusal = inflight.admit(message.id)
+        if refusal is not None:
+            busy = refusal.code == SERVER_BUSY
+            await _respond(send, 429 if busy else 400, refusal.text().encode(),
+                           extra=(("Retry-After", "1"),) if busy else ())
+            return
+        try:
+            await self.manager.handle_request(scope, _replay(body, receive), send)
+        finally:
+            inflight.settle(message.id)
+            if not inflight.keys and self.inflight.get(session_id) is inflight:
+                del self.inflight[session_id]
 
     # -- lifecycle -------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -89,6 +125,7 @@ class HttpTransport:
         sock = socket.create_server((self.host, self.port), family=family, backlog=512)
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(self, lifespan="off", log_config=None, access_log=False, ws="none",
+                                http=bounded_h11(self.limits.write_timeout),
                                 limit_concurrency=self.limits.max_connections,
                                 timeout_keep_alive=int(self.limits.ping_interval) or 5,
                                 ssl_certfile=self.tls[0] if self.tls else None,
@@ -135,6 +172,32 @@ class _Headers:
 
     def get_all(self, name: str) -> list[str]:
         return [v for k, v in self._items if k == name]
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None once it passes `limit` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client left: nothing to answer
+            return b""
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """`receive` for the SDK: the body already read, then whatever the client does next (disconnects)."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+    return replay
 
 
 async def _respond(send: Send, status: int, body: bytes, content_type: str = "application/json",

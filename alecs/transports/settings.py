@@ -43,9 +43,10 @@ class Limits:
     max_message: int = 16 * 1024 * 1024  # bytes in one JSON-RPC message (WebSocket frame, HTTP body)
     max_connections: int = 100  # MCP sessions open at once: WebSocket connections or HTTP sessions
     max_inflight: int = 32  # requests being answered at once on one session
-    ping_interval: float = 20.0  # WebSocket keepalive
-    ping_timeout: float = 20.0
+    ping_interval: float = 10.0  # WebSocket keepalive: a silent client is closed within about 25 s
+    ping_timeout: float = 10.0
     handshake_timeout: float = 10.0  # WebSocket opening handshake; HTTP request headers
+    write_timeout: float = 10.0  # a write that does not drain for this long closes the connection
 
 
 @dataclass
@@ -115,7 +116,8 @@ def limits_from(env: Environment) -> Limits:
         max_inflight=env.number("ALECS_MAX_INFLIGHT", d.max_inflight, int),
         ping_interval=env.number("ALECS_WS_PING_INTERVAL", d.ping_interval, float),
         ping_timeout=env.number("ALECS_WS_PING_TIMEOUT", d.ping_timeout, float),
-        handshake_timeout=env.number("ALECS_HANDSHAKE_TIMEOUT", d.handshake_timeout, float))
+        handshake_timeout=env.number("ALECS_HANDSHAKE_TIMEOUT", d.handshake_timeout, float),
+        write_timeout=env.number("ALECS_WRITE_TIMEOUT", d.write_timeout, float))
 
 
 def resolve_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> RemoteSettings:

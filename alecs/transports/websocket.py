@@ -1,15 +1,16 @@
 """MCP over WebSocket: each connection is one MCP session, one JSON-RPC message per text frame.
 
-The adapter turns a `websockets` connection into the SDK's stream pair of SessionMessage and enforces the limits
-(message size, connections, in-flight requests, keepalive, handshake time). Authentication is the Guard's; the
-admission travels on the connection object from the handshake to the connection's end.
+The adapter turns a `websockets` connection into the SDK's stream pair of SessionMessage and enforces the limits:
+message size, connections, requests in flight (counted per request), keepalive, handshake time, and writes that must
+drain within `write_timeout` (a client that stops reading is cut off and everything it held is freed).
+Authentication is the Guard's; the admission travels on the connection object from the handshake to its end.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import functools
 import logging
 import ssl
 import time
@@ -31,7 +32,8 @@ from alecs.caller import authenticated
 from alecs.principal import Principal
 from alecs.transports import SessionRunner
 from alecs.transports.guard import Admission, Guard, Refusal, audit_connection
-from alecs.transports.limits import Occupancy, Slot
+from alecs.transports.inbound import INTERNAL_ERROR, SERVER_BUSY, Rejection, parse
+from alecs.transports.limits import Inflight, Occupancy, Slot
 from alecs.transports.settings import Limits
 
 log = logging.getLogger(__name__)
@@ -39,19 +41,51 @@ log = logging.getLogger(__name__)
 wire_log = logging.getLogger("alecs.transports.websocket.wire")
 wire_log.setLevel(logging.INFO)
 
-PARSE_ERROR, INVALID_REQUEST, BUSY = -32700, -32600, -32000
+CLOSE_TIMEOUT = 5.0  # after a close frame, how long a silent client gets before the TCP connection is cut
+MAX_QUEUE = 4  # frames received but not yet read; beyond it, TCP pushes back on the client
 
 
 class Connection(ServerConnection):
-    """A WebSocket connection carrying its own admission (who, which slot) from the handshake until it is lost."""
+    """A WebSocket connection carrying its own admission (who, which slot) from the handshake until it is lost.
 
+    It also watches its writes: when the socket's buffer stays full for `write_timeout` seconds (the client stopped
+    reading), the connection is cut at once, whatever is waiting to be written (answers, pings, a close frame).
+    """
+
+    write_timeout: float = 0.0  # set per transport by `connection_class`; 0: no bound
     admission: Admission | None = None
     slot: Slot | None = None
+    stalled: bool = False
+    _stall: asyncio.TimerHandle | None = None
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self.write_timeout and self._stall is None:
+            self._stall = self.loop.call_later(self.write_timeout, self._cut)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self._stall is not None:
+            self._stall.cancel()
+            self._stall = None
+
+    def _cut(self) -> None:
+        self._stall, self.stalled = None, True
+        log.info("closing a WebSocket connection whose client stopped reading (%.0f s without draining)",
+                 self.write_timeout)
+        self.transport.abort()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self._stall is not None:
+            self._stall.cancel()
+            self._stall = None
         super().connection_lost(exc)
         if self.slot is not None:
             self.slot.release()
+
+
+def connection_class(write_timeout: float) -> type[Connection]:
+    return type("BoundedConnection", (Connection,), {"write_timeout": write_timeout})
 
 
 @dataclass(eq=False)
@@ -59,9 +93,9 @@ class Session:
     ws: Connection
     principal: Principal
     context: HTTPConnection  # the request context of every message: carries the caller (alecs.caller)
-    inflight: set[str] = field(default_factory=set)
+    inflight: Inflight
     draining: bool = False
-    idle: asyncio.Event = field(default_factory=asyncio.Event)
+    last_message: float = field(default_factory=time.monotonic)
 
 
 def json_response(status: int, body: bytes, headers: tuple[tuple[str, str], ...] = (),
@@ -78,10 +112,6 @@ def request_context(ws: Connection, principal: Principal) -> HTTPConnection:
     return HTTPConnection({"type": "websocket", "path": path, "query_string": query.encode("latin-1"),
                            "headers": headers, "client": ws.remote_address[:2] if ws.remote_address else None,
                            "user": authenticated(principal)})
-
-
-def _key(request_id: Any) -> str:
-    return json.dumps(request_id)
 
 
 class WebSocketTransport:
@@ -102,9 +132,10 @@ class WebSocketTransport:
         self._server = await serve(
             self._handle, self.host, self.port, process_request=self._process_request,
             process_response=self._process_response, subprotocols=["mcp"],  # type: ignore[list-item]
-            max_size=lim.max_message, open_timeout=lim.handshake_timeout, ping_interval=lim.ping_interval,
-            ping_timeout=lim.ping_timeout, ssl=self.ssl_context, logger=wire_log, server_header=None,
-            create_connection=Connection)
+            max_size=lim.max_message, open_timeout=lim.handshake_timeout, ping_interval=lim.ping_interval or None,
+            ping_timeout=lim.ping_timeout or None, close_timeout=CLOSE_TIMEOUT, max_queue=MAX_QUEUE,
+            ssl=self.ssl_context, logger=wire_log, server_header=None,
+            create_connection=connection_class(lim.write_timeout))
         self.port = self._server.sockets[0].getsockname()[1]
 
     # -- handshake ---------------------------------------------------------------------------------------
@@ -142,8 +173,7 @@ class WebSocketTransport:
             await ws.close(CloseCode.POLICY_VIOLATION, "not authenticated")
             return
         principal = admission.principal
-        session = Session(ws, principal, request_context(ws, principal))
-        session.idle.set()
+        session = Session(ws, principal, request_context(ws, principal), Inflight(self.limits.max_inflight))
         address = str(ws.remote_address[0]) if ws.remote_address else "-"
         audit_connection("websocket", address, "accepted", principal.token_id, scope=principal.scope)
         self.sessions.add(session)
@@ -152,8 +182,9 @@ class WebSocketTransport:
             await self._serve(session)
         finally:
             self.sessions.discard(session)
+            extra = {"stalled": True} if ws.stalled else {}
             audit_connection("websocket", address, "closed", principal.token_id, code=ws.close_code,
-                             seconds=f"{time.monotonic() - started:.0f}")
+                             seconds=f"{time.monotonic() - started:.0f}", **extra)
 
     async def _serve(self, session: Session) -> None:
         read_send, read_recv = anyio.create_memory_object_stream[SessionMessage | Exception](0)
@@ -165,7 +196,7 @@ class WebSocketTransport:
                 await self._reader(session, read_send)
             finally:
                 read_send.close()
-                tg.cancel_scope.cancel()  # the client is gone: nobody to answer
+                tg.cancel_scope.cancel()  # the client is gone: nobody to answer, nothing to keep
 
     async def _run_server(self, session: Session, read_recv: Any, write_send: Any) -> None:
         try:
@@ -175,61 +206,58 @@ class WebSocketTransport:
                 await session.ws.close()
 
     async def _reader(self, session: Session, read_send: Any) -> None:
-        metadata = ServerMessageMetadata(request_context=session.context)
+        plain = ServerMessageMetadata(request_context=session.context)
         with contextlib.suppress(ConnectionClosed):
             async for frame in session.ws:
-                message = await self._parse(session, frame)
-                if message is None:
+                session.last_message = time.monotonic()
+                message = parse(frame)
+                if isinstance(message, Rejection):
+                    await self._answer(session, message)
                     continue
+                metadata = plain
+                if isinstance(message, types.JSONRPCRequest):
+                    refusal = self._admit(session, message.id)
+                    if refusal is not None:
+                        await self._answer(session, refusal)
+                        continue
+                    metadata = ServerMessageMetadata(
+                        request_context=session.context,
+                        on_request_unanswered=functools.partial(self._unanswered, session, message.id))
                 await read_send.send(SessionMessage(message, metadata=metadata))
 
-    async def _parse(self, session: Session, frame: str | bytes) -> types.JSONRPCMessage | None:
-        try:
-            raw = json.loads(frame)
-        except ValueError:
-            await self._error(session, None, PARSE_ERROR, "Parse error: a frame must hold one JSON-RPC message.")
-            return None
-        try:
-            message = types.jsonrpc_message_adapter.validate_python(raw, by_name=False)
-        except Exception:
-            rid = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str | int) else None
-            await self._error(session, rid, INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 message.")
-            return None
-        if isinstance(message, types.JSONRPCRequest):
-            if session.draining:
-                await self._error(session, message.id, BUSY, "The server is shutting down; reconnect shortly.")
-                return None
-            if len(session.inflight) >= self.limits.max_inflight:
-                await self._error(session, message.id, BUSY,
-                                  f"Too many requests in flight on this connection (limit {self.limits.max_inflight}).")
-                return None
-            session.inflight.add(_key(message.id))
-            session.idle.clear()
-        elif isinstance(message, types.JSONRPCNotification) and message.method == "notifications/cancelled":
-            request_id = (message.params or {}).get("requestId")
-            self._settle(session, request_id)
-        return message
+    def _admit(self, session: Session, request_id: str | int) -> Rejection | None:
+        if session.draining:
+            return Rejection(request_id, SERVER_BUSY, "The server is shutting down; reconnect shortly.")
+        return session.inflight.admit(request_id)
+
+    async def _unanswered(self, session: Session, request_id: str | int) -> None:
+        """The server settled a request without an answer (the client cancelled it): it no longer counts."""
+        session.inflight.settle(request_id)
 
     async def _writer(self, session: Session, write_recv: Any) -> None:
         async for item in write_recv:
             message = item.message
-            data = message.model_dump_json(by_alias=True, exclude_unset=True)
+            try:
+                data = message.model_dump_json(by_alias=True, exclude_unset=True)
+                data.encode()
+            except Exception as exc:  # e.g. an unpaired surrogate in a result: answer with an error instead
+                log.warning("could not send a %s: %s", type(message).__name__, type(exc).__name__)
+                if not isinstance(message, types.JSONRPCResponse | types.JSONRPCError):
+                    continue
+                data = Rejection(message.id, INTERNAL_ERROR, "Internal error: the answer could not be encoded.").text()
             try:
                 await session.ws.send(data)
             except ConnectionClosed:
                 return
-            if isinstance(message, types.JSONRPCResponse | types.JSONRPCError):
-                self._settle(session, message.id)
+            if isinstance(message, types.JSONRPCResponse | types.JSONRPCError) and message.id is not None:
+                session.inflight.settle(message.id)
 
-    def _settle(self, session: Session, request_id: Any) -> None:
-        session.inflight.discard(_key(request_id))
-        if not session.inflight:
-            session.idle.set()
-
-    async def _error(self, session: Session, request_id: Any, code: int, text: str) -> None:
-        body = {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": text}}
+    async def _answer(self, session: Session, rejection: Rejection) -> None:
         with contextlib.suppress(ConnectionClosed):
-            await session.ws.send(json.dumps(body))
+            await session.ws.send(rejection.text())
+        # Refusing costs this client, not the others: let the event loop run between refusals, since a buffered
+        # burst of frames is otherwise refused without ever yielding.
+        await asyncio.sleep(0)
 
     # -- control -----------------------------------------------------------------------------------------
     def token_ids(self) -> set[str]:
@@ -248,7 +276,7 @@ class WebSocketTransport:
         self._server.close(close_connections=False)
         for session in self.sessions:
             session.draining = True
-        idle = [s.idle.wait() for s in list(self.sessions)]
+        idle = [s.inflight.idle.wait() for s in list(self.sessions)]
         if idle:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.gather(*idle), grace)

@@ -18,7 +18,6 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from tests.support.waiting import wait_until
-from tests.transports.conftest import MASTER_KEY
 
 INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
         "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
@@ -144,4 +143,4 @@ def test_sigterm_lets_an_in_flight_call_finish_then_closes_with_1001_and_exits_0
         ws.recv(30)
     assert ws.close_code == 1001
     assert proc.proc.wait(30) == 0
-    assert MASTER_KEY not in proc.text() and tok.split("_", 2)[2] not in proc.text()
+    assert subprocess_env["TOKEN_MASTER_KEY"] not in proc.text() and tok.split("_", 2)[2] not in proc.text()

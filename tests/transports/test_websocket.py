@@ -12,37 +12,14 @@ from typing import Any
 import pytest
 import trustme
 from mcp import Client
-from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from alecs.transports.guard import FailureLimiter
 from alecs.transports.settings import Limits
 from tests.support.mcp import connect as connect_inproc
 from tests.support.waiting import poll
-from tests.transports.conftest import error_of, refused
+from tests.transports.wire import bearer, call, error_of, raw_session, refused
 from tests.transports.ws_client import WebSocketTransport, websocket_client
-
-INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
-INITIALIZED = {"jsonrpc": "2.0", "method": "notifications/initialized"}
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def raw_session(url: str, token: str, **kw: Any) -> Any:
-    """A raw WebSocket connection that has completed the MCP handshake."""
-    ws = await connect(url, additional_headers=bearer(token), subprotocols=["mcp"], **kw)  # type: ignore[list-item]
-    await ws.send(json.dumps(INIT))
-    assert json.loads(await ws.recv())["id"] == 1
-    await ws.send(json.dumps(INITIALIZED))
-    return ws
-
-
-def call(rid: Any, name: str, arguments: dict[str, Any] | None = None) -> str:
-    return json.dumps({"jsonrpc": "2.0", "id": rid, "method": "tools/call",
-                       "params": {"name": name, "arguments": arguments or {}}})
 
 
 async def test_sdk_client_lists_and_calls_tools_over_websocket_with_stdio_equivalent_results(serve, mint, server):
