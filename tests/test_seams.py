@@ -13,17 +13,21 @@ import socket
 from importlib.metadata import version
 from typing import Any
 
+import h11
 import mcp_types as types
 import uvicorn
 from mcp import Client
 from mcp.server.lowlevel import Server
 from mcp.server.session import ServerSession
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from websockets.asyncio.connection import Connection as WsConnection
 
 from alecs import seams
 from tests.support.waiting import poll
 
-VERSIONS = (f"alecs/seams.py was written against mcp {seams.SDK_VERSION} and uvicorn {seams.UVICORN_VERSION}; "
-            f"installed: mcp {version('mcp')}, uvicorn {version('uvicorn')}")
+VERSIONS = (f"alecs/seams.py was written against mcp {seams.SDK_VERSION}, uvicorn {seams.UVICORN_VERSION} and "
+            f"websockets {seams.WEBSOCKETS_VERSION}; installed: mcp {version('mcp')}, uvicorn {version('uvicorn')}, "
+            f"websockets {version('websockets')}")
 
 
 def uses(function: Any, text: str) -> bool:
@@ -31,7 +35,8 @@ def uses(function: Any, text: str) -> bool:
 
 
 def test_the_versions_alecs_was_written_against_are_named_and_installed():
-    assert (version("mcp"), version("uvicorn")) == (seams.SDK_VERSION, seams.UVICORN_VERSION), VERSIONS
+    installed = version("mcp"), version("uvicorn"), version("websockets")
+    assert installed == (seams.SDK_VERSION, seams.UVICORN_VERSION, seams.WEBSOCKETS_VERSION), VERSIONS
 
 
 def test_a_server_session_still_wraps_its_connection_in_a_private_member():
@@ -74,3 +79,29 @@ async def test_the_uvicorn_server_leaves_the_process_signal_handlers_alone():
     server.should_exit = True
     await task
     assert during == before, VERSIONS
+
+
+def test_uvicorn_h11_protocol_still_has_the_members_the_bounded_protocol_overrides_and_reads():
+    for name in ("connection_made", "data_received", "on_response_complete", "connection_lost", "pause_writing",
+                 "resume_writing"):
+        assert callable(getattr(H11Protocol, name, None)), f"H11Protocol.{name}: {VERSIONS}"
+    for assignment in ("self.conn = h11.Connection(", "self.loop = ", "self.transport = "):
+        assert uses(H11Protocol, assignment), f"{assignment}: {VERSIONS}"
+    assert uses(H11Protocol.data_received, "self.handle_events()"), VERSIONS
+    assert uses(H11Protocol.pause_writing, "self.flow.pause_writing()"), VERSIONS
+
+
+def test_an_h11_connection_waits_for_a_request_in_the_idle_state_until_its_headers_are_complete():
+    conn = h11.Connection(h11.SERVER)
+    assert conn.their_state is h11.IDLE
+    conn.receive_data(b"POST /mcp HTTP/1.1\r\nHost: x\r\n")
+    assert conn.next_event() is h11.NEED_DATA and conn.their_state is h11.IDLE, VERSIONS
+    conn.receive_data(b"Content-Length: 2\r\n\r\n")
+    assert isinstance(conn.next_event(), h11.Request) and conn.their_state is h11.SEND_BODY, VERSIONS
+
+
+def test_websockets_connections_keep_their_loop_and_transport_and_forward_flow_control():
+    assert uses(WsConnection.__init__, "self.loop = "), VERSIONS
+    assert uses(WsConnection.connection_made, "self.transport = transport"), VERSIONS
+    assert uses(WsConnection.pause_writing, "self.paused = True"), VERSIONS
+    assert uses(WsConnection.resume_writing, "self.paused = False"), VERSIONS

@@ -20,7 +20,7 @@ from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from starlette.types import Message, Receive, Scope, Send
 
 from alecs.caller import authenticated
-from alecs.seams import UvicornServer, bounded_h11
+from alecs.seams import PendingConnections, UvicornServer, bounded_h11
 from alecs.transports import SessionRunner
 from alecs.transports.guard import Guard, Refusal, audit_connection
 from alecs.transports.inbound import INVALID_REQUEST, SERVER_BUSY, Rejection, parse
@@ -28,6 +28,9 @@ from alecs.transports.limits import Inflight
 from alecs.transports.settings import Limits
 
 log = logging.getLogger(__name__)
+
+KEEPALIVE_SECONDS = 20  # an idle kept-alive connection is closed after this (it waits among the pending ones)
+CLOSE = (("Connection", "close"),)  # a refused request's connection is not kept: nothing unauthenticated lingers
 
 
 class _Active:
@@ -65,13 +68,13 @@ class HttpTransport:
             await _respond(send, 200, b"ok", "text/plain")
             return
         if path != self.path:
-            await _respond(send, 404, b'{"error": "not found"}')
+            await _respond(send, 404, b'{"error": "not found"}', extra=CLOSE)
             return
         headers = _Headers(scope)
         verdict = self.guard.check(address, scope.get("query_string", b"").decode("latin-1"), headers.get_all)
         if isinstance(verdict, Refusal):
             audit_connection("http", address, "refused", reason=verdict.reason, status=verdict.status)
-            await _respond(send, verdict.status, verdict.body(), extra=verdict.headers)
+            await _respond(send, verdict.status, verdict.body(), extra=verdict.headers + CLOSE)
             return
         principal = verdict.principal
         scope["user"] = authenticated(principal)
@@ -95,7 +98,7 @@ class HttpTransport:
         body = await _read_body(receive, self.limits.max_message)
         if body is None:
             too_big = Rejection(None, INVALID_REQUEST, f"Request body larger than {self.limits.max_message} bytes.")
-            await _respond(send, 413, too_big.text().encode())
+            await _respond(send, 413, too_big.text().encode(), extra=CLOSE)
             return
         message = parse(body)
         if isinstance(message, Rejection):
@@ -125,9 +128,10 @@ class HttpTransport:
         sock = socket.create_server((self.host, self.port), family=family, backlog=512)
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(self, lifespan="off", log_config=None, access_log=False, ws="none",
-                                http=bounded_h11(self.limits.write_timeout),
-                                limit_concurrency=self.limits.max_connections,
-                                timeout_keep_alive=int(self.limits.ping_interval) or 5,
+                                http=bounded_h11(write_timeout=self.limits.write_timeout,
+                                                 header_timeout=self.limits.handshake_timeout,
+                                                 pending=PendingConnections(self.limits.max_pending)),
+                                timeout_keep_alive=KEEPALIVE_SECONDS, proxy_headers=False,
                                 ssl_certfile=self.tls[0] if self.tls else None,
                                 ssl_keyfile=self.tls[1] if self.tls else None)
         config.load()

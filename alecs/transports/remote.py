@@ -142,6 +142,19 @@ class Remote:
         await anyio.to_thread.run_sync(self.tokens.flush)
 
 
+def raise_file_limit(ceiling: int = 65536) -> None:
+    """Lift the soft limit on open files towards the hard one: every connection, pending or served, is a descriptor,
+    and a server out of descriptors can accept nobody (systemd's default soft limit is 1024)."""
+    try:
+        import resource
+    except ImportError:  # not on this platform
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = ceiling if hard == resource.RLIM_INFINITY else min(hard, ceiling)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
 def announce_listening(remote: Remote) -> None:
     """The server is listening: everything that must follow readiness goes here (the line tests and bench wait for)."""
     print(f"alecs: listening on {remote.url}", file=sys.stderr, flush=True)
@@ -149,6 +162,7 @@ def announce_listening(remote: Remote) -> None:
 
 async def run_remote(server: SessionRunner, settings: RemoteSettings, tokens: LiveTokens,
                      ssl_context: ssl.SSLContext | None = None) -> int:
+    raise_file_limit()
     remote = Remote(server, settings, tokens, ssl_context)
     await remote.start()
     # Everything loaded so far (registry, schemas, the sandbox) lives as long as the process: keep it out of the

@@ -47,6 +47,7 @@ class Limits:
     ping_timeout: float = 10.0
     handshake_timeout: float = 10.0  # WebSocket opening handshake; HTTP request headers
     write_timeout: float = 10.0  # a write that does not drain for this long closes the connection
+    max_pending: int = 512  # HTTP connections waiting for request headers; beyond it the oldest is closed
 
 
 @dataclass
@@ -117,7 +118,8 @@ def limits_from(env: Environment) -> Limits:
         ping_interval=env.number("ALECS_WS_PING_INTERVAL", d.ping_interval, float),
         ping_timeout=env.number("ALECS_WS_PING_TIMEOUT", d.ping_timeout, float),
         handshake_timeout=env.number("ALECS_HANDSHAKE_TIMEOUT", d.handshake_timeout, float),
-        write_timeout=env.number("ALECS_WRITE_TIMEOUT", d.write_timeout, float))
+        write_timeout=env.number("ALECS_WRITE_TIMEOUT", d.write_timeout, float),
+        max_pending=env.number("ALECS_MAX_PENDING_CONNECTIONS", d.max_pending, int))
 
 
 def resolve_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> RemoteSettings:

@@ -30,6 +30,7 @@ from websockets.http11 import Request, Response
 
 from alecs.caller import authenticated
 from alecs.principal import Principal
+from alecs.seams import StallWatch
 from alecs.transports import SessionRunner
 from alecs.transports.guard import Admission, Guard, Refusal, audit_connection
 from alecs.transports.inbound import INTERNAL_ERROR, SERVER_BUSY, Rejection, parse
@@ -45,40 +46,17 @@ CLOSE_TIMEOUT = 5.0  # after a close frame, how long a silent client gets before
 MAX_QUEUE = 4  # frames received but not yet read; beyond it, TCP pushes back on the client
 
 
-class Connection(ServerConnection):
+class Connection(StallWatch, ServerConnection):
     """A WebSocket connection carrying its own admission (who, which slot) from the handshake until it is lost.
 
-    It also watches its writes: when the socket's buffer stays full for `write_timeout` seconds (the client stopped
-    reading), the connection is cut at once, whatever is waiting to be written (answers, pings, a close frame).
+    Its writes are watched (`StallWatch`): when they stay blocked for `write_timeout` seconds (the client stopped
+    reading), the connection is cut at once, whatever waits to be written (answers, keepalive pings, a close frame).
     """
 
-    write_timeout: float = 0.0  # set per transport by `connection_class`; 0: no bound
     admission: Admission | None = None
     slot: Slot | None = None
-    stalled: bool = False
-    _stall: asyncio.TimerHandle | None = None
-
-    def pause_writing(self) -> None:
-        super().pause_writing()
-        if self.write_timeout and self._stall is None:
-            self._stall = self.loop.call_later(self.write_timeout, self._cut)
-
-    def resume_writing(self) -> None:
-        super().resume_writing()
-        if self._stall is not None:
-            self._stall.cancel()
-            self._stall = None
-
-    def _cut(self) -> None:
-        self._stall, self.stalled = None, True
-        log.info("closing a WebSocket connection whose client stopped reading (%.0f s without draining)",
-                 self.write_timeout)
-        self.transport.abort()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._stall is not None:
-            self._stall.cancel()
-            self._stall = None
         super().connection_lost(exc)
         if self.slot is not None:
             self.slot.release()
