@@ -11,11 +11,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import h11
 import uvicorn
+from mcp.server.auth.middleware.bearer_auth import AuthorizationContext
+from mcp.server.lowlevel import Server
 from mcp.server.session import ServerSession
+from mcp.server.streamable_http import StreamableHTTPServerTransport
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 log = logging.getLogger(__name__)
@@ -183,3 +188,30 @@ def bounded_h11(*, write_timeout: float, header_timeout: float,
     """The protocol class to give `uvicorn.Config(http=...)`, bound to one server's limits."""
     return type("BoundedH11", (BoundedH11Protocol,), {
         "write_timeout": write_timeout, "header_timeout": header_timeout, "pending": pending})
+
+
+class SessionManager(StreamableHTTPSessionManager):
+    """The SDK's Streamable HTTP session manager, telling its owner when an MCP session opens and when it ends.
+
+    Relies on `StreamableHTTPSessionManager._admit_session` (called once per new session, under the manager's
+    creation lock, in the task of the request that opens it) and `_discard_session` (called however a session ends:
+    DELETE, idle timeout, crash, or an opening request that failed; possibly more than once). `on_closed` must
+    therefore be idempotent.
+    """
+
+    def __init__(self, app: Server[Any], *, on_opened: Callable[[str], None], on_closed: Callable[[str], None],
+                 **options: Any) -> None:
+        super().__init__(app, **options)
+        self.on_opened, self.on_closed = on_opened, on_closed
+
+    def _admit_session(self, requestor: AuthorizationContext | None) -> StreamableHTTPServerTransport | None:
+        transport = super()._admit_session(requestor)
+        if transport is not None and transport.mcp_session_id is not None:
+            self.on_opened(transport.mcp_session_id)
+        return transport
+
+    async def _discard_session(self, session_id: str, transport: StreamableHTTPServerTransport) -> None:
+        try:
+            await super()._discard_session(session_id, transport)
+        finally:
+            self.on_closed(session_id)

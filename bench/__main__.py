@@ -31,7 +31,7 @@ async def run(plan: measures.Plan, workdir: Path, only: set[str]) -> list[Row]:
     needs_ssh = bool(only & {"tunnel", "bulk", "startup"})
     if needs_ssh and not Sshd.available():
         print("bench: OpenSSH server not installed; tunnel, bulk and startup skipped", file=sys.stderr)
-    alecs = AlecsProcess(workdir, {"ALECS_WS_MAX_CONNECTIONS": str(max(1000, 2 * plan.load_sessions))})
+    alecs = AlecsProcess(workdir, measures.roomy_limits(max(1000, 2 * plan.load_sessions)))
     sshd = Sshd(workdir) if needs_ssh and Sshd.available() else None
     try:
         alecs.start()

@@ -12,25 +12,27 @@ import logging
 import socket
 import ssl
 import time
+from contextvars import ContextVar
 
 import anyio
 import mcp_types as types
 import uvicorn
-from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from starlette.types import Message, Receive, Scope, Send
 
 from alecs.caller import authenticated
-from alecs.seams import PendingConnections, UvicornServer, bounded_h11
+from alecs.principal import Principal
+from alecs.seams import PendingConnections, SessionManager, UvicornServer, bounded_h11
 from alecs.transports import SessionRunner
 from alecs.transports.guard import Guard, Refusal, audit_connection
 from alecs.transports.inbound import INVALID_REQUEST, SERVER_BUSY, Rejection, parse
-from alecs.transports.limits import Inflight
+from alecs.transports.limits import CallRate, Inflight, Occupancy, Slot
 from alecs.transports.settings import Limits
 
 log = logging.getLogger(__name__)
 
 KEEPALIVE_SECONDS = 20  # an idle kept-alive connection is closed after this (it waits among the pending ones)
 CLOSE = (("Connection", "close"),)  # a refused request's connection is not kept: nothing unauthenticated lingers
+_OPENING: ContextVar[Slot | None] = ContextVar("alecs_opening_slot", default=None)
 
 
 class _Active:
@@ -50,7 +52,12 @@ class HttpTransport:
         self.host, self.port, self.path = host, port, path
         self.tls = tls
         self.limits = limits or Limits()
-        self.manager = StreamableHTTPSessionManager(server.lowlevel, max_request_body_size=self.limits.max_message)
+        self.manager = SessionManager(server.lowlevel, on_opened=self._opened, on_closed=self._closed,
+                                      max_request_body_size=self.limits.max_message,
+                                      session_idle_timeout=self.limits.idle_timeout or None)
+        self.occupancy = Occupancy(self.limits.max_connections, self.limits.sessions_per_token)
+        self.calls = CallRate(self.limits.calls_per_minute)
+        self.sessions: dict[str, Slot] = {}  # open MCP sessions and the places they hold
         self.active: set[_Active] = set()
         self.inflight: dict[str, Inflight] = {}  # per MCP session id, while it has requests being answered
         self._uvicorn: UvicornServer | None = None
@@ -85,7 +92,7 @@ class HttpTransport:
         try:
             with active.scope:
                 if method == "POST":
-                    await self._post(scope, receive, send, headers)
+                    await self._post(scope, receive, send, headers, principal)
                 else:
                     await self.manager.handle_request(scope, receive, send)
         finally:
@@ -93,8 +100,9 @@ class HttpTransport:
             audit_connection("http", address, "served", principal.token_id, method=method,
                              cancelled=active.scope.cancelled_caught, ms=f"{(time.monotonic() - started) * 1000:.0f}")
 
-    async def _post(self, scope: Scope, receive: Receive, send: Send, headers: _Headers) -> None:
-        """One JSON-RPC message: checked like a WebSocket frame, counted while in flight, then given to the SDK."""
+    async def _post(self, scope: Scope, receive: Receive, send: Send, headers: _Headers,
+                    principal: Principal) -> None:
+        """One JSON-RPC message: checked like a WebSocket frame, metered and counted, then given to the SDK."""
         body = await _read_body(receive, self.limits.max_message)
         if body is None:
             too_big = Rejection(None, INVALID_REQUEST, f"Request body larger than {self.limits.max_message} bytes.")
@@ -104,23 +112,63 @@ class HttpTransport:
         if isinstance(message, Rejection):
             await _respond(send, 400, message.text().encode())
             return
+        request = message if isinstance(message, types.JSONRPCRequest) else None
+        if request is not None and request.method == "tools/call":
+            refusal = self.calls.spend(principal, request.id)
+            if refusal is not None:
+                await _refuse(send, refusal)
+                return
+        replay = _replay(body, receive)
         session_id = next(iter(headers.get_all("mcp-session-id")), None)
-        if not isinstance(message, types.JSONRPCRequest) or session_id is None:
-            await self.manager.handle_request(scope, _replay(body, receive), send)
+        if session_id is None:  # may open a session: it takes one of the token's places
+            await self._open(scope, replay, send, principal, request)
+        elif request is None:
+            await self.manager.handle_request(scope, replay, send)
+        else:
+            await self._in_session(scope, replay, send, session_id, request)
+
+    async def _open(self, scope: Scope, receive: Receive, send: Send, principal: Principal,
+                    request: types.JSONRPCRequest | None) -> None:
+        slot = self.occupancy.take(principal)
+        if isinstance(slot, Refusal):
+            client = scope.get("client")
+            audit_connection("http", str(client[0]) if client else "-", "refused", principal.token_id,
+                             reason=slot.reason, status=slot.status)
+            rejection = Rejection(request.id if request else None, SERVER_BUSY, slot.error)
+            await _respond(send, slot.status, rejection.text().encode(), extra=slot.headers)
             return
+        opening = _OPENING.set(slot)  # the manager hands it to the session it opens (`_opened`)
+        try:
+            await self.manager.handle_request(scope, receive, send)
+        finally:
+            _OPENING.reset(opening)
+            if slot.session is None:  # no session came of it
+                slot.release()
+
+    async def _in_session(self, scope: Scope, receive: Receive, send: Send, session_id: str,
+                          request: types.JSONRPCRequest) -> None:
         inflight = self.inflight.setdefault(session_id, Inflight(self.limits.max_inflight))
-        refusal = inflight.admit(message.id)
+        refusal = inflight.admit(request.id)
         if refusal is not None:
-            busy = refusal.code == SERVER_BUSY
-            await _respond(send, 429 if busy else 400, refusal.text().encode(),
-                           extra=(("Retry-After", "1"),) if busy else ())
+            await _refuse(send, refusal)
             return
         try:
-            await self.manager.handle_request(scope, _replay(body, receive), send)
+            await self.manager.handle_request(scope, receive, send)
         finally:
-            inflight.settle(message.id)
+            inflight.settle(request.id)
             if not inflight.keys and self.inflight.get(session_id) is inflight:
                 del self.inflight[session_id]
+
+    def _opened(self, session_id: str) -> None:
+        slot = _OPENING.get()
+        if slot is not None and slot.session is None:
+            slot.session = session_id
+            self.sessions[session_id] = slot
+
+    def _closed(self, session_id: str) -> None:
+        slot = self.sessions.pop(session_id, None)
+        if slot is not None:
+            slot.release()
 
     # -- lifecycle -------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -202,6 +250,15 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     async def replay() -> Message:
         return pending.pop() if pending else await receive()
     return replay
+
+
+async def _refuse(send: Send, rejection: Rejection) -> None:
+    """A JSON-RPC error for one request: 400 for a bad one, 429 with Retry-After when it may be retried."""
+    if rejection.code != SERVER_BUSY:
+        await _respond(send, 400, rejection.text().encode())
+        return
+    wait = (rejection.data or {}).get("retryAfterSeconds", 1)
+    await _respond(send, 429, rejection.text().encode(), extra=(("Retry-After", str(wait)),))
 
 
 async def _respond(send: Send, status: int, body: bytes, content_type: str = "application/json",

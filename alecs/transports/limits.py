@@ -1,14 +1,18 @@
 """What callers hold and spend, counted the same way by both remote transports.
 
-`Occupancy` counts open MCP sessions (WebSocket connections, HTTP sessions) against the server's cap; a `Slot` is
-one of them, carried by the connection or session that holds it and given back exactly once. `Inflight` counts the
-requests of one session that are still being answered.
+`Occupancy` counts open MCP sessions (WebSocket connections, HTTP sessions) against the server's cap and each token's
+own; a `Slot` is one of them, carried by the connection or session that holds it and given back exactly once.
+`CallRate` meters each token's tool calls per minute. `Inflight` counts the requests of one session that are still
+being answered. A token's own `max_sessions` and `rate_per_minute` (from the token store) win over the defaults;
+0 means no limit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
+import time
 from dataclasses import dataclass
 
 from alecs.principal import Principal
@@ -23,6 +27,7 @@ class Slot:
     occupancy: Occupancy
     token: str
     released: bool = False
+    session: str | None = None  # the HTTP session it was given to, once the SDK opened one
 
     def release(self) -> None:
         if not self.released:
@@ -30,18 +35,30 @@ class Slot:
             self.occupancy._give_back(self.token)
 
 
-class Occupancy:
-    """Open sessions within the server's cap (`total`; 0 means no cap)."""
+SESSION_RETRY_AFTER = 30  # seconds suggested when no session can be opened now (they end or expire on their own)
 
-    def __init__(self, total: int) -> None:
-        self.total = total
+
+class Occupancy:
+    """Open sessions within the server's cap (`total`) and each token's (`per_token`, or the token's own)."""
+
+    def __init__(self, total: int, per_token: int = 0) -> None:
+        self.total, self.per_token = total, per_token
         self.count = 0
         self.by_token: dict[str, int] = {}
 
+    def cap_of(self, principal: Principal) -> int:
+        return self.per_token if principal.max_sessions is None else principal.max_sessions
+
     def take(self, principal: Principal) -> Slot | Refusal:
-        if self.total and self.count >= self.total:
-            return Refusal(503, "Too many connections; try again later.", "too_many_connections")
         token = principal.label
+        cap = self.cap_of(principal)
+        retry = (("Retry-After", str(SESSION_RETRY_AFTER)),)
+        if cap and self.by_token.get(token, 0) >= cap:
+            return Refusal(429, f"This token already has {cap} open sessions, its limit: close one, or retry in "
+                                f"{SESSION_RETRY_AFTER} s (idle sessions expire on their own).", "token_session_cap",
+                           retry)
+        if self.total and self.count >= self.total:
+            return Refusal(503, "Too many connections; try again later.", "too_many_connections", retry)
         self.count += 1
         self.by_token[token] = self.by_token.get(token, 0) + 1
         return Slot(self, token)
@@ -88,3 +105,30 @@ class Inflight:
         self.keys.discard(request_key(request_id))
         if not self.keys:
             self.idle.set()
+
+
+class CallRate:
+    """Tool calls per minute per token: a bucket of a minute's calls, refilled continuously (rate/60 per second)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self.buckets: dict[str, tuple[float, float]] = {}  # token -> (calls left, when counted)
+
+    def rate_of(self, principal: Principal) -> int:
+        return self.per_minute if principal.rate_per_minute is None else principal.rate_per_minute
+
+    def spend(self, principal: Principal, request_id: str | int, now: float | None = None) -> Rejection | None:
+        """Counts one call, or refuses it with the seconds until the next one is allowed."""
+        rate = self.rate_of(principal)
+        if not rate:
+            return None
+        now = time.monotonic() if now is None else now
+        left, then = self.buckets.get(principal.label, (float(rate), now))
+        left = min(float(rate), left + (now - then) * rate / 60)
+        if left >= 1:
+            self.buckets[principal.label] = (left - 1, now)
+            return None
+        self.buckets[principal.label] = (left, now)
+        wait = math.ceil((1 - left) * 60 / rate)
+        return Rejection(request_id, SERVER_BUSY, f"Rate limit: this token may make {rate} tool calls a minute; "
+                                                   f"retry in {wait} s.", {"retryAfterSeconds": wait})

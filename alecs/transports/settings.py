@@ -48,6 +48,9 @@ class Limits:
     handshake_timeout: float = 10.0  # WebSocket opening handshake; HTTP request headers
     write_timeout: float = 10.0  # a write that does not drain for this long closes the connection
     max_pending: int = 512  # HTTP connections waiting for request headers; beyond it the oldest is closed
+    sessions_per_token: int = 10  # sessions one token may hold at once, unless the token says otherwise
+    calls_per_minute: int = 300  # tool calls one token may make a minute, unless the token says otherwise
+    idle_timeout: float = 600.0  # seconds a session may stay idle (no message, nothing in flight) before it ends
 
 
 @dataclass
@@ -119,7 +122,10 @@ def limits_from(env: Environment) -> Limits:
         ping_timeout=env.number("ALECS_WS_PING_TIMEOUT", d.ping_timeout, float),
         handshake_timeout=env.number("ALECS_HANDSHAKE_TIMEOUT", d.handshake_timeout, float),
         write_timeout=env.number("ALECS_WRITE_TIMEOUT", d.write_timeout, float),
-        max_pending=env.number("ALECS_MAX_PENDING_CONNECTIONS", d.max_pending, int))
+        max_pending=env.number("ALECS_MAX_PENDING_CONNECTIONS", d.max_pending, int),
+        sessions_per_token=env.number("ALECS_MAX_SESSIONS_PER_TOKEN", d.sessions_per_token, int),
+        calls_per_minute=env.number("ALECS_RATE_PER_MINUTE", d.calls_per_minute, int),
+        idle_timeout=env.number("ALECS_IDLE_TIMEOUT_MINUTES", d.idle_timeout / 60, float) * 60)
 
 
 def resolve_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> RemoteSettings:

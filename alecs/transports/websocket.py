@@ -34,7 +34,7 @@ from alecs.seams import StallWatch
 from alecs.transports import SessionRunner
 from alecs.transports.guard import Admission, Guard, Refusal, audit_connection
 from alecs.transports.inbound import INTERNAL_ERROR, SERVER_BUSY, Rejection, parse
-from alecs.transports.limits import Inflight, Occupancy, Slot
+from alecs.transports.limits import CallRate, Inflight, Occupancy, Slot
 from alecs.transports.settings import Limits
 
 log = logging.getLogger(__name__)
@@ -102,8 +102,10 @@ class WebSocketTransport:
         self.ssl_context = ssl_context
         self.limits = limits or Limits()
         self.sessions: set[Session] = set()
-        self.occupancy = Occupancy(self.limits.max_connections)
+        self.occupancy = Occupancy(self.limits.max_connections, self.limits.sessions_per_token)
+        self.calls = CallRate(self.limits.calls_per_minute)
         self._server: Server | None = None
+        self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         lim = self.limits
@@ -115,6 +117,8 @@ class WebSocketTransport:
             ssl=self.ssl_context, logger=wire_log, server_header=None,
             create_connection=connection_class(lim.write_timeout))
         self.port = self._server.sockets[0].getsockname()[1]
+        if lim.idle_timeout:
+            self._sweeper = asyncio.create_task(self._close_idle(lim.idle_timeout))
 
     # -- handshake ---------------------------------------------------------------------------------------
     def _process_request(self, conn: ServerConnection, request: Request) -> Response | None:
@@ -194,7 +198,7 @@ class WebSocketTransport:
                     continue
                 metadata = plain
                 if isinstance(message, types.JSONRPCRequest):
-                    refusal = self._admit(session, message.id)
+                    refusal = self._admit(session, message)
                     if refusal is not None:
                         await self._answer(session, refusal)
                         continue
@@ -203,10 +207,15 @@ class WebSocketTransport:
                         on_request_unanswered=functools.partial(self._unanswered, session, message.id))
                 await read_send.send(SessionMessage(message, metadata=metadata))
 
-    def _admit(self, session: Session, request_id: str | int) -> Rejection | None:
+    def _admit(self, session: Session, request: types.JSONRPCRequest) -> Rejection | None:
         if session.draining:
-            return Rejection(request_id, SERVER_BUSY, "The server is shutting down; reconnect shortly.")
-        return session.inflight.admit(request_id)
+            return Rejection(request.id, SERVER_BUSY, "The server is shutting down; reconnect shortly.")
+        refusal = session.inflight.admit(request.id)
+        if refusal is None and request.method == "tools/call":
+            refusal = self.calls.spend(session.principal, request.id)
+            if refusal is not None:
+                session.inflight.settle(request.id)
+        return refusal
 
     async def _unanswered(self, session: Session, request_id: str | int) -> None:
         """The server settled a request without an answer (the client cancelled it): it no longer counts."""
@@ -237,6 +246,17 @@ class WebSocketTransport:
         # burst of frames is otherwise refused without ever yielding.
         await asyncio.sleep(0)
 
+    async def _close_idle(self, idle_timeout: float) -> None:
+        """Ends sessions that sent nothing and had nothing in flight for `idle_timeout` seconds (keepalive aside)."""
+        while True:
+            await asyncio.sleep(min(idle_timeout / 4, 30.0))
+            now = time.monotonic()
+            idle = [s for s in self.sessions if not s.inflight.keys and now - s.last_message >= idle_timeout]
+            if idle:
+                reason = f"idle for {idle_timeout / 60:g} minutes"
+                await asyncio.gather(*(s.ws.close(CloseCode.NORMAL_CLOSURE, reason) for s in idle),
+                                     return_exceptions=True)
+
     # -- control -----------------------------------------------------------------------------------------
     def token_ids(self) -> set[str]:
         return {s.principal.token_id for s in self.sessions if s.principal.token_id}
@@ -251,6 +271,8 @@ class WebSocketTransport:
         """Stop accepting, let in-flight requests finish within `grace` seconds, close with 1001."""
         if self._server is None:
             return
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         self._server.close(close_connections=False)
         for session in self.sessions:
             session.draining = True

@@ -213,7 +213,7 @@ async def test_token_tools_are_listed_for_admin_tokens_only(serve, mint):
 
 async def test_concurrent_sessions_with_overlapping_request_ids_get_only_their_own_responses(serve, mint):
     _, token = mint("write")
-    async with serve() as remote:
+    async with serve(limits=Limits(sessions_per_token=0)) as remote:  # 20 sessions of one token
         async def one(n: int) -> None:
             ws = await raw_session(remote.url, token)
             for rid in range(2, 12):
