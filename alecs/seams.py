@@ -18,6 +18,7 @@ import h11
 import uvicorn
 from mcp.server.auth.middleware.bearer_auth import AuthorizationContext
 from mcp.server.lowlevel import Server
+from mcp.server.models import InitializationOptions
 from mcp.server.session import ServerSession
 from mcp.server.streamable_http import StreamableHTTPServerTransport
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
@@ -215,3 +216,18 @@ class SessionManager(StreamableHTTPSessionManager):
             await super()._discard_session(session_id, transport)
         finally:
             self.on_closed(session_id)
+
+
+def advertise(server: Server[Any], options: InitializationOptions) -> None:
+    """Make `options` what the SDK answers `initialize` with where a transport cannot pass any.
+
+    The Streamable HTTP session manager drives each session with `serve_loop(...)` and no initialization options,
+    and the SDK's `ServerRunner` then falls back to `server.create_initialization_options()`, which knows none of the
+    server's notification options (it would advertise `listChanged: false` in dynamic-toolsets mode while sending
+    `notifications/tools/list_changed`). Called without arguments, the method now returns the server's own options.
+    """
+    original = server.create_initialization_options
+
+    def create_initialization_options(*args: Any, **kwargs: Any) -> InitializationOptions:
+        return original(*args, **kwargs) if args or kwargs else options
+    setattr(server, "create_initialization_options", create_initialization_options)  # noqa: B010 - an instance

@@ -17,8 +17,10 @@ import h11
 import mcp_types as types
 import uvicorn
 from mcp import Client
-from mcp.server.lowlevel import Server
+from mcp.server.lowlevel import NotificationOptions, Server
+from mcp.server.runner import ServerRunner
 from mcp.server.session import ServerSession
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from websockets.asyncio.connection import Connection as WsConnection
 
@@ -105,3 +107,26 @@ def test_websockets_connections_keep_their_loop_and_transport_and_forward_flow_c
     assert uses(WsConnection.connection_made, "self.transport = transport"), VERSIONS
     assert uses(WsConnection.pause_writing, "self.paused = True"), VERSIONS
     assert uses(WsConnection.resume_writing, "self.paused = False"), VERSIONS
+
+
+def test_the_sdk_session_manager_still_leaves_initialization_options_to_the_servers_default():
+    assert uses(StreamableHTTPSessionManager._serve_opening_request, "await serve_loop("), VERSIONS
+    assert not uses(StreamableHTTPSessionManager._serve_opening_request, "init_options"), VERSIONS
+    assert uses(ServerRunner._handle_initialize, "self.server.create_initialization_options()"), VERSIONS
+
+
+def test_advertised_options_are_the_servers_default_and_explicit_arguments_still_work():
+    server: Server[Any] = Server("seams", on_list_tools=lambda ctx, params: None)  # type: ignore[arg-type,return-value]
+    options = server.create_initialization_options(NotificationOptions(tools_changed=True))
+    seams.advertise(server, options)
+    assert server.create_initialization_options() is options
+    assert server.create_initialization_options(NotificationOptions()).capabilities.tools.list_changed is False
+
+
+def test_the_sdk_session_manager_still_admits_and_discards_sessions_through_the_methods_alecs_extends():
+    admit = inspect.signature(StreamableHTTPSessionManager._admit_session)
+    discard = inspect.signature(StreamableHTTPSessionManager._discard_session)
+    assert list(admit.parameters) == ["self", "requestor"], VERSIONS
+    assert list(discard.parameters) == ["self", "session_id", "transport"], VERSIONS
+    assert uses(StreamableHTTPSessionManager._handle_stateful_request, "self._admit_session(requestor)"), VERSIONS
+    assert uses(StreamableHTTPSessionManager._serve_opening_request, "await self._discard_session("), VERSIONS

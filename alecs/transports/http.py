@@ -21,7 +21,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from alecs.caller import authenticated
 from alecs.principal import Principal
-from alecs.seams import PendingConnections, SessionManager, UvicornServer, bounded_h11
+from alecs.seams import PendingConnections, SessionManager, UvicornServer, advertise, bounded_h11
 from alecs.transports import SessionRunner
 from alecs.transports.guard import Guard, Refusal, audit_connection
 from alecs.transports.inbound import INVALID_REQUEST, SERVER_BUSY, Rejection, parse
@@ -52,6 +52,7 @@ class HttpTransport:
         self.host, self.port, self.path = host, port, path
         self.tls = tls
         self.limits = limits or Limits()
+        advertise(server.lowlevel, server.init_options)  # the SDK's manager passes none of its own
         self.manager = SessionManager(server.lowlevel, on_opened=self._opened, on_closed=self._closed,
                                       max_request_body_size=self.limits.max_message,
                                       session_idle_timeout=self.limits.idle_timeout or None)
