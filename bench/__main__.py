@@ -19,7 +19,7 @@ from bench import measures
 from bench.harness import AlecsProcess, Sshd, tempdir
 from bench.stats import Row, compare, table
 
-MEASURES = ("efficiency", "overhead", "tunnel", "bulk", "startup", "load", "capacity")
+MEASURES = ("efficiency", "overhead", "limits", "tunnel", "bulk", "startup", "load", "capacity")
 
 
 async def run(plan: measures.Plan, workdir: Path, only: set[str]) -> list[Row]:
@@ -52,6 +52,8 @@ async def run(plan: measures.Plan, workdir: Path, only: set[str]) -> list[Row]:
         alecs.stop()
         if sshd is not None:
             sshd.stop()
+    if "limits" in only:
+        rows += await measures.limits_overhead(workdir, plan, alecs.token)
     if "capacity" in only:
         rows += await measures.capacity(workdir, plan, alecs.token)
     return rows

@@ -225,15 +225,15 @@ class WebSocketTransport:
         async for item in write_recv:
             message = item.message
             try:
-                data = message.model_dump_json(by_alias=True, exclude_unset=True)
-                data.encode()
+                data = message.model_dump_json(by_alias=True, exclude_unset=True).encode()
             except Exception as exc:  # e.g. an unpaired surrogate in a result: answer with an error instead
                 log.warning("could not send a %s: %s", type(message).__name__, type(exc).__name__)
                 if not isinstance(message, types.JSONRPCResponse | types.JSONRPCError):
                     continue
-                data = Rejection(message.id, INTERNAL_ERROR, "Internal error: the answer could not be encoded.").text()
+                error = Rejection(message.id, INTERNAL_ERROR, "Internal error: the answer could not be encoded.")
+                data = error.text().encode()
             try:
-                await session.ws.send(data)
+                await session.ws.send(data, text=True)  # UTF-8 already: a text frame, encoded once
             except ConnectionClosed:
                 return
             if isinstance(message, types.JSONRPCResponse | types.JSONRPCError) and message.id is not None:
