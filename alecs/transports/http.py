@@ -31,6 +31,7 @@ from alecs.transports.settings import Limits
 log = logging.getLogger(__name__)
 
 KEEPALIVE_SECONDS = 20  # an idle kept-alive connection is closed after this (it waits among the pending ones)
+UNBOUNDED = 2**62  # a size limit of 0 means none
 CLOSE = (("Connection", "close"),)  # a refused request's connection is not kept: nothing unauthenticated lingers
 _OPENING: ContextVar[Slot | None] = ContextVar("alecs_opening_slot", default=None)
 
@@ -54,7 +55,7 @@ class HttpTransport:
         self.limits = limits or Limits()
         advertise(server.lowlevel, server.init_options)  # the SDK's manager passes none of its own
         self.manager = SessionManager(server.lowlevel, on_opened=self._opened, on_closed=self._closed,
-                                      max_request_body_size=self.limits.max_message,
+                                      max_request_body_size=self.limits.max_message or UNBOUNDED,
                                       session_idle_timeout=self.limits.idle_timeout or None)
         self.occupancy = Occupancy(self.limits.max_connections, self.limits.sessions_per_token)
         self.calls = CallRate(self.limits.calls_per_minute)
@@ -104,7 +105,7 @@ class HttpTransport:
     async def _post(self, scope: Scope, receive: Receive, send: Send, headers: _Headers,
                     principal: Principal) -> None:
         """One JSON-RPC message: checked like a WebSocket frame, metered and counted, then given to the SDK."""
-        body = await _read_body(receive, self.limits.max_message)
+        body = await _read_body(receive, self.limits.max_message or UNBOUNDED)
         if body is None:
             too_big = Rejection(None, INVALID_REQUEST, f"Request body larger than {self.limits.max_message} bytes.")
             await _respond(send, 413, too_big.text().encode(), extra=CLOSE)

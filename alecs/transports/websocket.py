@@ -112,7 +112,8 @@ class WebSocketTransport:
         self._server = await serve(
             self._handle, self.host, self.port, process_request=self._process_request,
             process_response=self._process_response, subprotocols=["mcp"],  # type: ignore[list-item]
-            max_size=lim.max_message, open_timeout=lim.handshake_timeout, ping_interval=lim.ping_interval or None,
+            max_size=lim.max_message or None, open_timeout=lim.handshake_timeout or None,
+            ping_interval=lim.ping_interval or None,
             ping_timeout=lim.ping_timeout or None, close_timeout=CLOSE_TIMEOUT, max_queue=MAX_QUEUE,
             ssl=self.ssl_context, logger=wire_log, server_header=None,
             create_connection=connection_class(lim.write_timeout))

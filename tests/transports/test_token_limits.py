@@ -158,3 +158,21 @@ async def test_an_idle_http_session_expires_and_gives_its_place_back(serve, mint
         gone = await http.post(remote.url, headers=headers, json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
         assert gone.status_code == 404
         await open_session(http, remote.url, token)  # its place is free
+
+
+@pytest.mark.parametrize("transport", ["websocket", "http"])
+async def test_zero_turns_every_limit_off(serve, mint, transport):
+    _, token = mint("read")
+    off = Limits(max_message=0, max_connections=0, max_inflight=0, ping_interval=0, ping_timeout=0,
+                 handshake_timeout=0, write_timeout=0, max_pending=0, sessions_per_token=0, calls_per_minute=0,
+                 idle_timeout=0)
+    async with serve(transport=transport, limits=off) as remote:
+        for _ in range(2):
+            if transport == "websocket":
+                session = Client(WebSocketTransport(remote.url, token), mode="legacy")
+            else:
+                http = httpx2.AsyncClient(headers=bearer(token), timeout=20)
+                session = Client(streamable_http_client(remote.url, http_client=http), mode="legacy")
+            async with session as client:
+                for _ in range(3):
+                    assert not (await client.call_tool("list-contracts", {})).is_error
