@@ -195,9 +195,9 @@ class SessionManager(StreamableHTTPSessionManager):
     """The SDK's Streamable HTTP session manager, telling its owner when an MCP session opens and when it ends.
 
     Relies on `StreamableHTTPSessionManager._admit_session` (called once per new session, under the manager's
-    creation lock, in the task of the request that opens it) and `_discard_session` (called however a session ends:
-    DELETE, idle timeout, crash, or an opening request that failed; possibly more than once). `on_closed` must
-    therefore be idempotent.
+    creation lock, in the task of the request that opens it), `_discard_session` (called however a session ends:
+    DELETE, idle timeout, crash, or an opening request that failed; possibly more than once; `on_closed` must
+    therefore be idempotent) and `_server_instances` (the open sessions' transports, by session id).
     """
 
     def __init__(self, app: Server[Any], *, on_opened: Callable[[str], None], on_closed: Callable[[str], None],
@@ -216,6 +216,12 @@ class SessionManager(StreamableHTTPSessionManager):
             await super()._discard_session(session_id, transport)
         finally:
             self.on_closed(session_id)
+
+    async def end(self, session_id: str) -> None:
+        """Ends an open session as the SDK ends an expired one (`_server_instances` holds the open ones)."""
+        transport = self._server_instances.get(session_id)
+        if transport is not None:
+            await self._discard_session(session_id, transport)
 
 
 def advertise(server: Server[Any], options: InitializationOptions) -> None:

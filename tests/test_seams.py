@@ -130,3 +130,5 @@ def test_the_sdk_session_manager_still_admits_and_discards_sessions_through_the_
     assert list(discard.parameters) == ["self", "session_id", "transport"], VERSIONS
     assert uses(StreamableHTTPSessionManager._handle_stateful_request, "self._admit_session(requestor)"), VERSIONS
     assert uses(StreamableHTTPSessionManager._serve_opening_request, "await self._discard_session("), VERSIONS
+    assert uses(StreamableHTTPSessionManager.__init__, "self._server_instances: dict[str, StreamableHTTPServer"), \
+        VERSIONS

@@ -199,12 +199,15 @@ class HttpTransport:
         return self._uvicorn.config.ssl if self._uvicorn is not None else None
 
     def token_ids(self) -> set[str]:
-        return {a.token_id for a in self.active}
+        return {a.token_id for a in self.active} | {slot.token for slot in self.sessions.values()}
 
     async def close_tokens(self, token_ids: set[str], reason: str = "") -> None:
+        """End these tokens' requests being served and their open sessions (whose places are given back)."""
         for active in list(self.active):
             if active.token_id in token_ids:
                 active.scope.cancel()
+        for session_id in [s for s, slot in self.sessions.items() if slot.token in token_ids]:
+            await self.manager.end(session_id)
 
     async def shutdown(self, grace: float) -> None:
         """Stop accepting; let POSTs (tool calls) finish within `grace`; end listen streams at once."""

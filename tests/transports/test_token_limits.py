@@ -176,3 +176,18 @@ async def test_zero_turns_every_limit_off(serve, mint, transport):
             async with session as client:
                 for _ in range(3):
                     assert not (await client.call_tool("list-contracts", {})).is_error
+
+
+async def test_revoking_a_token_ends_its_http_sessions_and_frees_their_places(serve, mint, store):
+    token_id, token = mint("read")
+    _, other = mint("read")
+    async with serve(transport="http") as remote, httpx2.AsyncClient(timeout=20) as http:
+        for _ in range(3):
+            await open_session(http, remote.url, token)
+        bystander = await open_session(http, remote.url, other)
+        assert remote.transport.occupancy.held(token_id) == 3
+        await asyncio.to_thread(store.revoke, token_id)
+        await poll(lambda: remote.transport.occupancy.held(token_id) == 0, 10, "the revoked token's sessions to end")
+        assert list(remote.transport.sessions) == [bystander["mcp-session-id"]]
+        listed = await http.post(remote.url, headers=bystander, json={"jsonrpc": "2.0", "id": 2, "method": "ping"})
+        assert listed.status_code == 200
