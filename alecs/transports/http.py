@@ -122,7 +122,10 @@ class HttpTransport:
                 return
         replay = _replay(body, receive)
         session_id = next(iter(headers.get_all("mcp-session-id")), None)
-        if session_id is None:  # may open a session: it takes one of the token's places
+        # Without a session id the request may open a session, so it takes one of the token's places until it has
+        # (then the session holds it) or has not (then it is given back). A 2026-era client has no sessions: each
+        # of its requests holds a place while it is served, so its concurrency is bounded by the same cap.
+        if session_id is None:
             await self._open(scope, replay, send, principal, request)
         elif request is None:
             await self.manager.handle_request(scope, replay, send)
