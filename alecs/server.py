@@ -16,7 +16,9 @@ from pydantic import ValidationError
 
 from alecs import __version__
 from alecs.akamai.client import AkamaiClient
-from alecs.principal import CURRENT, Principal
+from alecs.caller import principal_of
+from alecs.principal import CURRENT, LOCAL, Principal
+from alecs.seams import connection_of
 from alecs.tools.executor import Executor, Outcome, describe_validation, validate
 from alecs.tools.model import CUSTOMER, input_schema
 from alecs.tools.registry import SELF_TOOLSETS, Registry, Selection
@@ -72,8 +74,12 @@ class AlecsServer:
             ),
         )
 
-    async def run(self, read_stream: Any, write_stream: Any, principal: Principal) -> None:
-        """Serve one MCP session until the read side closes."""
+    async def run(self, read_stream: Any, write_stream: Any, principal: Principal = LOCAL) -> None:
+        """Serve one MCP session until the read side closes.
+
+        `principal` is the caller of messages that carry none of their own: stdio's local operator. Remote
+        transports put the caller on every message's request context (`alecs.caller`), which is what counts for them.
+        """
         token = CURRENT.set(principal)
         try:
             await self.lowlevel.run(read_stream, write_stream, self.init_options)
@@ -82,15 +88,15 @@ class AlecsServer:
 
     # -- visibility ------------------------------------------------------------------------------
     def principal(self, ctx: ServerRequestContext[Any]) -> Principal:
-        request = ctx.request
-        scope = getattr(request, "scope", None)
-        found = scope.get("alecs.principal") if isinstance(scope, dict) else None
-        return found if isinstance(found, Principal) else CURRENT.get()
+        """Who is calling: the caller on the request context (remote), else the session's `run` principal (stdio).
+
+        A remote request without an authenticated caller raises `UnauthenticatedRequest` instead of falling back.
+        """
+        caller = principal_of(ctx.request)
+        return CURRENT.get() if caller is None else caller
 
     def session_toolsets(self, ctx: ServerRequestContext[Any]) -> set[str]:
-        # The SDK builds a ServerSession per request; its Connection is what lives as long as the client's session.
-        key = getattr(ctx.session, "_connection", ctx.session)
-        return self._session_toolsets.setdefault(key, set())
+        return self._session_toolsets.setdefault(connection_of(ctx.session), set())
 
     def visible(self, ctx: ServerRequestContext[Any]) -> tuple[ToolSpec, ...]:
         enabled = frozenset(self.session_toolsets(ctx)) if self.options.dynamic else frozenset()

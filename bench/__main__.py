@@ -19,7 +19,7 @@ from bench import measures
 from bench.harness import AlecsProcess, Sshd, tempdir
 from bench.stats import Row, compare, table
 
-MEASURES = ("efficiency", "validation", "overhead", "tunnel", "bulk", "startup", "load", "capacity")
+MEASURES = ("efficiency", "validation", "overhead", "limits", "tunnel", "bulk", "startup", "load", "capacity")
 
 
 async def run(plan: measures.Plan, workdir: Path, only: set[str]) -> list[Row]:
@@ -33,7 +33,7 @@ async def run(plan: measures.Plan, workdir: Path, only: set[str]) -> list[Row]:
     needs_ssh = bool(only & {"tunnel", "bulk", "startup"})
     if needs_ssh and not Sshd.available():
         print("bench: OpenSSH server not installed; tunnel, bulk and startup skipped", file=sys.stderr)
-    alecs = AlecsProcess(workdir, {"ALECS_WS_MAX_CONNECTIONS": str(max(1000, 2 * plan.load_sessions))})
+    alecs = AlecsProcess(workdir, measures.roomy_limits(max(1000, 2 * plan.load_sessions)))
     sshd = Sshd(workdir) if needs_ssh and Sshd.available() else None
     try:
         alecs.start()
@@ -54,6 +54,8 @@ async def run(plan: measures.Plan, workdir: Path, only: set[str]) -> list[Row]:
         alecs.stop()
         if sshd is not None:
             sshd.stop()
+    if "limits" in only:
+        rows += await measures.limits_overhead(workdir, plan, alecs.token)
     if "capacity" in only:
         rows += await measures.capacity(workdir, plan, alecs.token)
     return rows

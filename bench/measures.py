@@ -23,6 +23,18 @@ CALL = {"name": "list-contracts", "arguments": {}}
 Leg = Callable[[], Awaitable[Any]]
 
 
+def roomy_limits(sessions: int) -> dict[str, str]:
+    """Every limit on, but set so the bench's one token is never refused: what runs is the counting, not a refusal."""
+    return {"ALECS_MAX_CONNECTIONS": str(sessions), "ALECS_MAX_SESSIONS_PER_TOKEN": str(sessions),
+            "ALECS_RATE_PER_MINUTE": str(10**9)}
+
+
+# Every limit that can be switched off (0: none), for the baseline of the limits' own cost.
+NO_LIMITS = {name: "0" for name in ("ALECS_MAX_CONNECTIONS", "ALECS_MAX_SESSIONS_PER_TOKEN", "ALECS_RATE_PER_MINUTE",
+                                    "ALECS_MAX_INFLIGHT", "ALECS_WRITE_TIMEOUT", "ALECS_IDLE_TIMEOUT_MINUTES",
+                                    "ALECS_MAX_PENDING_CONNECTIONS")}
+
+
 @dataclass
 class Plan:
     """Repetition counts; smoke mode keeps them tiny so CI runs the whole bench in well under a minute."""
@@ -90,6 +102,28 @@ async def server_overhead(alecs: AlecsProcess, workdir: Path, plan: Plan) -> lis
                 {"p99_ms": percentile(t["call"], 99), "response_bytes": len(replies["call"]), "n": len(t["call"])}),
             Row("tools/list over WebSocket", median(t["list"]), "ms", median(t["echo list"]), floor, "<= 2.5x",
                 {"p99_ms": percentile(t["list"], 99), "response_bytes": len(replies["list"]), "n": len(t["list"])})]
+
+
+# -- the cost of the limits --------------------------------------------------------------------------------------
+async def limits_overhead(workdir: Path, plan: Plan, token: str) -> list[Row]:
+    """tools/call over WebSocket on two servers alike but for the limits: all on (roomy) against all off."""
+    servers = {"on": AlecsProcess(workdir, roomy_limits(1000), token=token),
+               "off": AlecsProcess(workdir, NO_LIMITS, token=token)}
+    sessions: dict[str, RawSession] = {}
+    try:
+        for name, server in servers.items():
+            server.start()
+            sessions[name] = await RawSession.open(server.url, token)
+        t = await interleaved({name: (lambda s=s: s.request("tools/call", CALL)) for name, s in sessions.items()},
+                              2 * plan.rtt, 2 * plan.rounds, warm=20)
+    finally:
+        for session in sessions.values():
+            await session.close()
+        for server in servers.values():
+            server.stop()
+    return [Row("tools/call over WebSocket, limits and queues on", median(t["on"]), "ms", median(t["off"]),
+                "the same server with every limit off", "<= 1.05x",
+                {"p99_ms": percentile(t["on"], 99), "p99_off_ms": percentile(t["off"], 99), "n": len(t["on"])})]
 
 
 # -- the tunnel --------------------------------------------------------------------------------------------------
@@ -278,7 +312,7 @@ async def startup(alecs: AlecsProcess, sshd: Sshd, plan: Plan) -> list[Row]:
 
 # -- capacity ----------------------------------------------------------------------------------------------------
 async def capacity(workdir: Path, plan: Plan, token: str) -> list[Row]:
-    alecs = AlecsProcess(workdir, {"ALECS_WS_MAX_CONNECTIONS": str(plan.sessions + 100)}, token=token).start()
+    alecs = AlecsProcess(workdir, roomy_limits(plan.sessions + 100), token=token).start()
     assert alecs.proc is not None
     sessions: list[RawSession] = []
     failures: list[str] = []

@@ -1,1 +1,23 @@
-"""Transports hand the server a stream pair and a principal; they know nothing of tools."""
+"""Transports hand the server a stream pair and put the caller on every message; they know nothing of tools."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from mcp.server.lowlevel import Server
+from mcp.server.models import InitializationOptions
+
+from alecs.principal import Principal
+
+
+class SessionRunner(Protocol):
+    """The MCP server as every transport sees it (`alecs.server.AlecsServer`).
+
+    Transports that own the message streams (stdio, WebSocket) call `run` once per session; Streamable HTTP lets the
+    SDK's session manager drive `lowlevel`, which must then advertise the same `init_options`.
+    """
+
+    lowlevel: Server[Any]
+    init_options: InitializationOptions
+
+    async def run(self, read_stream: Any, write_stream: Any, principal: Principal) -> None: ...

@@ -117,7 +117,7 @@ class Guard:
                                 f"(ALECS_PUBLIC_URL, {ALLOWED_HOSTS_ENV}).", "host", address=peer)
         origins = headers("origin")
         if origins and (len(origins) > 1 or _origin(origins[0]) not in self.allowed_origins):
-            return Refusal(403, "This Origin is not allowed (ALECS_WS_ALLOWED_ORIGINS).", "origin", address=peer)
+            return Refusal(403, "This Origin is not allowed (ALECS_ALLOWED_ORIGINS).", "origin", address=peer)
         address = self.trusted_proxies.client(peer, headers)
         place = self.trusted_proxies.failure_key(address)
         keys: tuple[FailureKey, ...] = ((ADDRESS, place),) if place else ()

@@ -1,7 +1,7 @@
 """MCP's standard Streamable HTTP transport: the SDK's session manager behind the same Guard, served by uvicorn.
 
-Every HTTP request is authenticated; the principal rides in the ASGI scope ("alecs.principal") where the server
-reads it, and the SDK binds each MCP session to the token that opened it.
+Every HTTP request is authenticated; the caller rides in the ASGI scope as the SDK's `AuthenticatedUser`
+(`alecs.caller`), where the server reads it and by which the SDK binds each MCP session to the token that opened it.
 """
 
 from __future__ import annotations
@@ -12,28 +12,28 @@ import logging
 import socket
 import ssl
 import time
-from typing import Any
+from contextvars import ContextVar
 
 import anyio
+import mcp_types as types
 import uvicorn
-from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
-from mcp.server.auth.provider import AccessToken
-from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
-from alecs.principal import CURRENT
+from alecs.caller import authenticated
+from alecs.principal import Principal
+from alecs.seams import PendingConnections, SessionManager, UvicornServer, advertise, bounded_h11
+from alecs.transports import SessionRunner
 from alecs.transports.guard import Guard, Refusal, audit_connection
-from alecs.transports.websocket import Limits
+from alecs.transports.inbound import INVALID_REQUEST, SERVER_BUSY, Rejection, parse
+from alecs.transports.limits import CallRate, Inflight, Occupancy, Slot
+from alecs.transports.settings import Limits
 
 log = logging.getLogger(__name__)
 
-
-class _Server(uvicorn.Server):
-    """uvicorn without its own signal handling: the remote runner owns the signals."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Any:
-        yield
+KEEPALIVE_SECONDS = 20  # an idle kept-alive connection is closed after this (it waits among the pending ones)
+UNBOUNDED = 2**62  # a size limit of 0 means none
+CLOSE = (("Connection", "close"),)  # a refused request's connection is not kept: nothing unauthenticated lingers
+_OPENING: ContextVar[Slot | None] = ContextVar("alecs_opening_slot", default=None)
 
 
 class _Active:
@@ -45,15 +45,24 @@ class _Active:
 
 
 class HttpTransport:
-    def __init__(self, lowlevel: Any, guard: Guard, *, host: str, port: int, path: str,
-                 tls: tuple[str, str] | None = None, limits: Limits | None = None, grace: float = 30.0) -> None:
+    """Serves MCP's Streamable HTTP transport to callers the Guard admits, request by request."""
+
+    def __init__(self, server: SessionRunner, guard: Guard, *, host: str, port: int, path: str,
+                 tls: tuple[str, str] | None = None, limits: Limits | None = None) -> None:
         self.guard = guard
         self.host, self.port, self.path = host, port, path
         self.tls = tls
         self.limits = limits or Limits()
-        self.manager = StreamableHTTPSessionManager(lowlevel, max_request_body_size=self.limits.max_message)
+        advertise(server.lowlevel, server.init_options)  # the SDK's manager passes none of its own
+        self.manager = SessionManager(server.lowlevel, on_opened=self._opened, on_closed=self._closed,
+                                      max_request_body_size=self.limits.max_message or UNBOUNDED,
+                                      session_idle_timeout=self.limits.idle_timeout or None)
+        self.occupancy = Occupancy(self.limits.max_connections, self.limits.sessions_per_token)
+        self.calls = CallRate(self.limits.calls_per_minute)
+        self.sessions: dict[str, Slot] = {}  # open MCP sessions and the places they hold
         self.active: set[_Active] = set()
-        self._uvicorn: _Server | None = None
+        self.inflight: dict[str, Inflight] = {}  # per MCP session id, while it has requests being answered
+        self._uvicorn: UvicornServer | None = None
         self._task: asyncio.Task[None] | None = None
         self._stack = contextlib.AsyncExitStack()
 
@@ -68,31 +77,105 @@ class HttpTransport:
             await _respond(send, 200, b"ok", "text/plain")
             return
         if path != self.path:
-            await _respond(send, 404, b'{"error": "not found"}')
+            await _respond(send, 404, b'{"error": "not found"}', extra=CLOSE)
             return
         headers = _Headers(scope)
         verdict = await self.guard.admit(address, scope.get("query_string", b"").decode("latin-1"), headers.get_all)
         if isinstance(verdict, Refusal):
             audit_connection("http", verdict.address or address, "refused", reason=verdict.reason,
                              status=verdict.status)
-            await _respond(send, verdict.status, verdict.body(), extra=verdict.headers)
+            await _respond(send, verdict.status, verdict.body(), extra=verdict.headers + CLOSE)
             return
         principal = verdict.principal
         address = verdict.address or address
-        scope["alecs.principal"] = principal
-        scope["user"] = AuthenticatedUser(AccessToken(token=principal.label, client_id=principal.label,
-                                                      scopes=[principal.scope]))
-        CURRENT.set(principal)  # sessions opened by this request inherit it
+        scope["user"] = authenticated(principal)
+        scope["headers"] = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"authorization"]
         active = _Active(principal.label, method)
         self.active.add(active)
         started = time.monotonic()
         try:
             with active.scope:
-                await self.manager.handle_request(scope, receive, send)
+                if method == "POST":
+                    await self._post(scope, receive, send, headers, principal)
+                else:
+                    await self.manager.handle_request(scope, receive, send)
         finally:
             self.active.discard(active)
             audit_connection("http", address, "served", principal.token_id, method=method,
                              cancelled=active.scope.cancelled_caught, ms=f"{(time.monotonic() - started) * 1000:.0f}")
+
+    async def _post(self, scope: Scope, receive: Receive, send: Send, headers: _Headers,
+                    principal: Principal) -> None:
+        """One JSON-RPC message: checked like a WebSocket frame, metered and counted, then given to the SDK."""
+        body = await _read_body(receive, self.limits.max_message or UNBOUNDED)
+        if body is None:
+            too_big = Rejection(None, INVALID_REQUEST, f"Request body larger than {self.limits.max_message} bytes.")
+            await _respond(send, 413, too_big.text().encode(), extra=CLOSE)
+            return
+        message = parse(body)
+        if isinstance(message, Rejection):
+            await _respond(send, 400, message.text().encode())
+            return
+        request = message if isinstance(message, types.JSONRPCRequest) else None
+        if request is not None and request.method == "tools/call":
+            refusal = self.calls.spend(principal, request.id)
+            if refusal is not None:
+                await _refuse(send, refusal)
+                return
+        replay = _replay(body, receive)
+        session_id = next(iter(headers.get_all("mcp-session-id")), None)
+        # Without a session id the request may open a session, so it takes one of the token's places until it has
+        # (then the session holds it) or has not (then it is given back). A 2026-era client has no sessions: each
+        # of its requests holds a place while it is served, so its concurrency is bounded by the same cap.
+        if session_id is None:
+            await self._open(scope, replay, send, principal, request)
+        elif request is None:
+            await self.manager.handle_request(scope, replay, send)
+        else:
+            await self._in_session(scope, replay, send, session_id, request)
+
+    async def _open(self, scope: Scope, receive: Receive, send: Send, principal: Principal,
+                    request: types.JSONRPCRequest | None) -> None:
+        slot = self.occupancy.take(principal)
+        if isinstance(slot, Refusal):
+            client = scope.get("client")
+            audit_connection("http", str(client[0]) if client else "-", "refused", principal.token_id,
+                             reason=slot.reason, status=slot.status)
+            rejection = Rejection(request.id if request else None, SERVER_BUSY, slot.error)
+            await _respond(send, slot.status, rejection.text().encode(), extra=slot.headers)
+            return
+        opening = _OPENING.set(slot)  # the manager hands it to the session it opens (`_opened`)
+        try:
+            await self.manager.handle_request(scope, receive, send)
+        finally:
+            _OPENING.reset(opening)
+            if slot.session is None:  # no session came of it
+                slot.release()
+
+    async def _in_session(self, scope: Scope, receive: Receive, send: Send, session_id: str,
+                          request: types.JSONRPCRequest) -> None:
+        inflight = self.inflight.setdefault(session_id, Inflight(self.limits.max_inflight))
+        refusal = inflight.admit(request.id)
+        if refusal is not None:
+            await _refuse(send, refusal)
+            return
+        try:
+            await self.manager.handle_request(scope, receive, send)
+        finally:
+            inflight.settle(request.id)
+            if not inflight.keys and self.inflight.get(session_id) is inflight:
+                del self.inflight[session_id]
+
+    def _opened(self, session_id: str) -> None:
+        slot = _OPENING.get()
+        if slot is not None and slot.session is None:
+            slot.session = session_id
+            self.sessions[session_id] = slot
+
+    def _closed(self, session_id: str) -> None:
+        slot = self.sessions.pop(session_id, None)
+        if slot is not None:
+            slot.release()
 
     # -- lifecycle -------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -100,12 +183,14 @@ class HttpTransport:
         sock = socket.create_server((self.host, self.port), family=family, backlog=512)
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(self, lifespan="off", log_config=None, access_log=False, ws="none",
-                                limit_concurrency=self.limits.max_connections,
-                                timeout_keep_alive=int(self.limits.ping_interval) or 5,
+                                http=bounded_h11(write_timeout=self.limits.write_timeout,
+                                                 header_timeout=self.limits.handshake_timeout,
+                                                 pending=PendingConnections(self.limits.max_pending)),
+                                timeout_keep_alive=KEEPALIVE_SECONDS, proxy_headers=False,
                                 ssl_certfile=self.tls[0] if self.tls else None,
                                 ssl_keyfile=self.tls[1] if self.tls else None)
         config.load()
-        self._uvicorn = _Server(config)
+        self._uvicorn = UvicornServer(config)
         await self._stack.enter_async_context(self.manager.run())
         self._task = asyncio.create_task(self._uvicorn.serve(sockets=[sock]))
         while not self._uvicorn.started:
@@ -119,12 +204,15 @@ class HttpTransport:
         return self._uvicorn.config.ssl if self._uvicorn is not None else None
 
     def token_ids(self) -> set[str]:
-        return {a.token_id for a in self.active}
+        return {a.token_id for a in self.active} | {slot.token for slot in self.sessions.values()}
 
     async def close_tokens(self, token_ids: set[str], reason: str = "") -> None:
+        """End these tokens' requests being served and their open sessions (whose places are given back)."""
         for active in list(self.active):
             if active.token_id in token_ids:
                 active.scope.cancel()
+        for session_id in [s for s, slot in self.sessions.items() if slot.token in token_ids]:
+            await self.manager.end(session_id)
 
     async def shutdown(self, grace: float) -> None:
         """Stop accepting; let POSTs (tool calls) finish within `grace`; end listen streams at once."""
@@ -146,6 +234,41 @@ class _Headers:
 
     def get_all(self, name: str) -> list[str]:
         return [v for k, v in self._items if k == name]
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None once it passes `limit` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client left: nothing to answer
+            return b""
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """`receive` for the SDK: the body already read, then whatever the client does next (disconnects)."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replay() -> Message:
+        return pending.pop() if pending else await receive()
+    return replay
+
+
+async def _refuse(send: Send, rejection: Rejection) -> None:
+    """A JSON-RPC error for one request: 400 for a bad one, 429 with Retry-After when it may be retried."""
+    if rejection.code != SERVER_BUSY:
+        await _respond(send, 400, rejection.text().encode())
+        return
+    wait = (rejection.data or {}).get("retryAfterSeconds", 1)
+    await _respond(send, 429, rejection.text().encode(), extra=(("Retry-After", str(wait)),))
 
 
 async def _respond(send: Send, status: int, body: bytes, content_type: str = "application/json",

@@ -5,114 +5,39 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import ipaddress
 import logging
-import os
 import signal
 import ssl
 import sys
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 import anyio
 
 from alecs.app import AppConfig, build_app
-from alecs.auth.addresses import TRUSTED_PROXIES_ENV, TrustedProxies
-from alecs.auth.hosts import ALLOWED_HOSTS_ENV, PUBLIC_URL_ENV, HostAllowList, host_allow_list
 from alecs.auth.live import LiveTokens
 from alecs.auth.tokens import TokenStore, default_store_path, require_master_key
 from alecs.errors import ConfigError
-from alecs.transports.guard import FailureLimiter, Guard
+from alecs.transports import SessionRunner
+from alecs.transports.guard import Guard
 from alecs.transports.http import HttpTransport
-from alecs.transports.websocket import Limits, WebSocketTransport
+from alecs.transports.settings import RemoteSettings, resolve_settings
+from alecs.transports.websocket import WebSocketTransport
 
 log = logging.getLogger(__name__)
 
 
 class Transport(Protocol):
+    """What `Remote` needs of a transport (WebSocket or Streamable HTTP)."""
+
     port: int
 
     async def start(self) -> None: ...
     def token_ids(self) -> set[str]: ...
     async def close_tokens(self, token_ids: set[str], reason: str = ...) -> None: ...
     async def shutdown(self, grace: float) -> None: ...
-
-
-@dataclass
-class RemoteSettings:
-    transport: str = "websocket"
-    host: str = "127.0.0.1"
-    port: int = 8082
-    path: str = "/mcp"
-    insecure_bind: bool = False
-    cert: str | None = None
-    key: str | None = None
-    allowed_origins: frozenset[str] = frozenset()
-    allowed_hosts: HostAllowList = field(default_factory=HostAllowList)
-    trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
-    limits: Limits = field(default_factory=Limits)
-    limiter: FailureLimiter = field(default_factory=FailureLimiter)
-    grace: float = 30.0
-    reload_seconds: float = 1.0
-    flush_seconds: float = 30.0
-
-    @property
-    def tls(self) -> tuple[str, str] | None:
-        return (self.cert, self.key) if self.cert and self.key else None
-
-    def url(self, port: int | None = None) -> str:
-        scheme = ("wss" if self.tls else "ws") if self.transport == "websocket" else ("https" if self.tls else "http")
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{scheme}://{host}:{self.port if port is None else port}{self.path}"
-
-
-def _num(env: Mapping[str, str], name: str, default: float, kind: type = float) -> Any:
-    value = env.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        number = kind(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, not '{value}'.") from None
-    if number < 0:
-        raise ConfigError(f"{name} must not be negative.")
-    return number
-
-
-def resolve_settings(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> RemoteSettings:
-    """Flags win over the environment, which wins over the defaults."""
-    env = os.environ if env is None else env
-    path = args.path or env.get("ALECS_WS_PATH") or "/mcp"
-    limits = Limits(
-        max_message=_num(env, "ALECS_WS_MAX_MESSAGE_BYTES", 16 * 1024 * 1024, int),
-        max_connections=_num(env, "ALECS_WS_MAX_CONNECTIONS", 100, int),
-        max_inflight=_num(env, "ALECS_WS_MAX_INFLIGHT", 32, int),
-        ping_interval=_num(env, "ALECS_WS_PING_INTERVAL", 20.0),
-        ping_timeout=_num(env, "ALECS_WS_PING_TIMEOUT", 20.0),
-        handshake_timeout=_num(env, "ALECS_WS_HANDSHAKE_TIMEOUT", 10.0))
-    limiter = FailureLimiter(max_failures=_num(env, "ALECS_AUTH_MAX_FAILURES", 10, int),
-                             window=_num(env, "ALECS_AUTH_FAILURE_WINDOW_SECONDS", 60.0),
-                             block=_num(env, "ALECS_AUTH_BLOCK_SECONDS", 60.0))
-    host = args.host or env.get("ALECS_WS_HOST") or "127.0.0.1"
-    cert = getattr(args, "tls_cert", None) or env.get("ALECS_SSL_CERT") or None
-    return RemoteSettings(
-        transport=args.transport,
-        host=host,
-        port=args.port if args.port is not None else _num(env, "ALECS_WS_PORT", 8082, int),
-        path=path if path.startswith("/") else "/" + path,
-        insecure_bind=bool(args.insecure_bind),
-        cert=cert,
-        key=getattr(args, "tls_key", None) or env.get("ALECS_SSL_KEY") or None,
-        allowed_origins=frozenset(o.strip() for o in env.get("ALECS_WS_ALLOWED_ORIGINS", "").split(",") if o.strip()),
-        allowed_hosts=host_allow_list(listen_host=host, public_url=env.get(PUBLIC_URL_ENV),
-                                      allowed=env.get(ALLOWED_HOSTS_ENV), certificate=cert),
-        trusted_proxies=TrustedProxies.parse(env.get(TRUSTED_PROXIES_ENV)),
-        limits=limits, limiter=limiter,
-        grace=_num(env, "ALECS_SHUTDOWN_GRACE_SECONDS", 30.0),
-        reload_seconds=_num(env, "ALECS_TOKEN_RELOAD_SECONDS", 1.0) or 1.0,
-        flush_seconds=_num(env, "ALECS_TOKEN_FLUSH_SECONDS", 30.0))
 
 
 def is_loopback(host: str) -> bool:
@@ -153,7 +78,7 @@ def load_tls(tls: tuple[str, str], context: ssl.SSLContext | None = None) -> ssl
 class Remote:
     """A running remote server: a transport, the token watch, TLS reload and shutdown."""
 
-    def __init__(self, server: Any, settings: RemoteSettings, tokens: LiveTokens,
+    def __init__(self, server: SessionRunner, settings: RemoteSettings, tokens: LiveTokens,
                  ssl_context: ssl.SSLContext | None = None) -> None:
         self.settings, self.tokens = settings, tokens
         guard = Guard(tokens, settings.allowed_origins, settings.limiter, allowed_hosts=settings.allowed_hosts,
@@ -161,8 +86,8 @@ class Remote:
         s = settings
         self.transport: Transport
         if s.transport == "http":
-            self.transport = HttpTransport(server.lowlevel, guard, host=s.host, port=s.port, path=s.path,
-                                           tls=s.tls, limits=s.limits)
+            self.transport = HttpTransport(server, guard, host=s.host, port=s.port, path=s.path, tls=s.tls,
+                                           limits=s.limits)
         else:
             self.transport = WebSocketTransport(server, guard, host=s.host, port=s.port, path=s.path,
                                                 ssl_context=ssl_context, limits=s.limits)
@@ -218,11 +143,34 @@ class Remote:
         await anyio.to_thread.run_sync(self.tokens.flush)
 
 
-async def run_remote(server: Any, settings: RemoteSettings, tokens: LiveTokens,
+def raise_file_limit(ceiling: int = 65536) -> None:
+    """Lift the soft limit on open files towards the hard one: every connection, pending or served, is a descriptor,
+    and a server out of descriptors can accept nobody (systemd's default soft limit is 1024)."""
+    try:
+        import resource
+    except ImportError:  # not on this platform
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = ceiling if hard == resource.RLIM_INFINITY else min(hard, ceiling)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+def announce_listening(remote: Remote) -> None:
+    """The server is listening: everything that must follow readiness goes here (the line tests and bench wait for)."""
+    print(f"alecs: listening on {remote.url}", file=sys.stderr, flush=True)
+
+
+async def run_remote(server: SessionRunner, settings: RemoteSettings, tokens: LiveTokens,
                      ssl_context: ssl.SSLContext | None = None) -> int:
+    raise_file_limit()
     remote = Remote(server, settings, tokens, ssl_context)
     await remote.start()
-    print(f"alecs: listening on {remote.url}", file=sys.stderr, flush=True)
+    # Everything loaded so far (registry, schemas, the sandbox) lives as long as the process: keep it out of the
+    # garbage collector's full passes, which otherwise stall every session for ~100 ms when a burst of traffic
+    # triggers one.
+    gc.freeze()
+    announce_listening(remote)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

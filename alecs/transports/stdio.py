@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
-
 from mcp.server.stdio import stdio_server
 
-from alecs.principal import LOCAL, Principal
-
-
-class SessionRunner(Protocol):
-    async def run(self, read_stream: Any, write_stream: Any, principal: Principal) -> None: ...
+from alecs.principal import LOCAL
+from alecs.transports import SessionRunner
 
 
 async def serve_stdio(server: SessionRunner) -> None:

@@ -1,69 +1,79 @@
 """MCP over WebSocket: each connection is one MCP session, one JSON-RPC message per text frame.
 
-The adapter turns a `websockets` connection into the SDK's stream pair of SessionMessage and enforces the limits
-(message size, connections, in-flight requests, keepalive, handshake time). Authentication is the Guard's.
+The adapter turns a `websockets` connection into the SDK's stream pair of SessionMessage and enforces the limits:
+message size, connections, requests in flight (counted per request), keepalive, handshake time, and writes that must
+drain within `write_timeout` (a client that stops reading is cut off and everything it held is freed).
+Authentication is the Guard's; the admission travels on the connection object from the handshake to its end.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import functools
 import logging
 import ssl
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, Protocol
+from typing import Any
 
 import anyio
 import mcp_types as types
 from mcp.shared.message import ServerMessageMetadata, SessionMessage
+from starlette.requests import HTTPConnection
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
-from alecs.principal import CURRENT, Principal
+from alecs.caller import authenticated
+from alecs.principal import Principal
+from alecs.seams import StallWatch
+from alecs.transports import SessionRunner
 from alecs.transports.guard import Admission, Guard, Refusal, audit_connection
+from alecs.transports.inbound import INTERNAL_ERROR, SERVER_BUSY, Rejection, parse
+from alecs.transports.limits import CallRate, Inflight, Occupancy, Slot
+from alecs.transports.settings import Limits
 
 log = logging.getLogger(__name__)
 # websockets logs handshake headers (Authorization among them) at DEBUG: its logger never goes below INFO.
 wire_log = logging.getLogger("alecs.transports.websocket.wire")
 wire_log.setLevel(logging.INFO)
 
-PARSE_ERROR, INVALID_REQUEST, BUSY = -32700, -32600, -32000
+CLOSE_TIMEOUT = 5.0  # after a close frame, how long a silent client gets before the TCP connection is cut
+MAX_QUEUE = 4  # frames received but not yet read; beyond it, TCP pushes back on the client
 
 
-class SessionRunner(Protocol):
-    async def run(self, read_stream: Any, write_stream: Any, principal: Principal) -> None: ...
+class Connection(StallWatch, ServerConnection):
+    """A WebSocket connection carrying its own admission (who, which slot) from the handshake until it is lost.
+
+    Its writes are watched (`StallWatch`): when they stay blocked for `write_timeout` seconds (the client stopped
+    reading), the connection is cut at once, whatever waits to be written (answers, keepalive pings, a close frame).
+    """
+
+    admission: Admission | None = None
+    slot: Slot | None = None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        if self.slot is not None:
+            self.slot.release()
 
 
-@dataclass(frozen=True)
-class Limits:
-    max_message: int = 16 * 1024 * 1024
-    max_connections: int = 100
-    max_inflight: int = 32
-    ping_interval: float = 20.0
-    ping_timeout: float = 20.0
-    handshake_timeout: float = 10.0
-
-
-@dataclass
-class RequestInfo:
-    """What `ctx.request` is for a WebSocket session: the principal travels with every message."""
-
-    scope: dict[str, Any]
+def connection_class(write_timeout: float) -> type[Connection]:
+    return type("BoundedConnection", (Connection,), {"write_timeout": write_timeout})
 
 
 @dataclass(eq=False)
 class Session:
-    ws: ServerConnection
+    ws: Connection
     principal: Principal
-    inflight: set[str] = field(default_factory=set)
+    context: HTTPConnection  # the request context of every message: carries the caller (alecs.caller)
+    inflight: Inflight
     draining: bool = False
-    idle: asyncio.Event = field(default_factory=asyncio.Event)
+    last_message: float = field(default_factory=time.monotonic)
 
 
 def json_response(status: int, body: bytes, headers: tuple[tuple[str, str], ...] = (),
@@ -72,11 +82,19 @@ def json_response(status: int, body: bytes, headers: tuple[tuple[str, str], ...]
     return Response(status, HTTPStatus(status).phrase, h, body)
 
 
-def _key(request_id: Any) -> str:
-    return json.dumps(request_id)
+def request_context(ws: Connection, principal: Principal) -> HTTPConnection:
+    """The handshake as an ASGI scope whose user is the caller; the Authorization header is left out."""
+    path, _, query = ws.request.path.partition("?") if ws.request else ("", "", "")
+    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in ws.request.headers.raw_items()
+               if k.lower() != "authorization"] if ws.request else []
+    return HTTPConnection({"type": "websocket", "path": path, "query_string": query.encode("latin-1"),
+                           "headers": headers, "client": ws.remote_address[:2] if ws.remote_address else None,
+                           "user": authenticated(principal)})
 
 
 class WebSocketTransport:
+    """Serves MCP sessions over WebSocket to callers the Guard admits."""
+
     def __init__(self, runner: SessionRunner, guard: Guard, *, host: str, port: int, path: str,
                  ssl_context: ssl.SSLContext | None = None, limits: Limits | None = None) -> None:
         self.runner, self.guard = runner, guard
@@ -84,56 +102,62 @@ class WebSocketTransport:
         self.ssl_context = ssl_context
         self.limits = limits or Limits()
         self.sessions: set[Session] = set()
-        self._admitted: dict[ServerConnection, Admission] = {}
+        self.occupancy = Occupancy(self.limits.max_connections, self.limits.sessions_per_token)
+        self.calls = CallRate(self.limits.calls_per_minute)
         self._server: Server | None = None
+        self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         lim = self.limits
         self._server = await serve(
             self._handle, self.host, self.port, process_request=self._process_request,
             process_response=self._process_response, subprotocols=["mcp"],  # type: ignore[list-item]
-            max_size=lim.max_message, open_timeout=lim.handshake_timeout, ping_interval=lim.ping_interval,
-            ping_timeout=lim.ping_timeout, ssl=self.ssl_context, logger=wire_log, server_header=None)
+            max_size=lim.max_message or None, open_timeout=lim.handshake_timeout or None,
+            ping_interval=lim.ping_interval or None,
+            ping_timeout=lim.ping_timeout or None, close_timeout=CLOSE_TIMEOUT, max_queue=MAX_QUEUE,
+            ssl=self.ssl_context, logger=wire_log, server_header=None,
+            create_connection=connection_class(lim.write_timeout))
         self.port = self._server.sockets[0].getsockname()[1]
+        if lim.idle_timeout:
+            self._sweeper = asyncio.create_task(self._close_idle(lim.idle_timeout))
 
     # -- handshake ---------------------------------------------------------------------------------------
     async def _process_request(self, conn: ServerConnection, request: Request) -> Response | None:
+        assert isinstance(conn, Connection)
         path, _, query = request.path.partition("?")
         address = str(conn.remote_address[0]) if conn.remote_address else "-"
         if path == "/healthz" and "upgrade" not in " ".join(request.headers.get_all("Connection")).lower():
             return json_response(200, b"ok", content_type="text/plain")
         if path != self.path:
             return json_response(404, b'{"error": "not found"}')
-        if len(self.sessions) + len(self._admitted) >= self.limits.max_connections:
-            audit_connection("websocket", address, "refused", reason="too_many_connections")
-            return json_response(503, b'{"error": "Too many connections; try again later."}')
         verdict = await self.guard.admit(address, query, request.headers.get_all)
         if isinstance(verdict, Refusal):
             audit_connection("websocket", verdict.address or address, "refused", reason=verdict.reason,
                              status=verdict.status)
             return json_response(verdict.status, verdict.body(), verdict.headers)
-        self._admitted[conn] = verdict
+        slot = self.occupancy.take(verdict.principal)
+        if isinstance(slot, Refusal):
+            audit_connection("websocket", verdict.address or address, "refused", verdict.principal.token_id,
+                             reason=slot.reason, status=slot.status)
+            return json_response(slot.status, slot.body(), slot.headers)
+        conn.admission, conn.slot = verdict, slot  # given back when the connection is lost, however it ends
         return None
 
     def _process_response(self, conn: ServerConnection, request: Request, response: Response) -> Response | None:
-        admission = self._admitted.get(conn)
+        admission = conn.admission if isinstance(conn, Connection) else None
         if admission is not None and response.status_code == 101:
             response.headers["X-Alecs-Token-Id"] = admission.record.id
             response.headers["X-Alecs-Token-Scope"] = admission.record.scope
-        elif admission is not None:
-            self._admitted.pop(conn, None)
         return None
 
     # -- sessions ----------------------------------------------------------------------------------------
     async def _handle(self, ws: ServerConnection) -> None:
-        admission = self._admitted.pop(ws, None)
-        if admission is None:  # cannot happen: every accepted handshake was admitted
+        admission = ws.admission if isinstance(ws, Connection) else None
+        if admission is None or not isinstance(ws, Connection):  # cannot happen: every handshake was admitted
             await ws.close(CloseCode.POLICY_VIOLATION, "not authenticated")
             return
         principal = admission.principal
-        CURRENT.set(principal)  # this task's context only: the session's handlers inherit it
-        session = Session(ws, principal)
-        session.idle.set()
+        session = Session(ws, principal, request_context(ws, principal), Inflight(self.limits.max_inflight))
         address = admission.address or (str(ws.remote_address[0]) if ws.remote_address else "-")
         audit_connection("websocket", address, "accepted", principal.token_id, scope=principal.scope)
         self.sessions.add(session)
@@ -142,8 +166,9 @@ class WebSocketTransport:
             await self._serve(session)
         finally:
             self.sessions.discard(session)
+            extra = {"stalled": True} if ws.stalled else {}
             audit_connection("websocket", address, "closed", principal.token_id, code=ws.close_code,
-                             seconds=f"{time.monotonic() - started:.0f}")
+                             seconds=f"{time.monotonic() - started:.0f}", **extra)
 
     async def _serve(self, session: Session) -> None:
         read_send, read_recv = anyio.create_memory_object_stream[SessionMessage | Exception](0)
@@ -155,7 +180,7 @@ class WebSocketTransport:
                 await self._reader(session, read_send)
             finally:
                 read_send.close()
-                tg.cancel_scope.cancel()  # the client is gone: nobody to answer
+                tg.cancel_scope.cancel()  # the client is gone: nobody to answer, nothing to keep
 
     async def _run_server(self, session: Session, read_recv: Any, write_send: Any) -> None:
         try:
@@ -165,62 +190,74 @@ class WebSocketTransport:
                 await session.ws.close()
 
     async def _reader(self, session: Session, read_send: Any) -> None:
-        scope = {"type": "websocket", "alecs.principal": session.principal}
+        plain = ServerMessageMetadata(request_context=session.context)
         with contextlib.suppress(ConnectionClosed):
             async for frame in session.ws:
-                message = await self._parse(session, frame)
-                if message is None:
+                session.last_message = time.monotonic()
+                message = parse(frame)
+                if isinstance(message, Rejection):
+                    await self._answer(session, message)
                     continue
-                await read_send.send(SessionMessage(message, metadata=ServerMessageMetadata(
-                    request_context=RequestInfo(scope))))
+                metadata = plain
+                if isinstance(message, types.JSONRPCRequest):
+                    refusal = self._admit(session, message)
+                    if refusal is not None:
+                        await self._answer(session, refusal)
+                        continue
+                    metadata = ServerMessageMetadata(
+                        request_context=session.context,
+                        on_request_unanswered=functools.partial(self._unanswered, session, message.id))
+                await read_send.send(SessionMessage(message, metadata=metadata))
 
-    async def _parse(self, session: Session, frame: str | bytes) -> types.JSONRPCMessage | None:
-        try:
-            raw = json.loads(frame)
-        except ValueError:
-            await self._error(session, None, PARSE_ERROR, "Parse error: a frame must hold one JSON-RPC message.")
-            return None
-        try:
-            message = types.jsonrpc_message_adapter.validate_python(raw, by_name=False)
-        except Exception:
-            rid = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str | int) else None
-            await self._error(session, rid, INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 message.")
-            return None
-        if isinstance(message, types.JSONRPCRequest):
-            if session.draining:
-                await self._error(session, message.id, BUSY, "The server is shutting down; reconnect shortly.")
-                return None
-            if len(session.inflight) >= self.limits.max_inflight:
-                await self._error(session, message.id, BUSY,
-                                  f"Too many requests in flight on this connection (limit {self.limits.max_inflight}).")
-                return None
-            session.inflight.add(_key(message.id))
-            session.idle.clear()
-        elif isinstance(message, types.JSONRPCNotification) and message.method == "notifications/cancelled":
-            request_id = (message.params or {}).get("requestId")
-            self._settle(session, request_id)
-        return message
+    def _admit(self, session: Session, request: types.JSONRPCRequest) -> Rejection | None:
+        if session.draining:
+            return Rejection(request.id, SERVER_BUSY, "The server is shutting down; reconnect shortly.")
+        refusal = session.inflight.admit(request.id)
+        if refusal is None and request.method == "tools/call":
+            refusal = self.calls.spend(session.principal, request.id)
+            if refusal is not None:
+                session.inflight.settle(request.id)
+        return refusal
+
+    async def _unanswered(self, session: Session, request_id: str | int) -> None:
+        """The server settled a request without an answer (the client cancelled it): it no longer counts."""
+        session.inflight.settle(request_id)
 
     async def _writer(self, session: Session, write_recv: Any) -> None:
         async for item in write_recv:
             message = item.message
-            data = message.model_dump_json(by_alias=True, exclude_unset=True)
             try:
-                await session.ws.send(data)
+                data = message.model_dump_json(by_alias=True, exclude_unset=True).encode()
+            except Exception as exc:  # e.g. an unpaired surrogate in a result: answer with an error instead
+                log.warning("could not send a %s: %s", type(message).__name__, type(exc).__name__)
+                if not isinstance(message, types.JSONRPCResponse | types.JSONRPCError):
+                    continue
+                error = Rejection(message.id, INTERNAL_ERROR, "Internal error: the answer could not be encoded.")
+                data = error.text().encode()
+            try:
+                await session.ws.send(data, text=True)  # UTF-8 already: a text frame, encoded once
             except ConnectionClosed:
                 return
-            if isinstance(message, types.JSONRPCResponse | types.JSONRPCError):
-                self._settle(session, message.id)
+            if isinstance(message, types.JSONRPCResponse | types.JSONRPCError) and message.id is not None:
+                session.inflight.settle(message.id)
 
-    def _settle(self, session: Session, request_id: Any) -> None:
-        session.inflight.discard(_key(request_id))
-        if not session.inflight:
-            session.idle.set()
-
-    async def _error(self, session: Session, request_id: Any, code: int, text: str) -> None:
-        body = {"jsonrpc": "2.0", "id": request_id, "error": {"code": code, "message": text}}
+    async def _answer(self, session: Session, rejection: Rejection) -> None:
         with contextlib.suppress(ConnectionClosed):
-            await session.ws.send(json.dumps(body))
+            await session.ws.send(rejection.text())
+        # Refusing costs this client, not the others: let the event loop run between refusals, since a buffered
+        # burst of frames is otherwise refused without ever yielding.
+        await asyncio.sleep(0)
+
+    async def _close_idle(self, idle_timeout: float) -> None:
+        """Ends sessions that sent nothing and had nothing in flight for `idle_timeout` seconds (keepalive aside)."""
+        while True:
+            await asyncio.sleep(min(idle_timeout / 4, 30.0))
+            now = time.monotonic()
+            idle = [s for s in self.sessions if not s.inflight.keys and now - s.last_message >= idle_timeout]
+            if idle:
+                reason = f"idle for {idle_timeout / 60:g} minutes"
+                await asyncio.gather(*(s.ws.close(CloseCode.NORMAL_CLOSURE, reason) for s in idle),
+                                     return_exceptions=True)
 
     # -- control -----------------------------------------------------------------------------------------
     def token_ids(self) -> set[str]:
@@ -236,10 +273,12 @@ class WebSocketTransport:
         """Stop accepting, let in-flight requests finish within `grace` seconds, close with 1001."""
         if self._server is None:
             return
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         self._server.close(close_connections=False)
         for session in self.sessions:
             session.draining = True
-        idle = [s.idle.wait() for s in list(self.sessions)]
+        idle = [s.inflight.idle.wait() for s in list(self.sessions)]
         if idle:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.gather(*idle), grace)

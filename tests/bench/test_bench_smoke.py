@@ -18,7 +18,8 @@ from bench.harness import Sshd
 from bench.stats import Row, compare, table
 from tests.openapi_defs import REPO
 
-EXPECTED = ("tools/call over WebSocket", "tools/list over WebSocket", "tools/call through alecs-tunnel (SSH)",
+EXPECTED = ("tools/call over WebSocket", "tools/list over WebSocket", "tools/call over WebSocket, limits and queues on",
+            "tools/call through alecs-tunnel (SSH)",
             "tools/list through alecs-tunnel (SSH)", "tools/call through ssh -L (reference)",
             "alecs-tunnel launch to initialize answer", "alecs serve start to ready (/healthz)",
             "idle authenticated sessions held", "server memory with those sessions", "load: p99 latency",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -14,16 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
 
 from alecs.auth.live import LiveTokens
 from alecs.auth.tokens import TokenStore
 from alecs.sandbox.server import Sandbox
 from alecs.tools.registry import Registry
 from alecs.transports.guard import FailureLimiter
-from alecs.transports.remote import Remote, RemoteSettings
-from alecs.transports.websocket import Limits
+from alecs.transports.remote import Remote
+from alecs.transports.settings import Limits, RemoteSettings
 from tests.support.mcp import make_server
 from tests.support.waiting import wait_until
 
@@ -63,18 +60,6 @@ def serve(fresh_sandbox: Sandbox, registry: Registry, store: TokenStore) -> Call
             await remote.shutdown(0.5)
             server.client.close()
     return run
-
-
-async def refused(url: str, headers: dict[str, str] | None = None, **kw: Any) -> Any:
-    """The HTTP response a refused WebSocket handshake got."""
-    with pytest.raises(InvalidStatus) as info:
-        async with connect(url, additional_headers=headers or {}, subprotocols=["mcp"], **kw):  # type: ignore[list-item]
-            pass
-    return info.value.response
-
-
-def error_of(response: Any) -> str:
-    return json.loads(response.body)["error"]
 
 
 class ServerProcess:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import socket
+import time
+
 import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+from alecs.transports.settings import Limits
 from tests.support.waiting import poll
-
-INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
-ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+from tests.transports.wire import ACCEPT, ACTIVATE, INIT, open_session, post_text
 
 
 def client_for(url: str, token: str) -> Client:
@@ -64,7 +67,70 @@ async def test_streamable_http_refuses_bad_tokens_query_tokens_and_foreign_origi
         async def refused_now() -> bool:
             try:
                 r = await http.post(remote.url, json=INIT, headers={**ACCEPT, "Authorization": f"Bearer {token}"})
-            except httpx2.RemoteProtocolError:  # admitted just before the reload, then cut off by the revocation
+            except httpx2.TransportError:  # admitted just before the reload, then cut off by the revocation
                 return False
             return r.status_code == 401
         await poll(refused_now, 10, "the revoked token to be refused")
+
+
+async def test_a_session_is_bound_to_the_token_that_opened_it(serve, mint):
+    _, owner = mint("write")
+    _, other = mint("write")
+    async with serve(transport="http") as remote, httpx2.AsyncClient(timeout=10) as http:
+        opened = await http.post(remote.url, json=INIT, headers={**ACCEPT, "Authorization": f"Bearer {owner}"})
+        session = opened.headers["mcp-session-id"]
+        call = {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}
+        headers = {**ACCEPT, "mcp-session-id": session, "mcp-protocol-version": "2025-11-25"}
+        stolen = await http.post(remote.url, json=call, headers={**headers, "Authorization": f"Bearer {other}"})
+        own = await http.post(remote.url, json=call, headers={**headers, "Authorization": f"Bearer {owner}"})
+    assert stolen.status_code == 404
+    assert own.status_code == 200 and "list-contracts" in own.text
+
+
+async def test_a_duplicate_in_flight_id_in_a_session_is_refused_and_too_many_get_429(
+        serve, mint, monkeypatch, fresh_sandbox):
+    monkeypatch.setattr(fresh_sandbox.settings, "activation_seconds", 3600.0)
+    _, token = mint("write")
+    async with serve(transport="http", limits=Limits(max_inflight=2)) as remote, \
+            httpx2.AsyncClient(timeout=20) as http:
+        headers = await open_session(http, remote.url, token)
+        slow = {"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+                "params": {"name": "activate-property", "arguments": ACTIVATE}}
+        async with http.stream("POST", remote.url, json=slow, headers=headers) as first, \
+                http.stream("POST", remote.url, json={**slow, "id": 6}, headers=headers) as second:
+            assert first.status_code == second.status_code == 200
+            duplicate = await http.post(remote.url, json={"jsonrpc": "2.0", "id": "5", "method": "tools/list"},
+                                        headers=headers)
+            assert duplicate.status_code == 400 and "already in flight" in duplicate.json()["error"]["message"]
+            busy = await http.post(remote.url, json={"jsonrpc": "2.0", "id": 7, "method": "tools/list"},
+                                   headers=headers)
+            assert busy.status_code == 429 and int(busy.headers["retry-after"]) >= 1
+            assert busy.json()["error"]["code"] == -32000 and busy.json()["id"] == 7
+        # the streams are gone: their places are free again
+        await poll(lambda: not remote.transport.inflight, 10, "the requests to settle")
+        again = await http.post(remote.url, json={"jsonrpc": "2.0", "id": 5, "method": "tools/list"},
+                                headers=headers)
+        assert again.status_code == 200 and "list-contracts" in again.text
+
+
+async def test_an_http_client_that_stops_reading_is_cut_off_and_frees_its_requests(serve, mint, caplog):
+    caplog.set_level(logging.INFO, "alecs")
+    _, token = mint("write")
+    async with serve(transport="http", limits=Limits(write_timeout=1.0)) as remote, \
+            httpx2.AsyncClient(timeout=20) as http:
+        headers = await open_session(http, remote.url, token)
+        pipelined = b"".join(post_text(token, headers["mcp-session-id"],
+                                       json.dumps({"jsonrpc": "2.0", "id": n, "method": "tools/list"}).encode())
+                             for n in range(2, 60))  # ~12 MB of answers, far more than the socket buffers hold
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", remote.transport.port))
+        sock.sendall(pipelined)
+        started = time.monotonic()
+        await poll(lambda: "stopped reading" in caplog.text, 15, "the stalled connection to be cut")
+        assert time.monotonic() - started < 10
+        await poll(lambda: not remote.transport.active and not remote.transport.inflight, 10, "its requests to end")
+        other = await http.post(remote.url, json={"jsonrpc": "2.0", "id": 99, "method": "tools/list"},
+                                headers=headers)
+        assert other.status_code == 200
+        sock.close()

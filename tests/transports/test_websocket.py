@@ -12,36 +12,13 @@ from typing import Any
 import pytest
 import trustme
 from mcp import Client
-from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from alecs.transports.websocket import Limits
+from alecs.transports.settings import Limits
 from tests.support.mcp import connect as connect_inproc
 from tests.support.waiting import poll
-from tests.transports.conftest import error_of, refused
+from tests.transports.wire import bearer, call, error_of, raw_session, refused
 from tests.transports.ws_client import WebSocketTransport, websocket_client
-
-INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
-INITIALIZED = {"jsonrpc": "2.0", "method": "notifications/initialized"}
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def raw_session(url: str, token: str, **kw: Any) -> Any:
-    """A raw WebSocket connection that has completed the MCP handshake."""
-    ws = await connect(url, additional_headers=bearer(token), subprotocols=["mcp"], **kw)  # type: ignore[list-item]
-    await ws.send(json.dumps(INIT))
-    assert json.loads(await ws.recv())["id"] == 1
-    await ws.send(json.dumps(INITIALIZED))
-    return ws
-
-
-def call(rid: Any, name: str, arguments: dict[str, Any] | None = None) -> str:
-    return json.dumps({"jsonrpc": "2.0", "id": rid, "method": "tools/call",
-                       "params": {"name": name, "arguments": arguments or {}}})
 
 
 async def test_sdk_client_lists_and_calls_tools_over_websocket_with_stdio_equivalent_results(serve, mint, server):
@@ -223,7 +200,7 @@ async def test_token_tools_are_listed_for_admin_tokens_only(serve, mint):
 
 async def test_concurrent_sessions_with_overlapping_request_ids_get_only_their_own_responses(serve, mint):
     _, token = mint("write")
-    async with serve() as remote:
+    async with serve(limits=Limits(sessions_per_token=0)) as remote:  # 20 sessions of one token
         async def one(n: int) -> None:
             ws = await raw_session(remote.url, token)
             for rid in range(2, 12):
@@ -299,3 +276,27 @@ async def test_no_log_line_contains_a_token_and_connections_are_audited(serve, m
     assert any(f"token={token_id} outcome=accepted" in line for line in audit)
     assert any("outcome=refused reason=token_in_url" in line for line in audit)
     assert any("outcome=refused reason=unknown_token" in line for line in audit)
+
+
+async def test_connection_slots_are_given_back_however_a_connection_ends(serve, mint):
+    _, token = mint("write")
+    upgrade = (f"GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               f"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+               f"Sec-WebSocket-Protocol: mcp\r\nAuthorization: Bearer {token}\r\n\r\n").encode()
+    async with serve(limits=Limits(max_connections=3)) as remote:
+        occupancy = remote.transport.occupancy
+        async with websocket_client(remote.url, token):  # a clean close
+            assert occupancy.count == 1
+        session = await raw_session(remote.url, token)
+        session.transport.abort()  # the client vanishes
+        for _ in range(3):  # the handshake is admitted, the client leaves before reading the answer
+            reader, writer = await asyncio.open_connection("127.0.0.1", remote.transport.port)
+            writer.write(upgrade)
+            await writer.drain()
+            writer.transport.abort()
+        await poll(lambda: occupancy.count == 0, 10, "every slot to be given back")
+        held = [await raw_session(remote.url, token) for _ in range(3)]  # all three usable again
+        assert occupancy.count == 3
+        assert (await refused(remote.url, bearer(token))).status_code == 503
+        for ws in held:
+            await ws.close()
