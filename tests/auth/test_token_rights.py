@@ -61,7 +61,7 @@ def test_generate_stores_the_limits_list_shows_them_and_rotate_keeps_them(env):
     (["--expires-in-days", "1e300"], "at most 3650"),
     (["--max-sessions", "0"], "max-sessions must be a whole number from 1 to 10000"),
     (["--rate", "0/min"], "rate must be between 1/min"),
-    (["--toolsets", "dns,dsn"], "Unknown toolset dsn: use appsec, billing, certs"),
+    (["--toolsets", "dns,dsn"], "Unknown toolset dsn: use api, appsec, billing, certs"),
 ])
 def test_generate_refuses_what_would_widen_or_break_a_token_and_writes_nothing(env, args, says):
     first = alecs_token(env, "generate", "--json")
