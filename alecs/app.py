@@ -14,7 +14,8 @@ from alecs.edgerc import Edgerc, default_edgerc_path
 from alecs.sandbox.account import Settings
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer, ServerOptions
-from alecs.tools.registry import DEFAULT_TOOLSETS, Registry, Selection
+from alecs.tools.registry import Registry, Selection
+from alecs.tools.tokens import TOKENS
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def build_app(cfg: AppConfig, services: dict[str, Any] | None = None) -> Iterato
     selection = registry.selection_from(cfg.toolsets, cfg.tools, cfg.read_only)
     if selection.toolsets is None and not selection.tools and (services or {}).get("tokens") is not None:
         # With a token store, the default selection also carries the token tools (admins and stdio only).
-        selection = Selection(frozenset(DEFAULT_TOOLSETS) | {"tokens"}, selection.tools, selection.read_only)
+        selection = Selection(registry.default_toolsets() | {TOKENS.name}, selection.tools, selection.read_only)
     sandbox: Sandbox | None = None
     if cfg.sandbox:
         sandbox = Sandbox(sandbox_settings()).start()

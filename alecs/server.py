@@ -97,17 +97,17 @@ class AlecsServer:
     @functools.lru_cache(maxsize=1024)  # noqa: B019 - the server lives as long as the process
     def _visible(self, principal: Principal, enabled: frozenset[str]) -> tuple[ToolSpec, ...]:
         specs = list(self.exposed)
-        specs += [s for s in self.registry if s.toolset in enabled and s not in specs]
+        specs += [s for s in self.registry if s.toolset.name in enabled and s not in specs]
         return tuple(s for s in specs if self.allowed(principal, s))
 
     def allowed(self, principal: Principal, spec: ToolSpec) -> bool:
-        if spec.toolset == "tokens":
+        if spec.toolset.admin_only:
             return principal.scope == "admin"
         if principal.scope == "read" and not spec.read_only:
             return False
         if self.options.selection.read_only and not spec.read_only:
             return False
-        if principal.toolsets is not None and not spec.local and spec.toolset not in principal.toolsets:
+        if principal.toolsets is not None and not spec.local and spec.toolset.name not in principal.toolsets:
             return False
         return True
 
@@ -167,7 +167,7 @@ class SessionControl:
 
     def may_see_toolset(self, toolset: str) -> bool:
         principal = self.server.principal(self.ctx)
-        return any(self.server.allowed(principal, s) for s in self.registry if s.toolset == toolset)
+        return any(self.server.allowed(principal, s) for s in self.registry if s.toolset.name == toolset)
 
     def enabled(self) -> set[str]:
         return self.server.session_toolsets(self.ctx)

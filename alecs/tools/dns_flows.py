@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alecs.errors import ToolInputError
 from alecs.tools.call import ToolCall, fill_path
 from alecs.tools.results import ToolOutput, render
+from alecs.tools.spec import ToolHandler
 from alecs.tools.waiting import wait_for
 
 BASE = "/config-dns/v2"
+BulkKind = Literal["create", "delete"]
 ZONE_SETTINGS = ("comment", "masters", "target", "signAndServe", "signAndServeAlgorithm", "tsigKey",
                  "endCustomerId", "contractId")
 
@@ -41,9 +43,11 @@ def _record_args(args: dict[str, Any]) -> dict[str, Any]:
 
 
 async def save_record_set(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Creates or replaces a record set: the body repeats the name and type Edge DNS takes from the path."""
     args = _record_args(args)
-    body = {"name": args["name"], "type": args["type"], "ttl": args["ttl"], "rdata": args["rdata"]}
-    return (await call.send(call.spec.method, _record_route(args), json_body=body)).data
+    request = call.build(args)
+    request["json_body"] = {"name": args["name"], "type": args["type"]} | request["json_body"]
+    return (await call.send(**request)).data
 
 
 async def update_zone(call: ToolCall, args: dict[str, Any]) -> Any:
@@ -76,11 +80,14 @@ async def _bulk_outcome(call: ToolCall, kind: str, request_id: str, wait: bool, 
     return out
 
 
-async def bulk_zones(call: ToolCall, args: dict[str, Any]) -> Any:
-    kind = "create" if call.spec.path.endswith("create-requests") else "delete"
-    created = (await call.send(**call.build(dns_ids(args)))).data
-    return await _bulk_outcome(call, kind, created["requestId"], bool(args.get("wait")),
-                               float(args.get("timeoutSeconds") or 600))
+def bulk_zones(kind: BulkKind) -> ToolHandler:
+    """The handler of a bulk zone request of one kind: send it, then (with wait) follow it to its result."""
+
+    async def submit(call: ToolCall, args: dict[str, Any]) -> Any:
+        created = (await call.send(**call.build(dns_ids(args)))).data
+        return await _bulk_outcome(call, kind, created["requestId"], bool(args.get("wait")),
+                                   float(args.get("timeoutSeconds") or 600))
+    return submit
 
 
 async def get_bulk_request(call: ToolCall, args: dict[str, Any]) -> Any:

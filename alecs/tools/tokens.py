@@ -12,9 +12,10 @@ import anyio
 
 from alecs.errors import AlecsError
 from alecs.tools.call import ToolCall
-from alecs.tools.spec import ToolSpec, local, tool
+from alecs.tools.declare import Toolset, custom_tool, local
+from alecs.tools.spec import ToolSpec
 
-TS = "tokens"
+TOKENS = Toolset("tokens", "API tokens for remote serving (admin only)", admin_only=True)
 NO_STORE = ("No token store is configured: set TOKEN_MASTER_KEY (and optionally ALECS_TOKEN_STORE) in alecs's "
             "environment to manage API tokens.")
 WARNING = "Store this token now: it will not be shown again."
@@ -64,30 +65,36 @@ async def rotate(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 TOOLS: list[ToolSpec] = [
-    tool("generate-api-token", TS, "Generate an API token",
-         "Create a bearer token for remote clients. The token is returned once and never again; only its id is "
-         "listed afterwards. scope: read (read-only tools), write (all Akamai tools), admin (also token tools).",
-         "", "", "",
-         local("description", "What the token is for (shown in list-api-tokens).", max_length=200),
-         local("expiresInDays", "Days until the token expires (default: never).", int, ge=1, le=3650),
-         local("scope", "read, write or admin (default read).", Literal["read", "write", "admin"], default="read"),
-         local("customers", ".edgerc sections the token may use (default: all).", list[str], max_length=50),
-         local("toolsets", "Toolsets the token may see (default: all the server exposes).", list[str],
-               max_length=50),
-         read_only=False, handler=generate, example={"description": "laptop", "scope": "read", "expiresInDays": 90}),
-    tool("list-api-tokens", TS, "List API tokens",
-         "Every token's id, description, scope, customers, created, expires, last used and state "
-         "(active, expired, revoked). Never the tokens themselves.",
-         "", "", "", read_only=True, handler=list_tokens),
-    tool("revoke-api-token", TS, "Revoke an API token",
-         "Revoke a token at once (destructive: it cannot be undone): new connections with it are refused and its "
-         "open sessions are closed.",
-         "", "", "", TOKEN_ID, read_only=False, destructive=True, idempotent=True, handler=revoke,
-         example={"tokenId": "tok_0123456789abcdef"}),
-    tool("rotate-api-token", TS, "Rotate an API token",
-         "Create a new token with the same settings and retire the old one, at once or after overlapMinutes. "
-         "The new token is returned once.",
-         "", "", "", TOKEN_ID,
-         local("overlapMinutes", "Minutes the old token keeps working (default 0).", int, ge=0, le=10080),
-         read_only=False, handler=rotate, example={"tokenId": "tok_0123456789abcdef", "overlapMinutes": 60}),
+    custom_tool(TOKENS, "generate-api-token", title="Generate an API token",
+                doc="Create a bearer token for remote clients. The token is returned once and never again; only its "
+                    "id is listed afterwards. scope: read (read-only tools), write (all Akamai tools), admin (also "
+                    "token tools).",
+                params=(local("description", "What the token is for (shown in list-api-tokens).", max_length=200),
+                        local("expiresInDays", "Days until the token expires (default: never).", int, ge=1, le=3650),
+                        local("scope", "read, write or admin (default read).", Literal["read", "write", "admin"],
+                              default="read"),
+                        local("customers", ".edgerc sections the token may use (default: all).", list[str],
+                              max_length=50),
+                        local("toolsets", "Toolsets the token may see (default: all the server exposes).", list[str],
+                              max_length=50)),
+                handler=generate, calls_akamai=False, read_only=False,
+                example={"description": "laptop", "scope": "read", "expiresInDays": 90}),
+    custom_tool(TOKENS, "list-api-tokens", title="List API tokens",
+                doc="Every token's id, description, scope, customers, created, expires, last used and state "
+                    "(active, expired, revoked). Never the tokens themselves.",
+                handler=list_tokens, calls_akamai=False, read_only=True),
+    custom_tool(TOKENS, "revoke-api-token", title="Revoke an API token",
+                doc="Revoke a token at once (destructive: it cannot be undone): new connections with it are refused "
+                    "and its open sessions are closed.",
+                params=(TOKEN_ID,),
+                handler=revoke, calls_akamai=False, read_only=False, destructive=True, idempotent=True,
+                example={"tokenId": "tok_0123456789abcdef"}),
+    custom_tool(TOKENS, "rotate-api-token", title="Rotate an API token",
+                doc="Create a new token with the same settings and retire the old one, at once or after "
+                    "overlapMinutes. The new token is returned once.",
+                params=(TOKEN_ID,
+                        local("overlapMinutes", "Minutes the old token keeps working (default 0).", int, ge=0,
+                              le=10080)),
+                handler=rotate, calls_akamai=False, read_only=False,
+                example={"tokenId": "tok_0123456789abcdef", "overlapMinutes": 60}),
 ]

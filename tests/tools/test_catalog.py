@@ -12,18 +12,19 @@ from mcp_types import ToolListChangedNotification
 from alecs.catalogue import list_bytes
 from alecs.principal import CURRENT, Principal
 from alecs.sandbox.server import Sandbox
-from alecs.tools.registry import DEFAULT_TOOLSETS, Registry
+from alecs.tools.registry import Registry
 from tests.openapi_defs import REPO
 from tests.support.mcp import connect, make_server
 
 REGISTRY = Registry.load()
+DEFAULT_TOOLSETS = {"property", "purge", "dns", "certs"}  # README "Choosing tools"
 # The budget for the default tools/list, in bytes of JSON (README "Choosing tools"); lower is better.
 DEFAULT_LIST_BUDGET = 72_000
 
 
 def test_default_selection_is_at_most_100_tools_within_the_byte_budget() -> None:
     chosen = REGISTRY.selected(REGISTRY.selection_from(None, None, False))
-    assert {s.toolset for s in chosen} == set(DEFAULT_TOOLSETS)
+    assert {s.toolset.name for s in chosen} == DEFAULT_TOOLSETS == REGISTRY.default_toolsets()
     assert len(chosen) <= 100
     assert list_bytes(chosen) <= DEFAULT_LIST_BUDGET
 
@@ -53,13 +54,14 @@ def test_selection_matrix_combines_as_documented(toolsets: str | None, tools: st
     names = _names(toolsets, tools, read_only)
     sets = (set(DEFAULT_TOOLSETS) if toolsets is None and tools is None else
             set() if toolsets is None else
-            {t for t in REGISTRY.toolsets() if t != "catalog"} if toolsets == "all" else set(toolsets.split(",")))
-    expected = {s.name for s in REGISTRY if s.toolset in sets or s.name == tools}
+            {t.name for t in REGISTRY.toolsets() if t.name != "catalog"} if toolsets == "all" else
+            set(toolsets.split(",")))
+    expected = {s.name for s in REGISTRY if s.toolset.name in sets or s.name == tools}
     if read_only:
         expected = {n for n in expected if REGISTRY.get(n).read_only}  # type: ignore[union-attr]
     assert names == expected
     if toolsets == "all" and not read_only:
-        assert names == {s.name for s in REGISTRY if s.toolset != "catalog"}
+        assert names == {s.name for s in REGISTRY if s.toolset.name != "catalog"}
 
 
 def test_environment_variables_select_like_the_flags(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -111,7 +113,7 @@ async def test_token_restricted_to_toolsets_cannot_see_or_call_others(fresh_sand
     try:
         async with connect(server) as client:
             names = {t.name for t in (await client.list_tools()).tools}
-            assert names == {s.name for s in REGISTRY if s.toolset == "purge"}
+            assert names == {s.name for s in REGISTRY if s.toolset.name == "purge"}
             refused = await client.call_tool("list-contracts", {})
             assert refused.is_error and "not available" in refused.content[0].text
     finally:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from alecs.tools.model import input_schema
-from alecs.tools.registry import TOOLSETS, Registry
+from alecs.tools.registry import Registry
 
 REGISTRY = Registry.load()
 NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -29,7 +29,7 @@ def test_declaration_is_complete(spec: object) -> None:
     assert isinstance(spec.destructive, bool)
     assert not (spec.read_only and spec.destructive)
     assert spec.description.strip() and spec.title.strip()
-    assert spec.toolset in TOOLSETS, f"toolset {spec.toolset} has no description in TOOLSETS"
+    assert spec.toolset.description.strip() and REGISTRY.toolset(spec.toolset.name) == spec.toolset
     schema = input_schema(spec)
     assert schema["type"] == "object"
     assert not {"anyOf", "oneOf", "allOf"} & set(schema), "top-level anyOf/oneOf/allOf"

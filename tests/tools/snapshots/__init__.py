@@ -129,7 +129,7 @@ def _toolsets() -> dict[str, str]:
     """Tool name -> toolset name, from the registry (only used to split the files)."""
     from alecs.tools.registry import Registry
 
-    return {spec.name: spec.toolset for spec in Registry.load()}
+    return {spec.name: spec.toolset.name for spec in Registry.load()}
 
 
 def stored() -> dict[str, str]:
