@@ -6,14 +6,14 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
 from alecs.akamai.client import AkamaiClient
 from alecs.edgerc import Edgerc, default_edgerc_path
 from alecs.sandbox.account import Settings
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer, ServerOptions
+from alecs.services import Services
 from alecs.tools.registry import Registry, Selection
 from alecs.tools.tokens import TOKENS
 
@@ -46,11 +46,15 @@ class App:
 
 
 @contextmanager
-def build_app(cfg: AppConfig, services: dict[str, Any] | None = None) -> Iterator[App]:
-    """Yields a ready server; stops the sandbox and closes connection pools on exit."""
+def build_app(cfg: AppConfig, services: Services | None = None) -> Iterator[App]:
+    """Yields a ready server; stops the sandbox and closes connection pools on exit. Without an upload folder in
+    `services`, ALECS_UPLOAD_DIR names it."""
+    services = services or Services()
+    if services.upload_dir is None:
+        services = replace(services, upload_dir=Services.from_environment().upload_dir)
     registry = Registry.load()
     selection = registry.selection_from(cfg.toolsets, cfg.tools, cfg.read_only)
-    if selection.toolsets is None and not selection.tools and (services or {}).get("tokens") is not None:
+    if selection.toolsets is None and not selection.tools and services.tokens is not None:
         # With a token store, the default selection also carries the token tools (admins and stdio only).
         selection = Selection(registry.default_toolsets() | {TOKENS.name}, selection.tools, selection.read_only)
     sandbox: Sandbox | None = None
@@ -62,7 +66,6 @@ def build_app(cfg: AppConfig, services: dict[str, Any] | None = None) -> Iterato
     else:
         edgerc = Edgerc(default_edgerc_path(cfg.edgerc))
     client = AkamaiClient(edgerc)
-    services = {"upload_dir": os.environ.get("ALECS_UPLOAD_DIR") or None} | (services or {})
     server = AlecsServer(registry, client, ServerOptions(selection, cfg.dynamic), services)
     try:
         yield App(server, client, sandbox)

@@ -17,6 +17,8 @@ from pydantic import ValidationError
 from alecs import __version__
 from alecs.akamai.client import AkamaiClient
 from alecs.principal import CURRENT, Principal
+from alecs.services import Services
+from alecs.tools.call import ProgressFn
 from alecs.tools.executor import Executor, Outcome, describe_validation, validate
 from alecs.tools.model import CUSTOMER, input_schema
 from alecs.tools.registry import Registry, Selection
@@ -34,6 +36,8 @@ INSTRUCTIONS = (
 
 @dataclass
 class ServerOptions:
+    """What the operator chose: the selection of tools and whether sessions start with dynamic toolsets."""
+
     selection: Selection = field(default_factory=Selection)
     dynamic: bool = False
 
@@ -42,12 +46,12 @@ class AlecsServer:
     """Transport-agnostic: a transport hands `run` a stream pair and the caller's principal."""
 
     def __init__(self, registry: Registry, client: AkamaiClient, options: ServerOptions | None = None,
-                 services: dict[str, Any] | None = None) -> None:
+                 services: Services | None = None) -> None:
         self.registry = registry
         self.client = client
         self.options = options or ServerOptions()
-        self.executor = Executor(client)
-        self.services = services or {}
+        self.services = services or Services()
+        self.executor = Executor(client, self.services)
         self.exposed = registry.exposed(self.options.selection, self.options.dynamic)
         self._tools = {s.name: self._tool(s) for s in registry}
         self._session_toolsets: WeakKeyDictionary[Any, set[str]] = WeakKeyDictionary()
@@ -79,18 +83,22 @@ class AlecsServer:
 
     # -- visibility ------------------------------------------------------------------------------
     def principal(self, ctx: ServerRequestContext[Any]) -> Principal:
+        """Who is calling: the one function the server asks (the transport decides how it knows)."""
         request = ctx.request
         scope = getattr(request, "scope", None)
-        if isinstance(scope, dict) and isinstance(scope.get("alecs.principal"), Principal):
-            return scope["alecs.principal"]
+        found = scope.get("alecs.principal") if isinstance(scope, dict) else None
+        if isinstance(found, Principal):
+            return found
         return CURRENT.get()
 
     def session_toolsets(self, ctx: ServerRequestContext[Any]) -> set[str]:
+        """The toolsets the calling session enabled (dynamic mode), kept as long as its connection lives."""
         # The SDK builds a ServerSession per request; its Connection is what lives as long as the client's session.
         key = getattr(ctx.session, "_connection", ctx.session)
         return self._session_toolsets.setdefault(key, set())
 
     def visible(self, ctx: ServerRequestContext[Any]) -> tuple[ToolSpec, ...]:
+        """The tools the calling session lists and may call."""
         enabled = frozenset(self.session_toolsets(ctx)) if self.options.dynamic else frozenset()
         return self._visible(self.principal(ctx), enabled)
 
@@ -101,6 +109,7 @@ class AlecsServer:
         return tuple(s for s in specs if self.allowed(principal, s))
 
     def allowed(self, principal: Principal, spec: ToolSpec) -> bool:
+        """Whether `principal` may see and call `spec` at all (scope, read-only mode, the token's toolsets)."""
         if spec.toolset.admin_only:
             return principal.scope == "admin"
         if principal.scope == "read" and not spec.read_only:
@@ -140,40 +149,45 @@ class AlecsServer:
         customer = args.get(CUSTOMER) or "default"
         if not principal.may_use_customer(customer):
             return _refusal(f"This token may not use customer '{customer}'."), customer
-        return await self.executor.run(spec, args, progress=self._progress(ctx),
-                                       services=self.services | {"session": SessionControl(self, ctx),
-                                                                "principal": principal}), customer
+        return await self.executor.run(spec, args, principal=principal, session=ServerSessionControl(self, ctx),
+                                       progress=self._progress(ctx)), customer
 
-    def _progress(self, ctx: ServerRequestContext[Any]) -> Any:
+    @staticmethod
+    def _progress(ctx: ServerRequestContext[Any]) -> ProgressFn | None:
         meta = ctx.meta or {}
         token = meta.get("progressToken", meta.get("progress_token")) if isinstance(meta, dict) else None
-        if token is None:
+        if not isinstance(token, str | int) or isinstance(token, bool):
             return None
+        progress_token: str | int = token
 
         async def send(done: float, total: float | None, message: str | None) -> None:
-            await ctx.session.send_progress_notification(token, done, total, message)
+            await ctx.session.send_progress_notification(progress_token, done, total, message)
         return send
 
 
-class SessionControl:
-    """What catalogue tools may change about the calling session."""
+class ServerSessionControl:
+    """The calling session as the dynamic-toolsets tools see it (`alecs.tools.call.SessionControl`)."""
 
     def __init__(self, server: AlecsServer, ctx: ServerRequestContext[Any]) -> None:
         self.server, self.ctx = server, ctx
 
     @property
     def registry(self) -> Registry:
+        """Every tool, whether or not this session sees it."""
         return self.server.registry
 
     def may_see_toolset(self, toolset: str) -> bool:
+        """Whether the caller may see any tool of the toolset called `toolset`."""
         principal = self.server.principal(self.ctx)
         return any(self.server.allowed(principal, s) for s in self.registry if s.toolset.name == toolset)
 
-    def enabled(self) -> set[str]:
-        return self.server.session_toolsets(self.ctx)
+    def enabled(self) -> frozenset[str]:
+        """The toolsets this session enabled."""
+        return frozenset(self.server.session_toolsets(self.ctx))
 
     async def set_enabled(self, toolset: str, on: bool) -> None:
-        enabled = self.enabled()
+        """Enable or disable a toolset for this session and tell the client its tool list changed."""
+        enabled = self.server.session_toolsets(self.ctx)
         (enabled.add if on else enabled.discard)(toolset)
         try:
             await self.ctx.session.send_tool_list_changed()

@@ -54,12 +54,8 @@ def score(spec: ToolSpec, query: list[str]) -> float:
     return total
 
 
-def _session(call: ToolCall) -> Any:
-    return call.services["session"]
-
-
 async def list_toolsets(call: ToolCall, args: dict[str, Any]) -> Any:
-    session = _session(call)
+    session = call.session
     reg = session.registry
     enabled = session.enabled()
     rows = [{"toolset": t.name, "tools": len(reg.in_toolset(t)), "enabled": t.name in enabled,
@@ -71,7 +67,7 @@ async def list_toolsets(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def _toggle(call: ToolCall, args: dict[str, Any], on: bool) -> Any:
-    session = _session(call)
+    session = call.session
     name = args["toolset"]
     toolset = session.registry.toolset(name)
     if toolset is None or toolset.dynamic_only or not session.may_see_toolset(name):
@@ -92,7 +88,7 @@ async def disable_toolset(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def search_tools(call: ToolCall, args: dict[str, Any]) -> Any:
-    session = _session(call)
+    session = call.session
     query = words(args["query"])
     if not query:
         raise ToolInputError("Give a few words describing the job, e.g. 'add a TXT record'.")

@@ -16,9 +16,8 @@ FINAL = frozenset({"COMPLETE", "ABORTED", "ERROR", "EXPIRED", "CANCELLED", "DELE
 
 
 async def _post_bundle(call: ToolCall, route: str, bundle_path: str) -> tuple[Any, dict[str, Any]]:
-    principal = call.services.get("principal")
-    remote = principal is not None and principal.token_id is not None
-    bundle = await anyio.to_thread.run_sync(read_bundle, bundle_path, call.services.get("upload_dir"), remote)
+    remote = call.principal.token_id is not None
+    bundle = await anyio.to_thread.run_sync(read_bundle, bundle_path, call.services.upload_dir, remote)
     answer = await call.send("POST", route, data=bundle.data, headers={"Content-Type": CONTENT_TYPE})
     return answer.data, bundle.summary()
 

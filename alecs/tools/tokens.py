@@ -1,12 +1,12 @@
 """API tokens for remote serving, as tools: for the local operator (stdio) and admin tokens only.
 
-The server hides toolset "tokens" from every non-admin principal; the store comes from `call.services["tokens"]`.
+The server hides the admin-only toolset "tokens" from every other principal; the store is `call.services.tokens`.
 """
 
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
 
@@ -14,6 +14,9 @@ from alecs.errors import AlecsError
 from alecs.tools.call import ToolCall
 from alecs.tools.declare import Toolset, custom_tool, local
 from alecs.tools.spec import ToolSpec
+
+if TYPE_CHECKING:
+    from alecs.auth.tokens import TokenRecord, TokenStore
 
 TOKENS = Toolset("tokens", "API tokens for remote serving (admin only)", admin_only=True)
 NO_STORE = ("No token store is configured: set TOKEN_MASTER_KEY (and optionally ALECS_TOKEN_STORE) in alecs's "
@@ -23,8 +26,8 @@ TOKEN_ID = local("tokenId", "Token id (tok_ followed by 16 hex digits), as list-
                  pattern=r"^tok_[0-9a-f]{16}$")
 
 
-def _store(call: ToolCall) -> Any:
-    store = call.services.get("tokens")
+def _store(call: ToolCall) -> TokenStore:
+    store = call.services.tokens
     if store is None:
         raise AlecsError(NO_STORE)
     return store
@@ -34,7 +37,7 @@ async def _blocking(fn: Any, *args: Any, **kwargs: Any) -> Any:
     return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
 
 
-def _new(record: Any, token: str) -> dict[str, Any]:
+def _new(record: TokenRecord, token: str) -> dict[str, Any]:
     public = record.public()
     return {"id": record.id, "token": token, "scope": record.scope, "customers": public["customers"],
             "toolsets": public["toolsets"], "expires": record.expires, "warning": WARNING}

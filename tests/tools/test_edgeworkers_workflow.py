@@ -12,6 +12,7 @@ import pytest
 
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer
+from alecs.services import Services
 from tests.conformance.samples.edgeworkers import make_bundle
 from tests.support.mcp import connect
 from tests.tools.workflow import error_text, ok
@@ -185,7 +186,7 @@ async def test_remote_sessions_read_bundles_only_from_the_upload_folder(fresh_sa
         for upload_dir, path, refusal in ((None, allowed, "off for remote sessions"),
                                           (str(inside), outside, "inside the upload folder"),
                                           (str(inside), allowed, None)):
-            server = make_server(fresh_sandbox, registry, services={"upload_dir": upload_dir})
+            server = make_server(fresh_sandbox, registry, services=Services(upload_dir=upload_dir))
             async with connect(server) as client:
                 result = await client.call_tool("validate-edgeworker-bundle", args | {"bundlePath": str(path)})
             server.client.close()
