@@ -14,14 +14,16 @@ from alecs.sandbox.account import Settings
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer, ServerOptions
 from alecs.services import Services
+from alecs.tools.api_tokens import TOKENS
 from alecs.tools.registry import Registry, Selection
-from alecs.tools.tokens import TOKENS
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class AppConfig:
+    """How to assemble a server: credentials or the sandbox, and the selection of tools."""
+
     edgerc: str | None = None
     sandbox: bool = False
     read_only: bool = False
@@ -31,6 +33,7 @@ class AppConfig:
 
 
 def sandbox_settings() -> Settings:
+    """The simulator's settings (ALECS_SANDBOX_ACTIVATION_SECONDS shortens activations)."""
     settings = Settings()
     value = os.environ.get("ALECS_SANDBOX_ACTIVATION_SECONDS")
     if value:
@@ -40,6 +43,8 @@ def sandbox_settings() -> Settings:
 
 @dataclass
 class App:
+    """A running assembly: the MCP server, its Akamai client and the sandbox when there is one."""
+
     server: AlecsServer
     client: AkamaiClient
     sandbox: Sandbox | None

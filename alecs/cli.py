@@ -107,12 +107,13 @@ def _sandbox(args: argparse.Namespace) -> int:
 
 
 def _tools(args: argparse.Namespace) -> int:
-    from alecs.catalogue import print_catalogue
+    from alecs.tool_listing import print_catalogue
 
     return print_catalogue(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The `alecs` command; returns the process exit code."""
     args = _parser().parse_args(argv)
     _setup_logging(getattr(args, "log_level", "warning") if args.command == "serve" else "warning")
     try:

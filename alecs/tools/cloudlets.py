@@ -27,6 +27,7 @@ async def _activation(call: ToolCall, policy_id: int, activation_id: int) -> Any
 
 
 async def activate_policy(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Activates a policy version on a network; with wait, follows the activation to its end."""
     req = call.build(args)
     created = (await call.send(**req)).data
     result: dict[str, Any] = {"activationId": created.get("id"), "status": created.get("status"),

@@ -39,6 +39,7 @@ def _writable(data: dict[str, Any]) -> dict[str, Any]:
 
 
 async def update_cpcode(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Changes the given fields of a CP code, keeping every other writable field as it is."""
     changes = {k: args.get(k) for k in ("cpcodeName", "timezoneId", "purgeable") if args.get(k) is not None}
     if not changes:
         raise ToolInputError("Give at least one of cpcodeName, timezoneId or purgeable.")
@@ -66,12 +67,14 @@ def _members(cpcodes: list[int]) -> list[dict[str, Any]]:
 
 
 async def create_reporting_group(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Creates a reporting group of CP codes, grouped by contract as the API expects."""
     payload = {"reportingGroupName": args["reportingGroupName"], "accessGroup": _access(args),
                "contracts": _members(args["cpcodes"])}
     return (await call.send("POST", f"{BASE}/reporting-groups", json_body=payload)).data
 
 
 async def update_reporting_group(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Renames a reporting group or replaces its CP codes, keeping its other settings."""
     if not args.get("reportingGroupName") and not args.get("cpcodes"):
         raise ToolInputError("Give reportingGroupName, cpcodes or both.")
     route = fill_path(f"{BASE}/reporting-groups/{{id}}", {"id": args["reportingGroupId"]})
@@ -84,6 +87,7 @@ async def update_reporting_group(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def cpcode_limits(call: ToolCall, args: dict[str, Any]) -> Any:
+    """A contract's CP code and reporting group limits and usage (two requests)."""
     contract = str(args["contractId"]).removeprefix("ctr_")
     out: dict[str, Any] = {"contractId": contract}
     for key, kind in (("cpcodes", "cpcodes"), ("reportingGroups", "reporting-groups")):

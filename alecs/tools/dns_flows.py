@@ -30,6 +30,7 @@ def dns_ids(args: dict[str, Any]) -> dict[str, Any]:
 
 
 async def send_with_ids(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Sends the declared request with contract and group ids in Edge DNS's forms."""
     return (await call.send(**call.build(dns_ids(args)))).data
 
 
@@ -51,6 +52,7 @@ async def save_record_set(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def update_zone(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Changes the given zone settings, sending the current value of every other setting."""
     route = fill_path(f"{BASE}/zones/{{zone}}", args)
     current = await call.get(route, fresh=True)
     body = {"zone": current["zone"], "type": current["type"]}
@@ -91,10 +93,12 @@ def bulk_zones(kind: BulkKind) -> ToolHandler:
 
 
 async def get_bulk_request(call: ToolCall, args: dict[str, Any]) -> Any:
+    """The status of a bulk zone request and, once complete, its per-zone result."""
     return await _bulk_outcome(call, args["kind"], args["requestId"], False, 0)
 
 
 async def submit_changelist(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Submits a zone's changelist and returns the zone's new version."""
     await call.send(**call.build(args))
     zone = await call.get(fill_path(f"{BASE}/zones/{{zone}}", args), fresh=True)
     return {"submitted": True, "zone": zone["zone"], "versionId": zone.get("versionId"),
@@ -102,6 +106,7 @@ async def submit_changelist(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def get_zone_version(call: ToolCall, args: dict[str, Any]) -> Any:
+    """One zone version, with its record sets unless told otherwise."""
     route = fill_path(f"{BASE}/zones/{{zone}}/versions/{{versionId}}", args)
     version = await call.get(route)
     if args.get("includeRecordSets"):
@@ -111,6 +116,7 @@ async def get_zone_version(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def get_zone_file(call: ToolCall, args: dict[str, Any]) -> Any:
+    """The zone (or one version of it) as a BIND master file."""
     route = f"{BASE}/zones/{{zone}}/versions/{{versionId}}/zone-file" if args.get("versionId") else \
         f"{BASE}/zones/{{zone}}/zone-file"
     text = await call.get(fill_path(route, args), headers={"Accept": "text/dns"}, fresh=True)

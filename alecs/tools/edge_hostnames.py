@@ -53,6 +53,7 @@ async def _follow(call: ToolCall, change: dict[str, Any], args: dict[str, Any]) 
 
 
 async def update_edge_hostname(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Changes TTL or IP version with a JSON Patch; with wait, follows the change request."""
     ops = [{"op": "replace", "path": f"/{key}", "value": str(args[key])}
            for key in ("ttl", "ipVersionBehavior") if args.get(key) is not None]
     if not ops:
@@ -63,6 +64,7 @@ async def update_edge_hostname(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def delete_edge_hostname(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Deletes an edge hostname; with wait, follows the change request."""
     change = (await call.send("DELETE", _hostname_route(args), params=_query(args))).data
     return await _follow(call, change or {}, args)
 

@@ -28,12 +28,15 @@ CONTENT_TYPE = "application/gzip"
 
 @dataclass(frozen=True)
 class Bundle:
+    """A checked code bundle: its bytes, the files it holds and its bundle.json."""
+
     path: str
     data: bytes
     files: tuple[str, ...]
     manifest: dict[str, Any]
 
     def summary(self) -> dict[str, Any]:
+        """What the assistant is told about the bundle that was sent."""
         return {"path": self.path, "bytes": len(self.data), "files": list(self.files[:50]),
                 "edgeworkerVersion": self.manifest.get("edgeworker-version"),
                 "description": self.manifest.get("description")}

@@ -23,12 +23,14 @@ async def _post_bundle(call: ToolCall, route: str, bundle_path: str) -> tuple[An
 
 
 async def upload_version(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Reads and checks a bundle from the server's disk and uploads it as a new version."""
     route = fill_path(f"{BASE}/ids/{{edgeWorkerId}}/versions", args)
     created, summary = await _post_bundle(call, route, args["bundlePath"])
     return (created if isinstance(created, dict) else {"result": created}) | {"bundle": summary}
 
 
 async def validate_bundle(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Reads and checks a bundle and has Akamai validate it without creating a version."""
     report, summary = await _post_bundle(call, f"{BASE}/validations", args["bundlePath"])
     report = report if isinstance(report, dict) else {"result": report}
     errors = report.get("errors") or []
@@ -56,8 +58,10 @@ async def _submit_and_wait(call: ToolCall, args: dict[str, Any], kind: str) -> A
 
 
 async def activate(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Activates a version; with wait, polls until the activation ends."""
     return await _submit_and_wait(call, args, "activation")
 
 
 async def deactivate(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Deactivates a version; with wait, polls until the deactivation ends."""
     return await _submit_and_wait(call, args, "deactivation")

@@ -31,6 +31,7 @@ def _flatten(groups: list[dict[str, Any]], depth: int = 0, parent: int | None = 
 
 
 async def list_groups(call: ToolCall, args: dict[str, Any]) -> Any:
+    """The account's group tree flattened into rows with depth and parent."""
     tree = await call.get(f"{ADMIN}/groups")
     return {"groups": _flatten(tree if isinstance(tree, list) else [])}
 

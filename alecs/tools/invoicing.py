@@ -20,6 +20,7 @@ def _contract(value: str) -> str:
 
 
 async def list_invoices(call: ToolCall, args: dict[str, Any]) -> Any:
+    """A month's invoices, for the account or one contract."""
     route = f"{BASE}/invoices"
     if args.get("contractId"):
         route = fill_path(f"{BASE}/contracts/{{c}}/invoices", {"c": _contract(args["contractId"])})
@@ -28,6 +29,7 @@ async def list_invoices(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def get_invoice(call: ToolCall, args: dict[str, Any]) -> Any:
+    """One invoice's content, as JSON data or CSV text."""
     route = fill_path(f"{BASE}/contracts/{{c}}/invoices/{{i}}/download",
                       {"c": _contract(args["contractId"]), "i": args["invoiceId"]})
     data = await call.get(route, params={"fileFormat": args.get("fileFormat") or "JSON"})

@@ -29,24 +29,30 @@ class CompactSchema(GenerateJsonSchema):
     """JSON Schema without titles or `null` alternatives: shorter tool lists, same meaning."""
 
     def field_title_should_be_set(self, schema: Any) -> bool:
+        """Never: titles repeat the property names."""
         return False
 
     def nullable_schema(self, schema: Any) -> Any:
+        """Optional inputs are just absent, so `null` is not offered."""
         return self.generate_inner(schema["schema"])
 
     def default_schema(self, schema: Any) -> Any:
+        """A `None` default says nothing a client needs."""
         out = super().default_schema(schema)
         if out.get("default", 0) is None:
             del out["default"]
         return out
 
     def model_schema(self, schema: Any) -> Any:
+        """The model's name is not the client's concern."""
         out = super().model_schema(schema)
         out.pop("title", None)
         return out
 
 
 class ToolArgs(BaseModel):
+    """Base of every tool's input model: unknown fields are refused."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -58,6 +64,7 @@ def _field(annotation: Any, description: str | None, required: bool, default: An
 
 @cache
 def input_model(spec: ToolSpec) -> type[BaseModel]:
+    """The pydantic model that validates a tool's arguments (cached per tool)."""
     fields: dict[str, Any] = {}
     for p in spec.params:
         kind = Annotated[p.type, AfterValidator(_segment)] if p.where == "path" and p.type is str else p.type
@@ -71,6 +78,7 @@ def input_model(spec: ToolSpec) -> type[BaseModel]:
 
 @cache
 def input_schema(spec: ToolSpec) -> dict[str, Any]:
+    """The `inputSchema` clients receive for a tool, from the same model (cached per tool)."""
     schema = input_model(spec).model_json_schema(schema_generator=CompactSchema)
     schema.pop("additionalProperties", None)
     schema["additionalProperties"] = False

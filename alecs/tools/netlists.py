@@ -33,6 +33,7 @@ def _activation_status(data: Any) -> str:
 
 
 async def activate(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Activates a network list on a network; with wait, follows the activation to its end."""
     created = (await call.send(**call.build(args))).data or {}
     activation_id = created.get("activationId")
     result: dict[str, Any] = dict(created)

@@ -8,8 +8,8 @@ from types import ModuleType
 
 from alecs.errors import ConfigError
 from alecs.tools import (
+    api_tokens,
     appsec,
-    catalog,
     ccu,
     certs,
     cloudlets,
@@ -17,6 +17,7 @@ from alecs.tools import (
     datastream,
     diagnostics,
     dns,
+    dynamic_toolsets,
     edge_hostnames,
     edgekv,
     edgeworkers,
@@ -27,14 +28,13 @@ from alecs.tools import (
     papi,
     reporting,
     siem,
-    tokens,
 )
 from alecs.tools.spec import Toolset, ToolSpec
 
 # Modules that declare tools (each has a TOOLS list). Their order is the catalogue's order.
 TOOL_MODULES: tuple[ModuleType, ...] = (
     papi, ccu, dns, certs, netlists, appsec, reporting, cprg, edgeworkers, edgekv, gtm, diagnostics, iam, cloudlets,
-    datastream, siem, edge_hostnames, invoicing, tokens, catalog,
+    datastream, siem, edge_hostnames, invoicing, api_tokens, dynamic_toolsets,
 )
 ALL = "all"  # the --toolsets word for every toolset (but the dynamic-toolsets controls)
 

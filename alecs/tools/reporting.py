@@ -58,6 +58,7 @@ def table(columns: list[tuple[str, str]], rows: list[dict[str, Any]], limit: int
 
 
 def report_table(data: dict[str, Any]) -> ToolOutput:
+    """A report's rows as numbers with a compact text table for the assistant."""
     meta = data.get("metadata") or {}
     group_by = list(meta.get("groupBy") or [])
     rows = [{k: v if k in group_by else _number(v) for k, v in row.items()} for row in data.get("data") or []]
@@ -83,6 +84,7 @@ def report_table(data: dict[str, Any]) -> ToolOutput:
 
 
 async def run_report(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Runs a report for a time range and objects."""
     route = fill_path(f"{BASE}/reports/{{name}}/versions/{{version}}/report-data",
                       {"name": args["reportName"], "version": args["reportVersion"]})
     params = {"start": args["start"], "end": args["end"], "interval": args["interval"]}

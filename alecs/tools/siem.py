@@ -41,6 +41,7 @@ def decode_values(encoded: str | None) -> list[str]:
 
 
 def decode_headers(encoded: str | None) -> dict[str, str]:
+    """HTTP headers from SIEM's URL-encoded header block."""
     headers: dict[str, str] = {}
     for line in unquote(encoded or "").split("\r\n"):
         name, sep, value = line.partition(":")
@@ -100,6 +101,7 @@ def _summary(event: dict[str, Any]) -> str:
 
 
 async def fetch_events(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Security events for a time range or after an offset, decoded, with the offset to continue."""
     params = {"offset": args.get("offset"), "from": args.get("from"), "to": args.get("to"), "limit": args.get("limit")}
     if params["offset"] is None and params["from"] is None:
         params["from"] = int(time.time()) - DEFAULT_WINDOW

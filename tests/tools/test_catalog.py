@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from mcp_types import ToolListChangedNotification
 
-from alecs.catalogue import list_bytes
 from alecs.principal import CURRENT, Principal
 from alecs.sandbox.server import Sandbox
+from alecs.tool_listing import list_bytes
 from alecs.tools.registry import Registry
 from tests.openapi_defs import REPO
 from tests.support.mcp import connect, make_server

@@ -28,6 +28,7 @@ SYNONYMS = {
 
 
 def words(text: str) -> list[str]:
+    """The lower-case words of `text` that carry meaning (stop words dropped)."""
     return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP]
 
 
@@ -39,6 +40,7 @@ def _expand(term: str) -> set[str]:
 
 
 def score(spec: ToolSpec, query: list[str]) -> float:
+    """How well a tool matches the query words: name counts most, then title, description and route."""
     fields = [(words(spec.name), 3.0), (words(spec.title), 2.0), (words(spec.description), 1.0),
               (words(f"{spec.toolset.name} {spec.api} {spec.method} {spec.path}"), 1.0)]
     total = 0.0
@@ -55,6 +57,7 @@ def score(spec: ToolSpec, query: list[str]) -> float:
 
 
 async def list_toolsets(call: ToolCall, args: dict[str, Any]) -> Any:
+    """The toolsets the caller may enable, with their size and whether this session enabled them."""
     session = call.session
     reg = session.registry
     enabled = session.enabled()
@@ -80,14 +83,17 @@ async def _toggle(call: ToolCall, args: dict[str, Any], on: bool) -> Any:
 
 
 async def enable_toolset(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Adds a toolset's tools to this session's list."""
     return await _toggle(call, args, True)
 
 
 async def disable_toolset(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Removes a toolset's tools from this session's list."""
     return await _toggle(call, args, False)
 
 
 async def search_tools(call: ToolCall, args: dict[str, Any]) -> Any:
+    """The tools (of toolsets the caller may see) that best match the words of a job."""
     session = call.session
     query = words(args["query"])
     if not query:

@@ -44,6 +44,7 @@ def _new(record: TokenRecord, token: str) -> dict[str, Any]:
 
 
 async def generate(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Creates a token with the given scope and restrictions; the token itself is returned only here."""
     store = _store(call)
     record, token = await _blocking(store.generate, scope=args.get("scope") or "read",
                                     description=args.get("description") or "",
@@ -53,16 +54,19 @@ async def generate(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def list_tokens(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Every token's public record (never the token or its hash)."""
     records = await _blocking(_store(call).records)
     return {"tokens": [r.public() for r in records]}
 
 
 async def revoke(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Revokes a token at once; its open sessions close within seconds."""
     record = await _blocking(_store(call).revoke, args["tokenId"])
     return {"id": record.id, "state": record.state(), "note": "Open sessions using it close within a few seconds."}
 
 
 async def rotate(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Issues a replacement with the same settings and retires the old token (now or after an overlap)."""
     new, token, old = await _blocking(_store(call).rotate, args["tokenId"], args.get("overlapMinutes") or 0)
     return _new(new, token) | {"replaced": old.id, "replacedState": old.state(), "replacedExpires": old.expires}
 
