@@ -14,8 +14,7 @@ from alecs.sandbox.account import Settings
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer, ServerOptions
 from alecs.services import Services
-from alecs.tools.api_tokens import TOKENS
-from alecs.tools.registry import Registry, Selection
+from alecs.tools.registry import Registry
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +58,6 @@ def build_app(cfg: AppConfig, services: Services | None = None) -> Iterator[App]
         services = replace(services, upload_dir=Services.from_environment().upload_dir)
     registry = Registry.load()
     selection = registry.selection_from(cfg.toolsets, cfg.tools, cfg.read_only)
-    if selection.toolsets is None and not selection.tools and services.tokens is not None:
-        # With a token store, the default selection also carries the token tools (admins and stdio only).
-        selection = Selection(registry.default_toolsets() | {TOKENS.name}, selection.tools, selection.read_only)
     sandbox: Sandbox | None = None
     if cfg.sandbox:
         sandbox = Sandbox(sandbox_settings()).start()

@@ -22,7 +22,7 @@ from alecs.tools.call import ProgressFn
 from alecs.tools.executor import Executor, Outcome, describe_validation, validate
 from alecs.tools.model import CUSTOMER, input_schema
 from alecs.tools.registry import Registry, Selection
-from alecs.tools.spec import ToolSpec
+from alecs.tools.spec import Toolset, ToolSpec
 
 log = logging.getLogger(__name__)
 audit = logging.getLogger("alecs.audit")
@@ -52,7 +52,9 @@ class AlecsServer:
         self.options = options or ServerOptions()
         self.services = services or Services()
         self.executor = Executor(client, self.services)
-        self.exposed = registry.exposed(self.options.selection, self.options.dynamic)
+        sel, dynamic, store = self.options.selection, self.options.dynamic, self.services.tokens is not None
+        self.starting = tuple(registry.starting(sel, dynamic, store))  # what every session lists at first
+        self.offered = tuple(registry.offered(sel, dynamic=dynamic, token_store=store))  # all it may ever list
         self._tools = {s.name: self._tool(s) for s in registry}
         self._session_toolsets: WeakKeyDictionary[Any, set[str]] = WeakKeyDictionary()
         self.lowlevel: Server[Any] = Server(
@@ -104,9 +106,20 @@ class AlecsServer:
 
     @functools.lru_cache(maxsize=1024)  # noqa: B019 - the server lives as long as the process
     def _visible(self, principal: Principal, enabled: frozenset[str]) -> tuple[ToolSpec, ...]:
-        specs = list(self.exposed)
-        specs += [s for s in self.registry if s.toolset.name in enabled and s not in specs]
-        return tuple(s for s in specs if self.allowed(principal, s))
+        specs = [s for s in self.starting if self.allowed(principal, s)]
+        enableable = self.enableable(principal)
+        specs += [s for name, tools in enableable.items() if name in enabled for s in tools if s not in specs]
+        return tuple(specs)
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - the server lives as long as the process
+    def enableable(self, principal: Principal) -> dict[str, tuple[ToolSpec, ...]]:
+        """Dynamic mode: toolset name -> the tools enabling it adds for `principal` (toolsets it may not use, the
+        dynamic-toolsets controls and the admin-only token tools, which need no enabling, are left out)."""
+        out: dict[str, list[ToolSpec]] = {}
+        for spec in self.offered:
+            if not (spec.toolset.dynamic_only or spec.toolset.admin_only) and self.allowed(principal, spec):
+                out.setdefault(spec.toolset.name, []).append(spec)
+        return {name: tuple(tools) for name, tools in out.items()}
 
     def allowed(self, principal: Principal, spec: ToolSpec) -> bool:
         """Whether `principal` may see and call `spec` at all (scope, read-only mode, the token's toolsets)."""
@@ -171,15 +184,14 @@ class ServerSessionControl:
     def __init__(self, server: AlecsServer, ctx: ServerRequestContext[Any]) -> None:
         self.server, self.ctx = server, ctx
 
-    @property
-    def registry(self) -> Registry:
-        """Every tool, whether or not this session sees it."""
-        return self.server.registry
+    def toolsets(self) -> list[Toolset]:
+        """The toolsets this session may enable, in catalogue order."""
+        names = self.server.enableable(self.server.principal(self.ctx))
+        return [t for t in self.server.registry.toolsets() if t.name in names]
 
-    def may_see_toolset(self, toolset: str) -> bool:
-        """Whether the caller may see any tool of the toolset called `toolset`."""
-        principal = self.server.principal(self.ctx)
-        return any(self.server.allowed(principal, s) for s in self.registry if s.toolset.name == toolset)
+    def tools_of(self, toolset: str) -> tuple[ToolSpec, ...]:
+        """The tools enabling `toolset` adds for this caller (none for a toolset it may not enable)."""
+        return self.server.enableable(self.server.principal(self.ctx)).get(toolset, ())
 
     def enabled(self) -> frozenset[str]:
         """The toolsets this session enabled."""

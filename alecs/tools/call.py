@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from alecs.akamai.client import AkamaiClient, AkamaiResponse
 from alecs.principal import Principal
 from alecs.services import Services
-from alecs.tools.spec import ToolSpec
-
-if TYPE_CHECKING:
-    from alecs.tools.registry import Registry
+from alecs.tools.spec import Toolset, ToolSpec
 
 ProgressFn = Callable[[float, float | None, str | None], Awaitable[None]]
 
@@ -20,12 +17,11 @@ ProgressFn = Callable[[float, float | None, str | None], Awaitable[None]]
 class SessionControl(Protocol):
     """What the dynamic-toolsets tools may read and change about the calling MCP session."""
 
-    @property
-    def registry(self) -> Registry:
-        """Every tool, whether or not this session sees it."""
+    def toolsets(self) -> list[Toolset]:
+        """The toolsets this session may enable, in catalogue order."""
 
-    def may_see_toolset(self, toolset: str) -> bool:
-        """Whether the caller may see (and so enable) the toolset called `toolset`."""
+    def tools_of(self, toolset: str) -> tuple[ToolSpec, ...]:
+        """The tools enabling `toolset` adds for this caller (none for a toolset it may not enable)."""
 
     def enabled(self) -> frozenset[str]:
         """The toolsets this session enabled."""

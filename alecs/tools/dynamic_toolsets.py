@@ -59,11 +59,9 @@ def score(spec: ToolSpec, query: list[str]) -> float:
 async def list_toolsets(call: ToolCall, args: dict[str, Any]) -> Any:
     """The toolsets the caller may enable, with their size and whether this session enabled them."""
     session = call.session
-    reg = session.registry
     enabled = session.enabled()
-    rows = [{"toolset": t.name, "tools": len(reg.in_toolset(t)), "enabled": t.name in enabled,
-             "description": t.description}
-            for t in reg.toolsets() if not t.dynamic_only and session.may_see_toolset(t.name)]
+    rows = [{"toolset": t.name, "tools": len(session.tools_of(t.name)), "enabled": t.name in enabled,
+             "description": t.description} for t in session.toolsets()]
     text = "\n".join(f"- {r['toolset']} ({r['tools']} tools{', enabled' if r['enabled'] else ''}): "
                      f"{r['description']}" for r in rows)
     return ToolOutput({"items": rows}, text)
@@ -72,11 +70,10 @@ async def list_toolsets(call: ToolCall, args: dict[str, Any]) -> Any:
 async def _toggle(call: ToolCall, args: dict[str, Any], on: bool) -> Any:
     session = call.session
     name = args["toolset"]
-    toolset = session.registry.toolset(name)
-    if toolset is None or toolset.dynamic_only or not session.may_see_toolset(name):
+    tools = [s.name for s in session.tools_of(name)]
+    if not tools:
         raise ToolInputError(f"Unknown toolset '{name}'. Call list-toolsets for the names.")
     await session.set_enabled(name, on)
-    tools = [s.name for s in session.registry.in_toolset(toolset)]
     verb = "Enabled" if on else "Disabled"
     return ToolOutput({"toolset": name, "enabled": on, "tools": tools},
                       f"{verb} {name}: {len(tools)} tools" + (f" ({', '.join(tools)})" if on else "."))
@@ -98,8 +95,8 @@ async def search_tools(call: ToolCall, args: dict[str, Any]) -> Any:
     query = words(args["query"])
     if not query:
         raise ToolInputError("Give a few words describing the job, e.g. 'add a TXT record'.")
-    ranked = sorted(((score(s, query), s) for s in session.registry
-                     if not s.toolset.dynamic_only and session.may_see_toolset(s.toolset.name)), key=lambda x: -x[0])
+    candidates = [s for t in session.toolsets() for s in session.tools_of(t.name)]
+    ranked = sorted(((score(s, query), s) for s in candidates), key=lambda x: -x[0])
     hits = [{"tool": s.name, "toolset": s.toolset.name, "score": round(sc, 2), "description": s.description}
             for sc, s in ranked[: args.get("limit") or 8] if sc > 0]
     enabled = session.enabled()

@@ -114,13 +114,34 @@ class Registry:
         """The names of the everyday selection's toolsets."""
         return frozenset(t.name for t in self.toolsets() if t.default)
 
-    def exposed(self, sel: Selection, dynamic: bool) -> list[ToolSpec]:
-        """What every session starts with: the selection, or in dynamic mode the catalogue tools plus any
-        explicitly selected toolsets and tools."""
+    def offered(self, sel: Selection, *, dynamic: bool, token_store: bool) -> list[ToolSpec]:
+        """Every tool a server with this selection may serve to someone.
+
+        Without dynamic toolsets: the selection; the default selection also carries the admin-only token tools
+        when a token store exists. With dynamic toolsets: what sessions start with plus what they may enable,
+        which is the explicit selection, or every toolset when none was given (admin-only ones need a store)."""
         if not dynamic:
-            return self.selected(sel)
-        explicit = self.selected(Selection(sel.toolsets or frozenset(), sel.tools, sel.read_only))
-        return [s for s in self if s.toolset.dynamic_only] + [s for s in explicit if not s.toolset.dynamic_only]
+            default = sel.toolsets is None and not sel.tools
+            extra = [s for s in self if s.toolset.admin_only] if default and token_store else []
+            return self._read_only(sel, self.selected(sel) + extra)
+        explicit = sel.toolsets is not None or bool(sel.tools)
+        bounded = self.selected(sel) if explicit else [
+            s for s in self if not s.toolset.dynamic_only and (token_store or not s.toolset.admin_only)]
+        chosen = set(bounded) | set(self.starting(sel, True, token_store))
+        return self._read_only(sel, [s for s in self if s in chosen])
+
+    def starting(self, sel: Selection, dynamic: bool, token_store: bool) -> list[ToolSpec]:
+        """What every session lists before it enables anything. In dynamic mode that is exactly the
+        dynamic-toolsets controls, and the admin-only token tools when a token store exists, whatever the
+        selection says (the selection only bounds what sessions may enable)."""
+        if not dynamic:
+            return self.offered(sel, dynamic=False, token_store=token_store)
+        return self._read_only(sel, [s for s in self if s.toolset.dynamic_only
+                                     or (s.toolset.admin_only and token_store)])
+
+    @staticmethod
+    def _read_only(sel: Selection, specs: list[ToolSpec]) -> list[ToolSpec]:
+        return [s for s in specs if s.read_only] if sel.read_only else specs
 
     def selected(self, sel: Selection) -> list[ToolSpec]:
         """The tools a selection names, in catalogue order."""

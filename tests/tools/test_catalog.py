@@ -120,3 +120,103 @@ async def test_token_restricted_to_toolsets_cannot_see_or_call_others(fresh_sand
         CURRENT.reset(token)
         server.client.close()
 
+
+
+# -- dynamic toolsets with a token store and per-principal views --------------------------------------------
+CATALOGUE = {"list-toolsets", "enable-toolset", "disable-toolset", "search-tools"}
+TOKEN_TOOLS = {"generate-api-token", "list-api-tokens", "revoke-api-token", "rotate-api-token"}
+
+
+def _store(tmp_path: Any) -> Any:
+    from alecs.auth.tokens import TokenStore
+
+    return TokenStore(tmp_path / "tokens.json", "catalogue-tests-master-key")
+
+
+async def _as(principal: Principal, server: Any, work: Any) -> Any:
+    token = CURRENT.set(principal)
+    try:
+        async with connect(server) as client:
+            return await work(client)
+    finally:
+        CURRENT.reset(token)
+
+
+async def _listed(client: Any) -> set[str]:
+    return {t.name for t in (await client.list_tools()).tools}
+
+
+@pytest.mark.parametrize("scope, expected", [("admin", CATALOGUE | TOKEN_TOOLS), ("write", CATALOGUE),
+                                             ("read", CATALOGUE)])
+async def test_dynamic_mode_starts_with_the_catalogue_and_only_admins_get_the_token_tools(
+        fresh_sandbox: Sandbox, tmp_path: Any, scope: str, expected: set[str]) -> None:
+    server = make_server(fresh_sandbox, REGISTRY, REGISTRY.selection_from(None, None, False), dynamic=True,
+                         services={"tokens": _store(tmp_path)})
+    try:
+        assert await _as(Principal("tok_1", scope), server, _listed) == expected  # type: ignore[arg-type]
+    finally:
+        server.client.close()
+
+
+async def test_without_a_store_dynamic_mode_offers_no_token_tools(fresh_sandbox: Sandbox) -> None:
+    server = make_server(fresh_sandbox, REGISTRY, REGISTRY.selection_from(None, None, False), dynamic=True)
+
+    async def work(client: Any) -> None:
+        assert await _listed(client) == CATALOGUE
+        rows = (await client.call_tool("list-toolsets", {})).structured_content["items"]
+        assert "tokens" not in {r["toolset"] for r in rows}
+        refused = await client.call_tool("enable-toolset", {"toolset": "tokens"})
+        assert refused.is_error and "Unknown toolset" in refused.content[0].text
+    try:
+        await _as(Principal(), server, work)
+    finally:
+        server.client.close()
+
+
+async def test_an_explicit_selection_bounds_what_a_dynamic_session_may_enable(fresh_sandbox: Sandbox) -> None:
+    server = make_server(fresh_sandbox, REGISTRY, REGISTRY.selection_from("dns", "list-gtm-domains", False),
+                         dynamic=True)
+
+    async def work(client: Any) -> None:
+        assert await _listed(client) == CATALOGUE
+        rows = (await client.call_tool("list-toolsets", {})).structured_content["items"]
+        dns = sum(1 for s in REGISTRY if s.toolset.name == "dns")
+        assert [(r["toolset"], r["tools"]) for r in rows] == [("dns", dns), ("gtm", 1)]
+        refused = await client.call_tool("enable-toolset", {"toolset": "property"})
+        assert refused.is_error and "Unknown toolset 'property'" in refused.content[0].text
+        enabled = (await client.call_tool("enable-toolset", {"toolset": "gtm"})).structured_content
+        assert enabled["tools"] == ["list-gtm-domains"]
+        found = (await client.call_tool("search-tools", {"query": "activate a property"})).structured_content
+        assert {hit["toolset"] for hit in found["items"]} <= {"dns", "gtm"}
+    try:
+        await _as(Principal(), server, work)
+    finally:
+        server.client.close()
+
+
+async def test_a_read_token_enables_only_the_read_tools_of_a_toolset(fresh_sandbox: Sandbox) -> None:
+    server = make_server(fresh_sandbox, REGISTRY, REGISTRY.selection_from(None, None, False), dynamic=True)
+    reads = {s.name for s in REGISTRY if s.toolset.name == "dns" and s.read_only}
+
+    async def work(client: Any) -> None:
+        row = next(r for r in (await client.call_tool("list-toolsets", {})).structured_content["items"]
+                   if r["toolset"] == "dns")
+        assert row["tools"] == len(reads)
+        await client.call_tool("enable-toolset", {"toolset": "dns"})
+        assert await _listed(client) == CATALOGUE | reads
+    try:
+        await _as(Principal("tok_r", "read"), server, work)
+    finally:
+        server.client.close()
+
+
+async def test_with_a_store_the_default_selection_carries_the_token_tools_for_admins_only(
+        fresh_sandbox: Sandbox, tmp_path: Any) -> None:
+    server = make_server(fresh_sandbox, REGISTRY, REGISTRY.selection_from(None, None, False),
+                         services={"tokens": _store(tmp_path)})
+    default = {s.name for s in REGISTRY if s.toolset.name in DEFAULT_TOOLSETS}
+    try:
+        assert await _as(Principal(), server, _listed) == default | TOKEN_TOOLS
+        assert await _as(Principal("tok_w", "write"), server, _listed) == default
+    finally:
+        server.client.close()
