@@ -19,7 +19,7 @@ from alecs.akamai.client import AkamaiClient
 from alecs.principal import CURRENT, Principal
 from alecs.services import Services
 from alecs.tools.call import ProgressFn
-from alecs.tools.executor import Executor, Outcome, describe_validation, validate
+from alecs.tools.executor import Executor, Outcome, describe_validation, internal_error, validate
 from alecs.tools.model import CUSTOMER, input_schema
 from alecs.tools.registry import Registry, Selection
 from alecs.tools.spec import Toolset, ToolSpec
@@ -142,10 +142,16 @@ class AlecsServer:
                          params: types.CallToolRequestParams) -> types.CallToolResult:
         principal = self.principal(ctx)
         started = time.monotonic()
-        outcome, customer = await self._outcome(ctx, principal, params)
-        audit.info("tool_call token=%s customer=%s tool=%s outcome=%s duration_ms=%.0f", principal.label,
-                   customer, params.name, "error" if outcome.is_error else "ok",
-                   (time.monotonic() - started) * 1000)
+        status, customer = "cancelled", "-"  # what the audit line says if the call is cancelled
+        try:
+            try:
+                outcome, customer = await self._outcome(ctx, principal, params)
+            except Exception:
+                outcome = internal_error(params.name)
+            status = "error" if outcome.is_error else "ok"
+        finally:
+            audit.info("tool_call token=%s customer=%s tool=%s outcome=%s duration_ms=%.0f", principal.label,
+                       customer, params.name, status, (time.monotonic() - started) * 1000)
         return types.CallToolResult(content=[types.TextContent(type="text", text=outcome.text)],
                                     structured_content=outcome.data, is_error=outcome.is_error)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +67,7 @@ class Executor:
                 result = await spec.handler(call, args)
             else:
                 result = (await call.send(**call.build(args))).data
+            return shape(spec, result, args)
         except AkamaiError as exc:
             problem = exc.as_dict()
             text = f"Akamai error {exc.status}: {problem.get('title', '')}"
@@ -78,10 +80,22 @@ class Executor:
             return Outcome({"error": problem}, text, True)
         except AlecsError as exc:
             return Outcome({"error": {"title": str(exc)}}, str(exc), True)
+        except Exception:
+            return internal_error(spec.name)
         finally:
             log.debug("tool %s ran %d request(s) in %.0f ms", spec.name, call.requests,
                       (time.monotonic() - started) * 1000)
-        return shape(spec, result, args)
+
+
+def internal_error(tool: str) -> Outcome:
+    """The answer to a failure alecs did not foresee (call it from an `except` block): the traceback goes to the
+    server's log, once, under an incident id; the assistant gets the id and no exception text, which could
+    carry anything (a secret, a path, a header)."""
+    incident = secrets.token_hex(4)
+    log.error("tool %s failed unexpectedly (incident %s)", tool, incident, exc_info=True)
+    text = (f"Internal error in {tool} (incident {incident}): alecs could not complete the call. "
+            "The server's log has the details under that incident id.")
+    return Outcome({"error": {"title": "Internal error", "detail": text, "incident": incident}}, text, True)
 
 
 def shape(spec: ToolSpec, result: Any, args: dict[str, Any]) -> Outcome:

@@ -12,11 +12,21 @@ from pydantic.json_schema import GenerateJsonSchema
 from alecs.tools.spec import ToolSpec
 
 CUSTOMER = "customer"
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _segment(value: Any) -> Any:
     """Path values are percent-encoded into one segment; only dot segments and control characters could still
     change the request's meaning, so they are refused."""
-    if isinstance(value, str) and (value.strip(".") == "" or re.search(r"[\x00-\x1f\x7f]", value)):
+    if isinstance(value, str) and (value.strip(".") == "" or CONTROL.search(value)):
         raise ValueError("not a valid identifier")
+    return value
+
+
+def _header_value(value: Any) -> Any:
+    """A header value with CR, LF or another control character would split or corrupt the request."""
+    if isinstance(value, str) and CONTROL.search(value):
+        raise ValueError("a header value may not contain control characters (CR, LF, NUL, ...)")
     return value
 
 
@@ -67,7 +77,11 @@ def input_model(spec: ToolSpec) -> type[BaseModel]:
     """The pydantic model that validates a tool's arguments (cached per tool)."""
     fields: dict[str, Any] = {}
     for p in spec.params:
-        kind = Annotated[p.type, AfterValidator(_segment)] if p.where == "path" and p.type is str else p.type
+        kind = p.type
+        if p.where == "path" and p.type is str:
+            kind = Annotated[p.type, AfterValidator(_segment)]
+        elif p.where == "header":
+            kind = Annotated[p.type, AfterValidator(_header_value)]
         fields[p.name] = _field(kind, p.description, p.required, p.default, dict(p.constraints))
     if spec.items:
         fields["limit"] = _field(int, None, False, None, {"ge": 1, "le": 500})
