@@ -20,7 +20,7 @@ from alecs.principal import CURRENT, Principal
 from alecs.services import Services
 from alecs.tools.call import ProgressFn
 from alecs.tools.executor import Executor, Outcome, describe_validation, internal_error, validate
-from alecs.tools.model import CUSTOMER, input_schema
+from alecs.tools.model import CUSTOMER, tool_entry
 from alecs.tools.registry import Registry, Selection
 from alecs.tools.spec import Toolset, ToolSpec
 
@@ -55,7 +55,7 @@ class AlecsServer:
         sel, dynamic, store = self.options.selection, self.options.dynamic, self.services.tokens is not None
         self.starting = tuple(registry.starting(sel, dynamic, store))  # what every session lists at first
         self.offered = tuple(registry.offered(sel, dynamic=dynamic, token_store=store))  # all it may ever list
-        self._tools = {s.name: self._tool(s) for s in registry}
+        self._tools = {s.name: tool_entry(s) for s in registry}
         self._session_toolsets: WeakKeyDictionary[Any, set[str]] = WeakKeyDictionary()
         self.lowlevel: Server[Any] = Server(
             "alecs", version=__version__, title="alecs: Akamai control plane", instructions=INSTRUCTIONS,
@@ -63,17 +63,6 @@ class AlecsServer:
         )
         self.init_options = self.lowlevel.create_initialization_options(
             NotificationOptions(tools_changed=self.options.dynamic))
-
-    @staticmethod
-    def _tool(spec: ToolSpec) -> types.Tool:
-        return types.Tool(
-            name=spec.name, title=spec.title, description=spec.description, input_schema=input_schema(spec),
-            annotations=types.ToolAnnotations(
-                read_only_hint=spec.read_only,
-                destructive_hint=spec.destructive and not spec.read_only,
-                idempotent_hint=spec.is_idempotent, open_world_hint=not spec.local,
-            ),
-        )
 
     async def run(self, read_stream: Any, write_stream: Any, principal: Principal) -> None:
         """Serve one MCP session until the read side closes."""

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import json
-from typing import Any
+import re
+from collections.abc import Sequence
 
-from alecs.tools.model import input_schema
-from alecs.tools.registry import Registry
+import mcp_types as types
+
+from alecs.tools.model import tool_entry
+from alecs.tools.registry import ALL, Registry
 from alecs.tools.spec import ToolSpec
+
+# Abbreviations whose dot does not end a sentence ("e.g. v2024-10-21", "i.e. the staging network").
+ABBREVIATIONS = ("e.g", "i.e", "vs", "cf", "approx")
+SENTENCE_END = re.compile(r"\.(?=\s+\S)")
 
 
 def kind(spec: ToolSpec) -> str:
@@ -18,18 +24,23 @@ def kind(spec: ToolSpec) -> str:
     return "destructive" if spec.destructive else "write"
 
 
-def tool_json(spec: ToolSpec) -> dict[str, Any]:
-    """The tools/list entry as a client receives it (annotations included), for sizing."""
-    return {"name": spec.name, "title": spec.title, "description": spec.description,
-            "inputSchema": input_schema(spec),
-            "annotations": {"readOnlyHint": spec.read_only,
-                            "destructiveHint": spec.destructive and not spec.read_only,
-                            "idempotentHint": spec.is_idempotent, "openWorldHint": not spec.local}}
+def list_bytes(specs: Sequence[ToolSpec]) -> int:
+    """The size in bytes of the tools/list result listing `specs`, serialised as the server sends it."""
+    result = types.ListToolsResult(tools=[tool_entry(s) for s in specs])
+    return len(result.model_dump_json(by_alias=True, exclude_unset=True).encode())
 
 
-def list_bytes(specs: list[ToolSpec]) -> int:
-    """The size in bytes of a tools/list answer listing `specs`."""
-    return len(json.dumps({"tools": [tool_json(s) for s in specs]}, separators=(",", ":")).encode())
+def first_sentence(text: str) -> str:
+    """The first sentence of a description: up to the first full stop that is outside parentheses and not the
+    dot of an abbreviation such as "e.g"."""
+    for match in SENTENCE_END.finditer(text):
+        before = text[:match.start()]
+        if before.count("(") > before.count(")"):
+            continue
+        if before.lower().endswith(ABBREVIATIONS) or before.endswith(("...", "..")):
+            continue
+        return before + "."
+    return text
 
 
 def markdown(registry: Registry) -> str:
@@ -40,10 +51,15 @@ def markdown(registry: Registry) -> str:
         lines += [f"## {toolset.name} ({len(specs)})", "", toolset.description, "",
                   "| tool | kind | API | description |", "|---|---|---|---|"]
         for s in specs:
-            api = f"`{s.method} {s.path}`" if not s.local else "local"
+            api = f"`{s.method} {s.path}`" if s.path else ("local" if s.local else "any (see description)")
             lines.append(f"| `{s.name}` | {kind(s)} | {api} | {s.description.replace('|', '/')} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def _stats_row(label: str, specs: Sequence[ToolSpec]) -> str:
+    size = list_bytes(specs)
+    return f"{label:<16} {len(specs):>5} {size:>8} {size // 4:>8}"
 
 
 def print_catalogue(args: argparse.Namespace) -> int:
@@ -52,18 +68,15 @@ def print_catalogue(args: argparse.Namespace) -> int:
     if args.markdown:
         print(markdown(registry), end="")
         return 0
-    selection = registry.selection_from(args.toolsets, args.tools, args.read_only)
-    chosen = registry.selected(selection)
+    chosen = registry.selected(registry.selection_from(args.toolsets, args.tools, args.read_only))
     if args.stats:
         print(f"{'toolset':<16} {'tools':>5} {'bytes':>8} {'~tokens':>8}")
         for toolset in registry.toolsets():
-            specs = registry.in_toolset(toolset)
-            size = list_bytes(specs)
-            print(f"{toolset.name:<16} {len(specs):>5} {size:>8} {size // 4:>8}")
-        size = list_bytes(chosen)
-        print(f"{'selected':<16} {len(chosen):>5} {size:>8} {size // 4:>8}")
-        print(f"{'all':<16} {len(registry):>5} {list_bytes(list(registry)):>8} {list_bytes(list(registry)) // 4:>8}")
+            print(_stats_row(toolset.name, registry.in_toolset(toolset)))
+        print(_stats_row("selected", chosen))
+        # Exactly what `alecs serve --toolsets all` serves (the dynamic-toolsets controls are not part of it).
+        print(_stats_row(ALL, registry.selected(registry.selection_from(ALL, None, args.read_only))))
         return 0
     for s in chosen:
-        print(f"{s.name:<34} {s.toolset.name:<14} {kind(s):<11} {s.description.split('. ')[0]}")
+        print(f"{s.name:<34} {s.toolset.name:<14} {kind(s):<11} {first_sentence(s.description)}")
     return 0

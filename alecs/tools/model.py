@@ -1,4 +1,5 @@
-"""Builds the input model of a tool: the same model validates arguments and produces `inputSchema`."""
+"""Builds what clients see of a tool: its input model (which validates arguments and produces `inputSchema`) and its
+`tools/list` entry."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 from functools import cache
 from typing import Annotated, Any
 
+import mcp_types as types
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 from pydantic.json_schema import GenerateJsonSchema
 
@@ -97,3 +99,15 @@ def input_schema(spec: ToolSpec) -> dict[str, Any]:
     schema.pop("additionalProperties", None)
     schema["additionalProperties"] = False
     return schema
+
+
+@cache
+def tool_entry(spec: ToolSpec) -> types.Tool:
+    """The tool's `tools/list` entry, annotations included (cached per tool)."""
+    return types.Tool(
+        name=spec.name, title=spec.title, description=spec.description, input_schema=input_schema(spec),
+        annotations=types.ToolAnnotations(
+            read_only_hint=spec.read_only, destructive_hint=spec.destructive and not spec.read_only,
+            idempotent_hint=spec.is_idempotent, open_world_hint=not spec.local,
+        ),
+    )

@@ -7,11 +7,11 @@ import sys
 from typing import Any
 
 import pytest
-from mcp_types import ToolListChangedNotification
+from mcp_types import ListToolsResult, ToolListChangedNotification
 
 from alecs.principal import CURRENT, Principal
 from alecs.sandbox.server import Sandbox
-from alecs.tool_listing import list_bytes
+from alecs.tool_listing import first_sentence, list_bytes
 from alecs.tools.registry import Registry
 from tests.openapi_defs import REPO
 from tests.support.mcp import connect, make_server
@@ -35,6 +35,51 @@ def test_stats_command_reports_the_default_selection() -> None:
     row = next(line.split() for line in out.splitlines() if line.startswith("selected"))
     chosen = REGISTRY.selected(REGISTRY.selection_from(None, None, False))
     assert int(row[1]) == len(chosen) and int(row[2]) == list_bytes(chosen) and int(row[3]) == list_bytes(chosen) // 4
+
+
+def _stats(*flags: str) -> dict[str, list[str]]:
+    out = subprocess.run([sys.executable, "-m", "alecs", "tools", "--stats", *flags], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    return {line.split()[0]: line.split() for line in out.splitlines()[1:]}
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+async def test_stats_all_is_exactly_what_toolsets_all_serves(fresh_sandbox: Sandbox, read_only: bool) -> None:
+    row = _stats(*(["--read-only"] if read_only else []))["all"]
+    server = make_server(fresh_sandbox, REGISTRY, REGISTRY.selection_from("all", None, read_only))
+    try:
+        async with connect(server) as client:
+            served = (await client.list_tools()).tools
+    finally:
+        server.client.close()
+    wire = ListToolsResult(tools=served).model_dump_json(by_alias=True, exclude_unset=True).encode()
+    assert (int(row[1]), int(row[2])) == (len(served), len(wire))
+    assert "search-tools" not in {t.name for t in served}
+
+
+def test_the_listing_keeps_whole_first_sentences_past_abbreviations() -> None:
+    out = subprocess.run([sys.executable, "-m", "alecs", "tools", "--toolsets", "all"], capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    summaries = {line.split()[0]: line.split(None, 3)[3] for line in out.splitlines()}
+    assert summaries["list-rule-formats"] == "Rule format versions (e.g. v2024-10-21, latest)."
+    assert summaries["translate-error"].startswith("Explain an Akamai error page's reference string (e.g. "
+                                                   "'Reference #18.2a3c2f17.1621415935.409841'): reason")
+    for name, summary in summaries.items():
+        assert summary.endswith(".") and summary.count("(") == summary.count(")"), (name, summary)
+        assert REGISTRY.get(name).description.startswith(summary[:-1])  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("text, first", [
+    ("One. Two.", "One."),
+    ("Only one sentence", "Only one sentence"),
+    ("Versions (e.g. v1, latest).", "Versions (e.g. v1, latest)."),
+    ("Change it, e.g. {\"a\": 1}. Then more.", "Change it, e.g. {\"a\": 1}."),
+    ("Ids (like 1.2. Or 3.) are kept. Next.", "Ids (like 1.2. Or 3.) are kept."),
+    ("Match rules i.e. the conditions. Next.", "Match rules i.e. the conditions."),
+    ("Types (A, AAAA, CNAME...) and more. Next.", "Types (A, AAAA, CNAME...) and more."),
+])
+def test_first_sentence_ignores_abbreviations_and_parentheses(text: str, first: str) -> None:
+    assert first_sentence(text) == first
 
 
 def test_docs_tools_md_is_in_sync_with_the_registry() -> None:
