@@ -6,6 +6,8 @@ Regenerate after a deliberate change (and review the diff): `.venv/bin/python -m
 from __future__ import annotations
 
 import difflib
+import subprocess
+import sys
 
 import pytest
 
@@ -31,3 +33,10 @@ def test_every_tools_list_entry_and_initialize_answer_matches_its_snapshot(live:
                                     f"snapshot {name}", f"live {name}", lineterm="", n=2)
         pytest.fail(f"{name} differs from what the server answers; if deliberate, run "
                     f"`.venv/bin/python -m tests.tools.snapshots --update`:\n" + "\n".join(list(diff)[:80]))
+
+
+def test_the_documented_snapshot_command_runs_and_finds_no_drift() -> None:
+    # README/Development: `python -m tests.tools.snapshots --update` rewrites; without --update it only compares.
+    proc = subprocess.run([sys.executable, "-m", "tests.tools.snapshots"], cwd=snapshots.REPO, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0 and "matches the snapshots" in proc.stdout, proc.stdout + proc.stderr[-2000:]
