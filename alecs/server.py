@@ -157,7 +157,8 @@ class AlecsServer:
         customer = args.get(CUSTOMER) or "default"
         if not principal.may_use_customer(customer):
             return _refusal(f"This token may not use customer '{customer}'."), customer
-        return await self.executor.run(spec, args, principal=principal, session=ServerSessionControl(self, ctx),
+        session = ServerSessionControl(self, ctx, principal)
+        return await self.executor.run(spec, args, principal=principal, session=session,
                                        progress=self._progress(ctx)), customer
 
     @staticmethod
@@ -176,17 +177,17 @@ class AlecsServer:
 class ServerSessionControl:
     """The calling session as the dynamic-toolsets tools see it (`alecs.tools.call.SessionControl`)."""
 
-    def __init__(self, server: AlecsServer, ctx: ServerRequestContext[Any]) -> None:
-        self.server, self.ctx = server, ctx
+    def __init__(self, server: AlecsServer, ctx: ServerRequestContext[Any], principal: Principal) -> None:
+        self.server, self.ctx, self.principal = server, ctx, principal
 
     def toolsets(self) -> list[Toolset]:
         """The toolsets this session may enable, in catalogue order."""
-        names = self.server.enableable(self.server.principal(self.ctx))
+        names = self.server.enableable(self.principal)
         return [t for t in self.server.registry.toolsets() if t.name in names]
 
     def tools_of(self, toolset: str) -> tuple[ToolSpec, ...]:
         """The tools enabling `toolset` adds for this caller (none for a toolset it may not enable)."""
-        return self.server.enableable(self.server.principal(self.ctx)).get(toolset, ())
+        return self.server.enableable(self.principal).get(toolset, ())
 
     def enabled(self) -> frozenset[str]:
         """The toolsets this session enabled."""
