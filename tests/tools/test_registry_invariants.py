@@ -54,3 +54,20 @@ def test_destructive_tools_say_so_in_their_description() -> None:
     quiet = [s.name for s in REGISTRY if s.destructive and "destructive" not in s.description.lower()
              and "delete" not in s.description.lower() and "remove" not in s.description.lower()]
     assert not quiet, f"destructive tools that do not say so: {quiet}"
+
+
+def test_every_declared_tool_is_registered_and_no_module_is_loaded_by_name() -> None:
+    import importlib
+    import pkgutil
+
+    import alecs.tools
+    from alecs.tools.registry import TOOL_MODULES
+
+    registered = set(REGISTRY.specs.values())
+    for info in pkgutil.iter_modules(alecs.tools.__path__):
+        module = importlib.import_module(f"alecs.tools.{info.name}")
+        source = open(module.__file__ or "").read()
+        assert "import_module" not in source and "__import__" not in source, info.name
+        declared = getattr(module, "TOOLS", [])
+        assert all(spec in registered for spec in declared), f"{info.name} declares tools the registry lacks"
+    assert all(hasattr(module, "TOOLS") for module in TOOL_MODULES)
