@@ -6,21 +6,23 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
 from alecs.akamai.client import AkamaiClient
 from alecs.edgerc import Edgerc, default_edgerc_path
 from alecs.sandbox.account import Settings
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer, ServerOptions
-from alecs.tools.registry import DEFAULT_TOOLSETS, Registry, Selection
+from alecs.services import Services
+from alecs.tools.registry import Registry
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class AppConfig:
+    """How to assemble a server: credentials or the sandbox, and the selection of tools."""
+
     edgerc: str | None = None
     sandbox: bool = False
     read_only: bool = False
@@ -30,6 +32,7 @@ class AppConfig:
 
 
 def sandbox_settings() -> Settings:
+    """The simulator's settings (ALECS_SANDBOX_ACTIVATION_SECONDS shortens activations)."""
     settings = Settings()
     value = os.environ.get("ALECS_SANDBOX_ACTIVATION_SECONDS")
     if value:
@@ -39,19 +42,22 @@ def sandbox_settings() -> Settings:
 
 @dataclass
 class App:
+    """A running assembly: the MCP server, its Akamai client and the sandbox when there is one."""
+
     server: AlecsServer
     client: AkamaiClient
     sandbox: Sandbox | None
 
 
 @contextmanager
-def build_app(cfg: AppConfig, services: dict[str, Any] | None = None) -> Iterator[App]:
-    """Yields a ready server; stops the sandbox and closes connection pools on exit."""
+def build_app(cfg: AppConfig, services: Services | None = None) -> Iterator[App]:
+    """Yields a ready server; stops the sandbox and closes connection pools on exit. Without an upload folder in
+    `services`, ALECS_UPLOAD_DIR names it."""
+    services = services or Services()
+    if services.upload_dir is None:
+        services = replace(services, upload_dir=Services.from_environment().upload_dir)
     registry = Registry.load()
     selection = registry.selection_from(cfg.toolsets, cfg.tools, cfg.read_only)
-    if selection.toolsets is None and not selection.tools and (services or {}).get("tokens") is not None:
-        # With a token store, the default selection also carries the token tools (admins and stdio only).
-        selection = Selection(frozenset(DEFAULT_TOOLSETS) | {"tokens"}, selection.tools, selection.read_only)
     sandbox: Sandbox | None = None
     if cfg.sandbox:
         sandbox = Sandbox(sandbox_settings()).start()
@@ -61,7 +67,6 @@ def build_app(cfg: AppConfig, services: dict[str, Any] | None = None) -> Iterato
     else:
         edgerc = Edgerc(default_edgerc_path(cfg.edgerc))
     client = AkamaiClient(edgerc)
-    services = {"upload_dir": os.environ.get("ALECS_UPLOAD_DIR") or None} | (services or {})
     server = AlecsServer(registry, client, ServerOptions(selection, cfg.dynamic), services)
     try:
         yield App(server, client, sandbox)

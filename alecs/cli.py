@@ -75,10 +75,13 @@ def _serve(args: argparse.Namespace) -> int:
     cfg = AppConfig(edgerc=args.edgerc, sandbox=args.sandbox, read_only=args.read_only, toolsets=args.toolsets,
                     tools=args.tools, dynamic=args.dynamic_toolsets)
     if args.transport == "stdio":
-        from alecs.auth.tokens import token_services
+        from alecs.auth.tokens import TokenStore, default_store_path, master_key
+        from alecs.services import Services
         from alecs.transports.stdio import serve_stdio
 
-        with build_app(cfg, token_services()) as app:
+        key = master_key()  # the local operator manages tokens over stdio when the store's key is set
+        store = TokenStore(default_store_path(), key) if key else None
+        with build_app(cfg, Services(tokens=store)) as app:
             asyncio.run(serve_stdio(app.server))
         return 0
     from alecs.transports.remote import serve_remote
@@ -104,12 +107,13 @@ def _sandbox(args: argparse.Namespace) -> int:
 
 
 def _tools(args: argparse.Namespace) -> int:
-    from alecs.catalogue import print_catalogue
+    from alecs.tool_listing import print_catalogue
 
     return print_catalogue(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The `alecs` command; returns the process exit code."""
     args = _parser().parse_args(argv)
     _setup_logging(getattr(args, "log_level", "warning") if args.command == "serve" else "warning")
     try:

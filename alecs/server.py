@@ -19,10 +19,12 @@ from alecs.akamai.client import AkamaiClient
 from alecs.caller import principal_of
 from alecs.principal import CURRENT, LOCAL, Principal
 from alecs.seams import connection_of
-from alecs.tools.executor import Executor, Outcome, describe_validation, validate
-from alecs.tools.model import CUSTOMER, input_schema
-from alecs.tools.registry import SELF_TOOLSETS, Registry, Selection
-from alecs.tools.spec import ToolSpec
+from alecs.services import Services
+from alecs.tools.call import ProgressFn
+from alecs.tools.executor import Executor, Outcome, describe_validation, internal_error, validate
+from alecs.tools.model import CUSTOMER, tool_entry
+from alecs.tools.registry import Registry, Selection
+from alecs.tools.spec import Toolset, ToolSpec
 
 log = logging.getLogger(__name__)
 audit = logging.getLogger("alecs.audit")
@@ -36,6 +38,8 @@ INSTRUCTIONS = (
 
 @dataclass
 class ServerOptions:
+    """What the operator chose: the selection of tools and whether sessions start with dynamic toolsets."""
+
     selection: Selection = field(default_factory=Selection)
     dynamic: bool = False
 
@@ -44,16 +48,18 @@ class AlecsServer:
     """Transport-agnostic: a transport hands `run` a stream pair and the caller's principal."""
 
     def __init__(self, registry: Registry, client: AkamaiClient, options: ServerOptions | None = None,
-                 services: dict[str, Any] | None = None) -> None:
+                 services: Services | None = None) -> None:
         self.registry = registry
         self.client = client
         self.options = options or ServerOptions()
-        self.executor = Executor(client)
-        self.services = services or {}
-        self.exposed = registry.exposed(self.options.selection, self.options.dynamic)
-        self._tools = {s.name: self._tool(s) for s in registry}
+        self.services = services or Services()
+        self.executor = Executor(client, self.services)
+        sel, dynamic, store = self.options.selection, self.options.dynamic, self.services.tokens is not None
+        self.starting = tuple(registry.starting(sel, dynamic, store))  # what every session lists at first
+        self.offered = tuple(registry.offered(sel, dynamic=dynamic, token_store=store))  # all it may ever list
+        self._tools = {s.name: tool_entry(s) for s in registry}
         # For read callers (read tokens, --read-only) a tool that chooses its operation per call can only read.
-        self._read_tools = {s.name: self._tool(s, reads_only=True) for s in registry if s.any_operation}
+        self._read_tools = {s.name: tool_entry(s, reads_only=True) for s in registry if s.any_operation}
         self._session_toolsets: WeakKeyDictionary[Any, set[str]] = WeakKeyDictionary()
         self.lowlevel: Server[Any] = Server(
             "alecs", version=__version__, title="alecs: Akamai control plane", instructions=INSTRUCTIONS,
@@ -61,18 +67,6 @@ class AlecsServer:
         )
         self.init_options = self.lowlevel.create_initialization_options(
             NotificationOptions(tools_changed=self.options.dynamic))
-
-    @staticmethod
-    def _tool(spec: ToolSpec, reads_only: bool = False) -> types.Tool:
-        read_only = spec.read_only or reads_only
-        return types.Tool(
-            name=spec.name, title=spec.title, description=spec.description, input_schema=input_schema(spec),
-            annotations=types.ToolAnnotations(
-                read_only_hint=read_only,
-                destructive_hint=spec.destructive and not read_only,
-                idempotent_hint=spec.is_idempotent or reads_only, open_world_hint=not spec.local,
-            ),
-        )
 
     async def run(self, read_stream: Any, write_stream: Any, principal: Principal = LOCAL) -> None:
         """Serve one MCP session until the read side closes.
@@ -96,47 +90,69 @@ class AlecsServer:
         return CURRENT.get() if caller is None else caller
 
     def session_toolsets(self, ctx: ServerRequestContext[Any]) -> set[str]:
+        """The toolsets the calling session enabled (dynamic mode), kept as long as its connection lives."""
         return self._session_toolsets.setdefault(connection_of(ctx.session), set())
 
     def visible(self, ctx: ServerRequestContext[Any]) -> tuple[ToolSpec, ...]:
+        """The tools the calling session lists and may call."""
         enabled = frozenset(self.session_toolsets(ctx)) if self.options.dynamic else frozenset()
         return self._visible(self.principal(ctx), enabled)
 
     @functools.lru_cache(maxsize=1024)  # noqa: B019 - the server lives as long as the process
     def _visible(self, principal: Principal, enabled: frozenset[str]) -> tuple[ToolSpec, ...]:
-        specs = list(self.exposed)
-        specs += [s for s in self.registry if s.toolset in enabled and s not in specs]
-        return tuple(s for s in specs if self.allowed(principal, s))
+        specs = [s for s in self.starting if self.allowed(principal, s)]
+        enableable = self.enableable(principal)
+        specs += [s for name, tools in enableable.items() if name in enabled for s in tools if s not in specs]
+        return tuple(specs)
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - the server lives as long as the process
+    def enableable(self, principal: Principal) -> dict[str, tuple[ToolSpec, ...]]:
+        """Dynamic mode: toolset name -> the tools enabling it adds for `principal` (toolsets it may not use, the
+        dynamic-toolsets controls and the admin-only token tools, which need no enabling, are left out)."""
+        out: dict[str, list[ToolSpec]] = {}
+        for spec in self.offered:
+            if not (spec.toolset.dynamic_only or spec.toolset.admin_only) and self.allowed(principal, spec):
+                out.setdefault(spec.toolset.name, []).append(spec)
+        return {name: tuple(tools) for name, tools in out.items()}
 
     def allowed(self, principal: Principal, spec: ToolSpec) -> bool:
-        if spec.toolset == "tokens":
+        """Whether `principal` may see and call `spec` at all (scope, read-only mode, the token's toolsets)."""
+        if spec.toolset.admin_only:
             return principal.scope == "admin"
         reads = spec.read_only or spec.any_operation  # any_operation: the tool refuses changes per call
         if principal.scope == "read" and not reads:
             return False
         if self.options.selection.read_only and not reads:
             return False
-        if (principal.toolsets is not None and spec.toolset not in principal.toolsets
-                and spec.toolset not in SELF_TOOLSETS):
-            return False
+        if (principal.toolsets is not None and not (spec.toolset.admin_only or spec.toolset.dynamic_only)
+                and spec.toolset.name not in principal.toolsets):
+            return False  # a token's toolsets bound every toolset but the token tools and the dynamic controls
         return True
+
+    def reads_only(self, principal: Principal) -> bool:
+        """Whether `principal` may only read: a read token, or the server runs `--read-only`."""
+        return principal.scope == "read" or self.options.selection.read_only
 
     # -- handlers --------------------------------------------------------------------------------
     async def _list_tools(self, ctx: ServerRequestContext[Any],
                           params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
-        principal = self.principal(ctx)
-        reads = principal.scope == "read" or self.options.selection.read_only
-        tools = self._read_tools if reads else {}
+        tools = self._read_tools if self.reads_only(self.principal(ctx)) else {}
         return types.ListToolsResult(tools=[tools.get(s.name) or self._tools[s.name] for s in self.visible(ctx)])
 
     async def _call_tool(self, ctx: ServerRequestContext[Any],
                          params: types.CallToolRequestParams) -> types.CallToolResult:
         principal = self.principal(ctx)
         started = time.monotonic()
-        outcome, customer = await self._outcome(ctx, principal, params)
-        audit.info("tool_call token=%s customer=%s tool=%s outcome=%s duration_ms=%.0f", principal.label,
-                   customer, params.name, "error" if outcome.is_error else "ok",
-                   (time.monotonic() - started) * 1000)
+        status, customer = "cancelled", "-"  # what the audit line says if the call is cancelled
+        try:
+            try:
+                outcome, customer = await self._outcome(ctx, principal, params)
+            except Exception:
+                outcome = internal_error(params.name)
+            status = "error" if outcome.is_error else "ok"
+        finally:
+            audit.info("tool_call token=%s customer=%s tool=%s outcome=%s duration_ms=%.0f", principal.label,
+                       customer, params.name, status, (time.monotonic() - started) * 1000)
         return types.CallToolResult(content=[types.TextContent(type="text", text=outcome.text)],
                                     structured_content=outcome.data, is_error=outcome.is_error)
 
@@ -153,46 +169,51 @@ class AlecsServer:
         customer = args.get(CUSTOMER) or "default"
         if not principal.may_use_customer(customer):
             return _refusal(f"This token may not use customer '{customer}'."), customer
-        return await self.executor.run(spec, args, progress=self._progress(ctx),
-                                       services=self.services | {"session": SessionControl(self, ctx),
-                                                                "principal": principal}), customer
+        session = ServerSessionControl(self, ctx, principal)
+        return await self.executor.run(spec, args, principal=principal, session=session,
+                                       progress=self._progress(ctx)), customer
 
-    def _progress(self, ctx: ServerRequestContext[Any]) -> Any:
+    @staticmethod
+    def _progress(ctx: ServerRequestContext[Any]) -> ProgressFn | None:
         meta = ctx.meta or {}
         token = meta.get("progressToken", meta.get("progress_token")) if isinstance(meta, dict) else None
-        if not isinstance(token, str | int):
+        if not isinstance(token, str | int) or isinstance(token, bool):
             return None
+        progress_token: str | int = token
 
         async def send(done: float, total: float | None, message: str | None) -> None:
-            await ctx.session.send_progress_notification(token, done, total, message)
+            await ctx.session.send_progress_notification(progress_token, done, total, message)
         return send
 
 
-class SessionControl:
-    """What catalogue tools may change about the calling session."""
+class ServerSessionControl:
+    """The calling session as the dynamic-toolsets tools see it (`alecs.tools.call.SessionControl`)."""
 
-    def __init__(self, server: AlecsServer, ctx: ServerRequestContext[Any]) -> None:
-        self.server, self.ctx = server, ctx
+    def __init__(self, server: AlecsServer, ctx: ServerRequestContext[Any], principal: Principal) -> None:
+        self.server, self.ctx, self.principal = server, ctx, principal
 
-    @property
-    def registry(self) -> Registry:
-        return self.server.registry
+    def toolsets(self) -> list[Toolset]:
+        """The toolsets this session may enable, in catalogue order."""
+        names = self.server.enableable(self.principal)
+        return [t for t in self.server.registry.toolsets() if t.name in names]
 
     @property
     def read_only(self) -> bool:
-        """Whether the server runs read-only (`--read-only`): tools that choose their operation per call refuse
-        every operation that changes something."""
-        return self.server.options.selection.read_only
+        """Whether this caller may only read (read token or `--read-only`): tools that choose their operation per
+        call refuse every operation that changes something."""
+        return self.server.reads_only(self.principal)
 
-    def may_see_toolset(self, toolset: str) -> bool:
-        principal = self.server.principal(self.ctx)
-        return any(self.server.allowed(principal, s) for s in self.registry if s.toolset == toolset)
+    def tools_of(self, toolset: str) -> tuple[ToolSpec, ...]:
+        """The tools enabling `toolset` adds for this caller (none for a toolset it may not enable)."""
+        return self.server.enableable(self.principal).get(toolset, ())
 
-    def enabled(self) -> set[str]:
-        return self.server.session_toolsets(self.ctx)
+    def enabled(self) -> frozenset[str]:
+        """The toolsets this session enabled."""
+        return frozenset(self.server.session_toolsets(self.ctx))
 
     async def set_enabled(self, toolset: str, on: bool) -> None:
-        enabled = self.enabled()
+        """Enable or disable a toolset for this session and tell the client its tool list changed."""
+        enabled = self.server.session_toolsets(self.ctx)
         (enabled.add if on else enabled.discard)(toolset)
         try:
             await self.ctx.session.send_tool_list_changed()

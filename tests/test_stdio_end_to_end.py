@@ -6,15 +6,24 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 from mcp import Client, StdioServerParameters
+from mcp_types import ToolListChangedNotification
+
+from tests.support.waiting import poll
+
+CATALOGUE_TOOLS = {"list-toolsets", "enable-toolset", "disable-toolset", "search-tools"}
+TOKEN_TOOLS = {"generate-api-token", "list-api-tokens", "revoke-api-token", "rotate-api-token"}
 
 
-def _params(*extra: str) -> StdioServerParameters:
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH")}
-    env["ALECS_SANDBOX_ACTIVATION_SECONDS"] = "0.3"
-    return StdioServerParameters(command=sys.executable, args=["-m", "alecs", "serve", "--sandbox", *extra], env=env)
+def _params(*extra: str, env: dict[str, str] | None = None) -> StdioServerParameters:
+    base = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH")}
+    base["ALECS_SANDBOX_ACTIVATION_SECONDS"] = "0.3"
+    return StdioServerParameters(command=sys.executable, args=["-m", "alecs", "serve", "--sandbox", *extra],
+                                 env=base | (env or {}))
 
 
 async def test_create_activate_and_list_over_stdio() -> None:
@@ -99,3 +108,37 @@ def test_unknown_selection_names_fail_fast_with_a_sentence(flag: str) -> None:
     proc = subprocess.run([sys.executable, "-m", "alecs", "serve", "--sandbox", flag, "nonsense"],
                           capture_output=True, timeout=60, stdin=subprocess.DEVNULL)
     assert proc.returncode == 2 and b"Unknown tool" in proc.stderr and b"Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("toolsets", [None, "dns,gtm", "all"])
+async def test_dynamic_toolsets_list_only_the_catalogue_and_token_tools_with_a_token_store(
+        tmp_path: Path, toolsets: str | None) -> None:
+    env = {"TOKEN_MASTER_KEY": "stdio-dynamic-master-key", "ALECS_TOKEN_STORE": str(tmp_path / "tokens.json")}
+    if toolsets:
+        env["ALECS_TOOLSETS"] = toolsets
+    changes: list[Any] = []
+
+    async def on_message(message: Any) -> None:
+        if isinstance(getattr(message, "root", message), ToolListChangedNotification):
+            changes.append(message)
+
+    async with Client(_params("--dynamic-toolsets", env=env), mode="legacy", message_handler=on_message) as client:
+        assert client.server_capabilities.tools is not None and client.server_capabilities.tools.list_changed
+        start = {t.name for t in (await client.list_tools()).tools}
+        assert start == CATALOGUE_TOOLS | TOKEN_TOOLS  # the local operator is an admin and the store exists
+
+        offered = (await client.call_tool("list-toolsets", {})).structured_content["items"]
+        names = [row["toolset"] for row in offered]
+        assert "tokens" not in names and "catalog" not in names
+        if toolsets == "dns,gtm":
+            assert names == ["dns", "gtm"]  # the selection bounds what the assistant may enable
+
+        enabled = await client.call_tool("enable-toolset", {"toolset": "gtm"})
+        assert not enabled.is_error, enabled.content[0].text
+        await poll(lambda: changes, what="notifications/tools/list_changed")
+        after = {t.name for t in (await client.list_tools()).tools}
+        assert "list-gtm-domains" in after and start < after
+        domains = await client.call_tool("list-gtm-domains", {})
+        assert not domains.is_error, domains.content[0].text
+        tokens = await client.call_tool("list-api-tokens", {})
+        assert not tokens.is_error and tokens.structured_content == {"tokens": []}

@@ -28,7 +28,6 @@ MAX_NAMES = 50
 MAX_SESSIONS = 10_000
 MAX_RATE_PER_MINUTE = 60_000
 MAX_DESCRIPTION = 200
-NOT_RESTRICTABLE = frozenset({"tokens", "catalog"})
 _SECTION = re.compile(r"^[^\x00-\x1f\x7f,\[\]]{1,100}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _RATE = re.compile(r"^(\d+)\s*(?:/\s*(s|sec|second|m|min|minute|h|hr|hour))?$", re.I)
@@ -127,9 +126,10 @@ def _toolsets(value: Names) -> tuple[str, ...] | None:
     names = _names(value, "toolsets", "dns,purge")
     if names is None:
         return None
-    from alecs.tools.registry import TOOLSETS  # noqa: PLC0415 - the catalogue only when a token is restricted
+    from alecs.tools.registry import Registry  # noqa: PLC0415 - the catalogue only when a token is restricted
 
-    known = sorted(set(TOOLSETS) - NOT_RESTRICTABLE)
+    # The token tools and the dynamic-toolsets controls are not products: a token's toolsets never name them.
+    known = sorted(t.name for t in Registry.load().toolsets() if not (t.admin_only or t.dynamic_only))
     unknown = [n for n in names if n not in known]
     if unknown:
         raise InvalidTokenSetting(f"Unknown toolset{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "

@@ -73,19 +73,20 @@ def problem(req: SimRequest, exc: HttpError) -> SimResponse:
     return SimResponse(exc.status, body, exc.headers, "application/problem+json")
 
 
-Handler = Callable[[SimRequest], SimResponse | Any]
+RouteHandler = Callable[[SimRequest], SimResponse | Any]
+"""What answers one simulated Akamai route: the request in, a response (or JSON data for a 200) out."""
 
 
 class Router:
     def __init__(self) -> None:
-        self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        self.routes: list[tuple[str, re.Pattern[str], RouteHandler]] = []
 
-    def add(self, method: str, template: str, handler: Handler) -> None:
+    def add(self, method: str, template: str, handler: RouteHandler) -> None:
         pattern = re.sub(r"{(\w+)}", r"(?P<\1>[^/]+)", template.rstrip("/"))
         self.routes.append((method.upper(), re.compile(f"^{pattern}/?$"), handler))
 
-    def route(self, method: str, template: str) -> Callable[[Handler], Handler]:
-        def deco(fn: Handler) -> Handler:
+    def route(self, method: str, template: str) -> Callable[[RouteHandler], RouteHandler]:
+        def deco(fn: RouteHandler) -> RouteHandler:
             self.add(method, template, fn)
             return fn
         return deco
@@ -152,7 +153,7 @@ class SimulatorServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], router: Router, verifier: Verifier, lock: threading.RLock,
                  context: ssl.SSLContext) -> None:
-        super().__init__(address, _Handler)
+        super().__init__(address, _SimulatorRequestHandler)
         self.router, self.verifier, self.state_lock = router, verifier, lock
         self.request_log = RequestLog()
         self.context = context
@@ -175,7 +176,7 @@ class SimulatorServer(ThreadingHTTPServer):
         return self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _SimulatorRequestHandler(BaseHTTPRequestHandler):
     server: SimulatorServer
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True

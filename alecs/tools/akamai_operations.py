@@ -12,13 +12,13 @@ import re
 from typing import Any
 
 from alecs.errors import PermissionDenied, ToolInputError
-from alecs.principal import CURRENT, Principal
 from alecs.tools.call import ToolCall
+from alecs.tools.declare import Toolset, body, custom_tool, local
 from alecs.tools.results import ToolOutput, paginate, render
-from alecs.tools.spec import body, local, tool
 
 audit = logging.getLogger("alecs.audit")  # beside the server's tool_call line: which operation was called
-TS = "api"
+API = Toolset("api", "Any published Akamai API operation: find, describe and call it, checked against Akamai's "
+              "definitions", default=True)
 OP_HELP = "Id from find-akamai-operations, e.g. papi/v1:get-properties."
 ROUTE = re.compile(r"^(get|head|post|put|patch|delete)\s+/", re.IGNORECASE)
 ID_KEYS = ("id", "name", "status", "type")  # columns shown for listed items, when their keys end with these
@@ -72,13 +72,9 @@ async def describe_operation(call: ToolCall, args: dict[str, Any]) -> ToolOutput
 
 def _may_change(call: ToolCall) -> str | None:
     """Why this caller may not run an operation that changes anything, or None."""
-    principal = call.services.get("principal")
-    if not isinstance(principal, Principal):
-        principal = CURRENT.get()
-    if principal.scope == "read":
+    if call.principal.scope == "read":
         return "This token has read scope: only GET and HEAD operations may be called."
-    session = call.services.get("session")
-    if session is not None and getattr(session, "read_only", False):
+    if call.session.read_only:
         return "This server runs read-only (--read-only): only GET and HEAD operations may be called."
     return None
 
@@ -100,8 +96,7 @@ async def call_operation(call: ToolCall, args: dict[str, Any]) -> ToolOutput:
         lines = "\n".join(f"- {p}" for p in prepared.problems)
         raise ToolInputError(f"Not sent: the request does not match Akamai's definition of {op.key}:\n{lines}\n"
                              "describe-akamai-operation shows what it takes.")
-    principal = call.services.get("principal")
-    audit.info("akamai_operation token=%s customer=%s operation=%s method=%s", getattr(principal, "label", "local"),
+    audit.info("akamai_operation token=%s customer=%s operation=%s method=%s", call.principal.label,
                call.customer, op.key, op.method)
     response = await call.send(**prepared.send_arguments())
     return answer(op, response, args)
@@ -168,24 +163,24 @@ def _columns(items: list[Any]) -> tuple[str, ...]:
 
 
 TOOLS = [
-    tool("find-akamai-operations", TS, "Find Akamai API operations",
-         "Search all ~1,600 published Akamai API operations by words (e.g. 'image policy'); returns ids for "
-         "describe-akamai-operation.", "", "", "",
-         body("query", "Words describing the job.", required=True, min_length=1, max_length=200),
-         body("api", "Only this API, e.g. imaging.", max_length=60),
-         body("limit", "", int, ge=1, le=25),
-         read_only=True, handler=find_operations),
-    tool("describe-akamai-operation", TS, "Describe an Akamai API operation",
-         "Parameters, body schema and a working example of an operation, for call-akamai-operation.",
-         "", "", "", body("operation", OP_HELP, required=True, max_length=160),
-         body("field", "Only this body field (dotted path).", max_length=200),
-         read_only=True, handler=describe_operation),
-    tool("call-akamai-operation", TS, "Call an Akamai API operation",
-         "Call any published Akamai operation, checked against its definition before sending. Non-GET "
-         "operations change or delete things.", "", "", "",
-         body("operation", OP_HELP, required=True, max_length=160),
-         body("parameters", "Path, query and header parameters by name.", dict[str, Any]),
-         body("body", "JSON body.", Any),
-         local("limit", "", int, ge=1, le=500), local("cursor", "", max_length=20),
-         read_only=False, destructive=True, any_operation=True, handler=call_operation),
+    custom_tool(API, "find-akamai-operations", title="Find Akamai API operations",
+                doc="Search all ~1,600 published Akamai API operations by words (e.g. 'image policy'); returns ids "
+                    "for describe-akamai-operation.",
+                params=(body("query", "Words describing the job.", required=True, min_length=1, max_length=200),
+                        body("api", "Only this API, e.g. imaging.", max_length=60),
+                        body("limit", "", int, ge=1, le=25)),
+                read_only=True, calls_akamai=False, handler=find_operations),
+    custom_tool(API, "describe-akamai-operation", title="Describe an Akamai API operation",
+                doc="Parameters, body schema and a working example of an operation, for call-akamai-operation.",
+                params=(body("operation", OP_HELP, required=True, max_length=160),
+                        body("field", "Only this body field (dotted path).", max_length=200)),
+                read_only=True, calls_akamai=False, handler=describe_operation),
+    custom_tool(API, "call-akamai-operation", title="Call an Akamai API operation",
+                doc="Call any published Akamai operation, checked against its definition before sending. Non-GET "
+                    "operations change or delete things.",
+                params=(body("operation", OP_HELP, required=True, max_length=160),
+                        body("parameters", "Path, query and header parameters by name.", dict[str, Any]),
+                        body("body", "JSON body.", Any),
+                        local("limit", "", int, ge=1, le=500), local("cursor", "", max_length=20)),
+                read_only=False, destructive=True, any_operation=True, calls_akamai=True, handler=call_operation),
 ]

@@ -41,12 +41,14 @@ def merge_update(kind: str) -> Any:
 
 
 async def update_selected_hostnames(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Sends the hostnames as the {hostnameList, mode} body the API expects."""
     req = call.build(args)
     req["json_body"] = {"hostnameList": [{"hostname": h} for h in args["hostnames"]], "mode": args["mode"]}
     return (await call.send(**req)).data
 
 
 async def match_target(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Creates or updates a match target, binding it to the given security policy."""
     req = call.build(args)
     req["json_body"] = (req["json_body"] or {}) | {"securityPolicy": {"policyId": args["policyId"]}}
     return (await call.send(**req)).data
@@ -74,6 +76,7 @@ async def _activation_id(call: ToolCall, created: dict[str, Any], timeout: float
 
 
 async def activate_config(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Activates one configuration version on a network; with wait, follows it to a final state."""
     body: dict[str, Any] = {
         "action": "ACTIVATE", "network": args["network"], "note": args.get("note") or "Activated with alecs",
         "notificationEmails": args["notificationEmails"],

@@ -1,18 +1,41 @@
-"""One running tool call: what declarations and handlers use to reach Akamai and report progress."""
+"""One running tool call: what declarations and handlers use to reach Akamai, the caller and the session."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 from alecs.akamai.client import AkamaiClient, AkamaiResponse
-from alecs.tools.spec import ToolSpec
+from alecs.principal import Principal
+from alecs.services import Services
+from alecs.tools.spec import Toolset, ToolSpec
 
 ProgressFn = Callable[[float, float | None, str | None], Awaitable[None]]
 
 
+class SessionControl(Protocol):
+    """What the dynamic-toolsets tools may read and change about the calling MCP session."""
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the caller may only read (a read token, or the server runs `--read-only`)."""
+
+    def toolsets(self) -> list[Toolset]:
+        """The toolsets this session may enable, in catalogue order."""
+
+    def tools_of(self, toolset: str) -> tuple[ToolSpec, ...]:
+        """The tools enabling `toolset` adds for this caller (none for a toolset it may not enable)."""
+
+    def enabled(self) -> frozenset[str]:
+        """The toolsets this session enabled."""
+
+    async def set_enabled(self, toolset: str, on: bool) -> None:
+        """Enable or disable a toolset for this session and tell the client its tool list changed."""
+
+
 def fill_path(template: str, values: Mapping[str, Any]) -> str:
+    """The route with each `{name}` replaced by its value, percent-encoded into one path segment."""
     out = template
     for key, value in values.items():
         out = out.replace("{" + key + "}", quote(str(value), safe=""))
@@ -20,6 +43,7 @@ def fill_path(template: str, values: Mapping[str, Any]) -> str:
 
 
 def wire_value(value: Any) -> Any:
+    """A query value as Akamai expects it: booleans as true/false, lists comma-separated."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | tuple):
@@ -28,36 +52,43 @@ def wire_value(value: Any) -> Any:
 
 
 class ToolCall:
-    def __init__(self, spec: ToolSpec, client: AkamaiClient, customer: str,
-                 progress: ProgressFn | None = None, services: Mapping[str, Any] | None = None) -> None:
-        self.services: Mapping[str, Any] = services or {}
+    """One call of one tool, for one caller in one session. `send` is the single way its requests reach Akamai."""
+
+    def __init__(self, spec: ToolSpec, client: AkamaiClient, *, customer: str, principal: Principal,
+                 session: SessionControl, services: Services, progress: ProgressFn | None = None) -> None:
         self.spec = spec
         self.client = client
-        self.customer = customer
+        self.customer = customer  # the .edgerc section
+        self.principal = principal  # who is calling (the local operator or a token's holder)
+        self.session = session  # the calling MCP session (dynamic toolsets)
+        self.services = services  # server-wide: the token store, the upload folder
         self._progress = progress
         self.requests = 0
 
     async def send(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                    json_body: Any = None, headers: Mapping[str, str] | None = None,
                    data: bytes | None = None, fresh: bool = False) -> AkamaiResponse:
+        """Sends one request to Akamai for the call's customer; raises AkamaiError on an error answer."""
         self.requests += 1
         return await self.client.request(
             self.customer, method, path,
             params={k: wire_value(v) for k, v in (params or {}).items() if v is not None},
             json_body=json_body, headers=headers, data=data, fresh=fresh,
-            caller=getattr(self.services.get("principal"), "label", "local"), progress=self._progress,
+            caller=self.principal.label, progress=self._progress,
         )
 
     async def get(self, path: str, *, params: Mapping[str, Any] | None = None,
                   headers: Mapping[str, str] | None = None, fresh: bool = False) -> Any:
+        """GETs `path` and returns the decoded answer."""
         return (await self.send("GET", path, params=params, headers=headers, fresh=fresh)).data
 
     async def progress(self, done: float, total: float | None = None, message: str | None = None) -> None:
+        """Reports progress to the client, when it asked for progress."""
         if self._progress is not None:
             await self._progress(done, total, message)
 
     def build(self, args: Mapping[str, Any]) -> dict[str, Any]:
-        """The request a declaration describes, from validated arguments."""
+        """The request a declaration describes, from validated arguments (keywords of `send`)."""
         spec = self.spec
         path_values: dict[str, Any] = {}
         params: dict[str, Any] = {}

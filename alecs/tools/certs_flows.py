@@ -73,10 +73,12 @@ def _ids(links: dict[str, Any]) -> dict[str, Any]:
 
 
 async def send_scoped(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Sends the declared request with the contract id as CPS wants it (no ctr_ prefix)."""
     return (await call.send(**call.build(_contract(args)))).data
 
 
 async def create_enrollment(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Creates an enrollment and returns its ids and the change to follow next."""
     data = (await call.send(**call.build(_contract(args)))).data or {}
     result = _ids(data) | data
     if "changeId" in result:
@@ -95,6 +97,7 @@ def _merge(base: Any, changes: Any) -> Any:
 
 
 async def update_enrollment(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Merges the given changes into the current enrollment and PUTs the whole of it back."""
     route = fill_path(f"{BASE}/enrollments/{{enrollmentId}}", args)
     current = await call.get(route, headers={"Accept": MT["enrollment"]}, fresh=True)
     # Computed fields stay out; so do nulls (CPS reads an absent field as null, and enums refuse null).
@@ -128,6 +131,7 @@ def _state(change: Any) -> str:
 
 
 async def get_change(call: ToolCall, args: dict[str, Any]) -> Any:
+    """A pending change's status; with wait, polls until it needs input, completes or fails."""
     headers = {"Accept": MT["change"]}
 
     async def fetch() -> Any:
@@ -158,6 +162,7 @@ async def _info(call: ToolCall, args: dict[str, Any], input_type: str) -> Any:
 
 
 async def get_dv_challenges(call: ToolCall, args: dict[str, Any]) -> Any:
+    """The DV challenges of a change, with what to publish (DNS TXT or HTTP) for each domain."""
     data = await _info(call, args, "lets-encrypt-challenges") or {}
     lines = []
     for domain in data.get("dv") or []:
@@ -175,6 +180,7 @@ async def get_dv_challenges(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def get_change_info(call: ToolCall, args: dict[str, Any]) -> Any:
+    """What a pending change waits for (warnings, challenges, validation results)."""
     data = await _info(call, args, args["inputType"])
     if isinstance(data, dict) and isinstance(data.get("warnings"), str):
         return ToolOutput(data, f"{args['inputType']}:\n{data['warnings']}")
@@ -182,6 +188,7 @@ async def get_change_info(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def acknowledge_change(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Answers a change's allowed input; change-management approval carries the hash it saw."""
     request = call.build(args)
     body: dict[str, Any] = {"acknowledgement": args.get("acknowledgement") or "acknowledge"}
     if args["inputType"] == "change-management-ack":

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from alecs.tools.call import ToolCall, fill_path
-from alecs.tools.spec import body, local, path, query, tool
+from alecs.tools.declare import Api, Toolset, body, local, path, query
+from alecs.tools.spec import ToolSpec
 from alecs.tools.waiting import wait_for
 
-API = "cloudlets/v3"
 BASE = "/cloudlets/v3"
-TS = "cloudlets"
+CLOUDLETS = Toolset("cloudlets", "Cloudlets: policies, versions, match rules, activations")
+api = Api("cloudlets/v3", toolset=CLOUDLETS, base=BASE)
 FINAL = frozenset({"SUCCESS", "FAILED"})
 
 POLICY = path("policyId", "Shared policy ID, e.g. 1001 (see list-cloudlet-policies).", int, ge=1)
@@ -26,6 +27,7 @@ async def _activation(call: ToolCall, policy_id: int, activation_id: int) -> Any
 
 
 async def activate_policy(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Activates a policy version on a network; with wait, follows the activation to its end."""
     req = call.build(args)
     created = (await call.send(**req)).data
     result: dict[str, Any] = {"activationId": created.get("id"), "status": created.get("status"),
@@ -41,53 +43,56 @@ async def activate_policy(call: ToolCall, args: dict[str, Any]) -> Any:
     return result | {"status": final.get("status"), "finished": finished, "activation": final}
 
 
-TOOLS = [
-    tool("list-cloudlet-policies", TS, "List Cloudlets policies",
-         "Shared Cloudlets policies (Edge Redirector ER, Phased Release CD, Request Control IG, ...) with their "
-         "active versions.", "GET", f"{BASE}/policies", API, PAGE, SIZE, items="content",
-         columns=("id", "name", "cloudletType", "groupId", "currentActivations.staging.effective.policyVersion",
-                  "currentActivations.production.effective.policyVersion")),
-    tool("get-cloudlet-policy", TS, "Get Cloudlets policy",
-         "One shared policy with what is active on staging and production.", "GET",
-         f"{BASE}/policies/{{policyId}}", API, POLICY),
-    tool("create-cloudlet-policy", TS, "Create Cloudlets policy",
-         "Create a shared policy for a Cloudlet type in a group. Returns its id; then add a version.", "POST",
-         f"{BASE}/policies", API,
-         body("name", "Policy name: letters, digits and underscores, e.g. static_assets_redirector.",
-              required=True, pattern=r"^[A-Za-z0-9_]{1,64}$"),
-         body("cloudletType", "ER Edge Redirector, CD Phased Release, FR Forward Rewrite, IG Request Control, "
-              "AP API Prioritization, AS Audience Segmentation, VWR Virtual Waiting Room.", CLOUDLET_TYPE,
-              required=True),
-         body("groupId", "Group ID (number), e.g. 10001.", int, required=True, ge=1),
-         body("description", "What the policy is for.", max_length=255)),
-    tool("list-cloudlet-policy-versions", TS, "List Cloudlets policy versions", "Versions of a policy, newest "
-         "first.", "GET", f"{BASE}/policies/{{policyId}}/versions", API, POLICY, PAGE, SIZE, items="content",
-         columns=("version", "description", "modifiedBy", "modifiedDate", "immutable")),
-    tool("get-cloudlet-policy-version", TS, "Get Cloudlets policy version",
-         "One policy version with its match rules.", "GET", f"{BASE}/policies/{{policyId}}/versions/{{version}}",
-         API, POLICY, VERSION),
-    tool("create-cloudlet-policy-version", TS, "Create Cloudlets policy version",
-         "Add a version with match rules, e.g. [{\"type\": \"erMatchRule\", \"name\": \"old blog\", "
-         "\"matchURL\": \"/blog/*\", \"redirectURL\": \"/news/\", \"statusCode\": 301}].", "POST",
-         f"{BASE}/policies/{{policyId}}/versions", API, POLICY,
-         body("description", "Version note.", required=True, max_length=255),
-         body("matchRules", "Match rules of the policy's Cloudlet type (erMatchRule, cdMatchRule, igMatchRule, ...).",
-              list[dict[str, Any]], required=True, max_length=5000),
-         body("configuration", "Cloudlet-wide settings, e.g. {\"originNewVisitorLimit\": 1000} for VWR.",
-              dict[str, Any])),
-    tool("activate-cloudlet-policy", TS, "Activate Cloudlets policy",
-         "Activate (or deactivate) a policy version on STAGING or PRODUCTION. Production changes live traffic "
-         "(destructive). With wait, polls until SUCCESS or FAILED.", "POST",
-         f"{BASE}/policies/{{policyId}}/activations", API, POLICY,
-         body("policyVersion", "Version to activate.", int, required=True, ge=1),
-         body("network", "STAGING or PRODUCTION.", Literal["STAGING", "PRODUCTION"], required=True),
-         body("operation", "ACTIVATION (default) or DEACTIVATION.", Literal["ACTIVATION", "DEACTIVATION"],
-              default="ACTIVATION"),
-         local("wait", "Wait until the activation finishes (reports progress).", bool, default=False),
-         local("timeoutSeconds", "Longest wait, in seconds.", int, default=600, ge=1, le=7200),
-         destructive=True, handler=activate_policy),
-    tool("get-cloudlet-policy-activation", TS, "Get Cloudlets policy activation",
-         "One activation's status (IN_PROGRESS, SUCCESS, FAILED).", "GET",
-         f"{BASE}/policies/{{policyId}}/activations/{{activationId}}", API, POLICY,
-         path("activationId", "Activation ID, e.g. 300001.", int, ge=1)),
+TOOLS: list[ToolSpec] = [
+    api.get("list-cloudlet-policies", "/policies", title="List Cloudlets policies",
+            doc="Shared Cloudlets policies (Edge Redirector ER, Phased Release CD, Request Control IG, ...) with "
+                "their active versions.",
+            params=(PAGE, SIZE),
+            items="content",
+            columns=("id", "name", "cloudletType", "groupId", "currentActivations.staging.effective.policyVersion",
+                     "currentActivations.production.effective.policyVersion")),
+    api.get("get-cloudlet-policy", "/policies/{policyId}", title="Get Cloudlets policy",
+            doc="One shared policy with what is active on staging and production.",
+            params=(POLICY,)),
+    api.post("create-cloudlet-policy", "/policies", title="Create Cloudlets policy",
+             doc="Create a shared policy for a Cloudlet type in a group. Returns its id; then add a version.",
+             params=(body("name", "Policy name: letters, digits and underscores, e.g. static_assets_redirector.",
+                          required=True, pattern=r"^[A-Za-z0-9_]{1,64}$"),
+                     body("cloudletType",
+                          "ER Edge Redirector, CD Phased Release, FR Forward Rewrite, IG Request Control, AP API "
+                          "Prioritization, AS Audience Segmentation, VWR Virtual Waiting Room.", CLOUDLET_TYPE,
+                          required=True), body("groupId", "Group ID (number), e.g. 10001.", int, required=True, ge=1),
+                     body("description", "What the policy is for.", max_length=255))),
+    api.get("list-cloudlet-policy-versions", "/policies/{policyId}/versions", title="List Cloudlets policy versions",
+            doc="Versions of a policy, newest first.",
+            params=(POLICY, PAGE, SIZE),
+            items="content", columns=("version", "description", "modifiedBy", "modifiedDate", "immutable")),
+    api.get("get-cloudlet-policy-version", "/policies/{policyId}/versions/{version}",
+            title="Get Cloudlets policy version",
+            doc="One policy version with its match rules.",
+            params=(POLICY, VERSION)),
+    api.post("create-cloudlet-policy-version", "/policies/{policyId}/versions",
+             title="Create Cloudlets policy version",
+             doc="Add a version with match rules, e.g. [{\"type\": \"erMatchRule\", \"name\": \"old blog\", "
+                 "\"matchURL\": \"/blog/*\", \"redirectURL\": \"/news/\", \"statusCode\": 301}].",
+             params=(POLICY, body("description", "Version note.", required=True, max_length=255),
+                     body("matchRules",
+                          "Match rules of the policy's Cloudlet type (erMatchRule, cdMatchRule, igMatchRule, ...).",
+                          list[dict[str, Any]], required=True, max_length=5000),
+                     body("configuration", "Cloudlet-wide settings, e.g. {\"originNewVisitorLimit\": 1000} for VWR.",
+                          dict[str, Any]))),
+    api.post("activate-cloudlet-policy", "/policies/{policyId}/activations", title="Activate Cloudlets policy",
+             doc="Activate (or deactivate) a policy version on STAGING or PRODUCTION. Production changes live "
+                 "traffic (destructive). With wait, polls until SUCCESS or FAILED.",
+             params=(POLICY, body("policyVersion", "Version to activate.", int, required=True, ge=1),
+                     body("network", "STAGING or PRODUCTION.", Literal["STAGING", "PRODUCTION"], required=True),
+                     body("operation", "ACTIVATION (default) or DEACTIVATION.", Literal["ACTIVATION", "DEACTIVATION"],
+                          default="ACTIVATION"),
+                     local("wait", "Wait until the activation finishes (reports progress).", bool, default=False),
+                     local("timeoutSeconds", "Longest wait, in seconds.", int, default=600, ge=1, le=7200)),
+             destructive=True, handler=activate_policy),
+    api.get("get-cloudlet-policy-activation", "/policies/{policyId}/activations/{activationId}",
+            title="Get Cloudlets policy activation",
+            doc="One activation's status (IN_PROGRESS, SUCCESS, FAILED).",
+            params=(POLICY, path("activationId", "Activation ID, e.g. 300001.", int, ge=1))),
 ]

@@ -6,11 +6,12 @@ from typing import Any
 
 from alecs.errors import ToolInputError
 from alecs.tools.call import ToolCall, fill_path
-from alecs.tools.spec import local, path, query, tool
+from alecs.tools.declare import Api, Toolset, local, path, query
+from alecs.tools.spec import ToolSpec
 
-API = "cprg/v1"
 BASE = "/cprg/v1"
-TS = "cpcodes"
+CPCODES = Toolset("cpcodes", "CP codes and reporting groups: names, contracts, products, groupings")
+api = Api("cprg/v1", toolset=CPCODES, base=BASE)
 READ_ONLY = ("cpcodeId", "contracts", "accountId", "defaultTimezone", "reportingGroupId")
 
 CPCODE = path("cpcode", "CP code number, e.g. 300001 (PAPI shows it as cpc_300001).", int, ge=1, api_name="cpcodeId")
@@ -38,6 +39,7 @@ def _writable(data: dict[str, Any]) -> dict[str, Any]:
 
 
 async def update_cpcode(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Changes the given fields of a CP code, keeping every other writable field as it is."""
     changes = {k: args.get(k) for k in ("cpcodeName", "timezoneId", "purgeable") if args.get(k) is not None}
     if not changes:
         raise ToolInputError("Give at least one of cpcodeName, timezoneId or purgeable.")
@@ -65,12 +67,14 @@ def _members(cpcodes: list[int]) -> list[dict[str, Any]]:
 
 
 async def create_reporting_group(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Creates a reporting group of CP codes, grouped by contract as the API expects."""
     payload = {"reportingGroupName": args["reportingGroupName"], "accessGroup": _access(args),
                "contracts": _members(args["cpcodes"])}
     return (await call.send("POST", f"{BASE}/reporting-groups", json_body=payload)).data
 
 
 async def update_reporting_group(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Renames a reporting group or replaces its CP codes, keeping its other settings."""
     if not args.get("reportingGroupName") and not args.get("cpcodes"):
         raise ToolInputError("Give reportingGroupName, cpcodes or both.")
     route = fill_path(f"{BASE}/reporting-groups/{{id}}", {"id": args["reportingGroupId"]})
@@ -83,6 +87,7 @@ async def update_reporting_group(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def cpcode_limits(call: ToolCall, args: dict[str, Any]) -> Any:
+    """A contract's CP code and reporting group limits and usage (two requests)."""
     contract = str(args["contractId"]).removeprefix("ctr_")
     out: dict[str, Any] = {"contractId": contract}
     for key, kind in (("cpcodes", "cpcodes"), ("reportingGroups", "reporting-groups")):
@@ -91,47 +96,53 @@ async def cpcode_limits(call: ToolCall, args: dict[str, Any]) -> Any:
     return out
 
 
-TOOLS = [
-    tool("search-cpcodes", TS, "Search CP codes",
-         "CP codes across the account with their contracts, products, time zone and purgeable flag; filter by "
-         "contract, group, product or name.", "GET", f"{BASE}/cpcodes", API, CONTRACT_Q,
-         query("groupId", "Group ID, e.g. 10001."), query("productId", "Product ID, e.g. prd_SPM."),
-         query("cpcodeName", "CP code name to match."), items="cpcodes",
-         columns=("cpcodeId", "cpcodeName", "purgeable", "accessGroup.contractId", "overrideTimezone.timezoneValue")),
-    tool("get-cpcode-details", TS, "Get CP code details",
-         "One CP code's name, contracts, products, reporting time zone and purgeable flag.", "GET",
-         f"{BASE}/cpcodes/{{cpcodeId}}", API, CPCODE),
-    tool("update-cpcode", TS, "Update CP code",
-         "Rename a CP code, change its reporting time zone or purgeable flag; other settings are kept.", "PUT",
-         f"{BASE}/cpcodes/{{cpcodeId}}", API, CPCODE,
-         local("cpcodeName", "New name.", min_length=1, max_length=255),
-         local("timezoneId", "Reporting time zone ID, e.g. 0 for GMT."),
-         local("purgeable", "Whether content can be purged by this CP code.", bool),
-         handler=update_cpcode, example={"cpcode": 300001, "cpcodeName": "www.example.com (renamed)"}),
-    tool("get-cpcode-limits", TS, "Get CP code limits",
-         "How many CP codes and reporting groups a contract may have and how many it uses.", "GET",
-         f"{BASE}/cpcodes/contracts/{{contractId}}/watermark-limits", API,
-         path("contractId", "Contract ID, e.g. C-0N7RAC7 (a ctr_ prefix is accepted)."), handler=cpcode_limits),
-    tool("list-reporting-groups", TS, "List reporting groups",
-         "Reporting groups (named sets of CP codes for reports), filtered by contract, group, name or CP code.",
-         "GET", f"{BASE}/reporting-groups", API, CONTRACT_Q, query("groupId", "Group ID, e.g. 10001."),
-         query("reportingGroupName", "Name to match."), query("cpcodeId", "Only groups with this CP code."),
-         items="groups", columns=("reportingGroupId", "reportingGroupName", "accessGroup.contractId")),
-    tool("get-reporting-group", TS, "Get reporting group", "One reporting group with its CP codes.", "GET",
-         f"{BASE}/reporting-groups/{{reportingGroupId}}", API, GROUP),
-    tool("create-reporting-group", TS, "Create reporting group",
-         "Group CP codes under one name for reporting. Returns the new reportingGroupId.", "POST",
-         f"{BASE}/reporting-groups", API, _rg_name(True),
-         local("contractId", "Contract ID, e.g. C-0N7RAC7 (a ctr_ prefix is accepted).", required=True),
-         local("groupId", "Access group ID, e.g. 10001 (a grp_ prefix is accepted).", required=True),
-         _rg_cpcodes(True), handler=create_reporting_group,
-         example={"reportingGroupName": "Web traffic", "contractId": "C-0SANDBOX", "groupId": "10001",
-                  "cpcodes": [300001]}),
-    tool("update-reporting-group", TS, "Update reporting group",
-         "Rename a reporting group or replace its CP codes; other settings are kept.", "PUT",
-         f"{BASE}/reporting-groups/{{reportingGroupId}}", API, GROUP, _rg_name(False), _rg_cpcodes(False),
-         handler=update_reporting_group),
-    tool("delete-reporting-group", TS, "Delete reporting group",
-         "Delete a reporting group (its CP codes are kept). Destructive.", "DELETE",
-         f"{BASE}/reporting-groups/{{reportingGroupId}}", API, GROUP, destructive=True),
+TOOLS: list[ToolSpec] = [
+    api.get("search-cpcodes", "/cpcodes", title="Search CP codes",
+            doc="CP codes across the account with their contracts, products, time zone and purgeable flag; filter "
+                "by contract, group, product or name.",
+            params=(CONTRACT_Q, query("groupId", "Group ID, e.g. 10001."),
+                    query("productId", "Product ID, e.g. prd_SPM."), query("cpcodeName", "CP code name to match.")),
+            items="cpcodes",
+            columns=("cpcodeId", "cpcodeName", "purgeable", "accessGroup.contractId",
+                     "overrideTimezone.timezoneValue")),
+    api.get("get-cpcode-details", "/cpcodes/{cpcodeId}", title="Get CP code details",
+            doc="One CP code's name, contracts, products, reporting time zone and purgeable flag.",
+            params=(CPCODE,)),
+    api.put("update-cpcode", "/cpcodes/{cpcodeId}", title="Update CP code",
+            doc="Rename a CP code, change its reporting time zone or purgeable flag; other settings are kept.",
+            params=(CPCODE, local("cpcodeName", "New name.", min_length=1, max_length=255),
+                    local("timezoneId", "Reporting time zone ID, e.g. 0 for GMT."),
+                    local("purgeable", "Whether content can be purged by this CP code.", bool)),
+            handler=update_cpcode, example={"cpcode": 300001, "cpcodeName": "www.example.com (renamed)"}),
+    api.get("get-cpcode-limits", "/cpcodes/contracts/{contractId}/watermark-limits", title="Get CP code limits",
+            doc="How many CP codes and reporting groups a contract may have and how many it uses.",
+            params=(path("contractId", "Contract ID, e.g. C-0N7RAC7 (a ctr_ prefix is accepted)."),),
+            handler=cpcode_limits),
+    api.get("list-reporting-groups", "/reporting-groups", title="List reporting groups",
+            doc="Reporting groups (named sets of CP codes for reports), filtered by contract, group, name or CP "
+                "code.",
+            params=(CONTRACT_Q, query("groupId", "Group ID, e.g. 10001."),
+                    query("reportingGroupName", "Name to match."),
+                    query("cpcodeId", "Only groups with this CP code.")),
+            items="groups", columns=("reportingGroupId", "reportingGroupName", "accessGroup.contractId")),
+    api.get("get-reporting-group", "/reporting-groups/{reportingGroupId}", title="Get reporting group",
+            doc="One reporting group with its CP codes.",
+            params=(GROUP,)),
+    api.post("create-reporting-group", "/reporting-groups", title="Create reporting group",
+             doc="Group CP codes under one name for reporting. Returns the new reportingGroupId.",
+             params=(_rg_name(True),
+                     local("contractId", "Contract ID, e.g. C-0N7RAC7 (a ctr_ prefix is accepted).", required=True),
+                     local("groupId", "Access group ID, e.g. 10001 (a grp_ prefix is accepted).", required=True),
+                     _rg_cpcodes(True)),
+             handler=create_reporting_group,
+             example={"reportingGroupName": "Web traffic", "contractId": "C-0SANDBOX", "groupId": "10001",
+                      "cpcodes": [300001]}),
+    api.put("update-reporting-group", "/reporting-groups/{reportingGroupId}", title="Update reporting group",
+            doc="Rename a reporting group or replace its CP codes; other settings are kept.",
+            params=(GROUP, _rg_name(False), _rg_cpcodes(False)),
+            handler=update_reporting_group),
+    api.delete("delete-reporting-group", "/reporting-groups/{reportingGroupId}", title="Delete reporting group",
+               doc="Delete a reporting group (its CP codes are kept). Destructive.",
+               params=(GROUP,),
+               destructive=True),
 ]

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from alecs.tools.call import ToolCall, fill_path
-from alecs.tools.spec import local, path, query, tool
+from alecs.tools.declare import Api, Toolset, local, path, query
+from alecs.tools.spec import ToolSpec
 from alecs.tools.waiting import wait_for
 
-API = "datastream-config-api/v2"
 BASE = "/datastream-config-api/v2/log"
-TS = "datastream"
+DATASTREAM = Toolset("datastream", "DataStream 2: log streams, destinations, activations")
+api = Api("datastream-config-api/v2", toolset=DATASTREAM, base=BASE)
 SETTLED = {"activate": frozenset({"ACTIVATED", "DEACTIVATED", "INACTIVE"}),
            "deactivate": frozenset({"DEACTIVATED", "INACTIVE", "ACTIVATED"})}
 TRANSIENT = {"activate": "ACTIVATING", "deactivate": "DEACTIVATING"}
@@ -38,24 +39,26 @@ def _change(action: str) -> Any:
     return handler
 
 
-TOOLS = [
-    tool("list-streams", TS, "List log streams",
-         "DataStream 2 log streams (id, name, status, latest version, properties), optionally for one group.",
-         "GET", f"{BASE}/streams", API, query("groupId", "Group ID (number), e.g. 10001.", int, ge=1), items=".",
-         columns=("streamId", "streamName", "streamStatus", "latestVersion", "productId")),
-    tool("get-stream", TS, "Get log stream",
-         "One stream: destination, delivery settings, data set fields, properties and status.", "GET",
-         f"{BASE}/streams/{{streamId}}", API, STREAM, query("version", "A specific stream version.", int, ge=1)),
-    tool("activate-stream", TS, "Activate log stream",
-         "Activate a stream's latest version so logs start flowing to its destination. With wait, polls until "
-         "ACTIVATED.", "POST", f"{BASE}/streams/{{streamId}}/activate", API, STREAM, WAIT, TIMEOUT,
-         handler=_change("activate")),
-    tool("deactivate-stream", TS, "Deactivate log stream",
-         "Deactivate a stream: log delivery stops. Destructive. With wait, polls until DEACTIVATED.", "POST",
-         f"{BASE}/streams/{{streamId}}/deactivate", API, STREAM, WAIT, TIMEOUT, destructive=True,
-         handler=_change("deactivate")),
-    tool("get-stream-activation-history", TS, "Get stream activation history",
-         "Activations and deactivations of every version of a stream, newest first.", "GET",
-         f"{BASE}/streams/{{streamId}}/activation-history", API, STREAM, items=".",
-         columns=("streamVersion", "status", "modifiedBy", "modifiedDate")),
+TOOLS: list[ToolSpec] = [
+    api.get("list-streams", "/streams", title="List log streams",
+            doc="DataStream 2 log streams (id, name, status, latest version, properties), optionally for one group.",
+            params=(query("groupId", "Group ID (number), e.g. 10001.", int, ge=1),),
+            items=".", columns=("streamId", "streamName", "streamStatus", "latestVersion", "productId")),
+    api.get("get-stream", "/streams/{streamId}", title="Get log stream",
+            doc="One stream: destination, delivery settings, data set fields, properties and status.",
+            params=(STREAM, query("version", "A specific stream version.", int, ge=1))),
+    api.post("activate-stream", "/streams/{streamId}/activate", title="Activate log stream",
+             doc="Activate a stream's latest version so logs start flowing to its destination. With wait, polls "
+                 "until ACTIVATED.",
+             params=(STREAM, WAIT, TIMEOUT),
+             handler=_change("activate")),
+    api.post("deactivate-stream", "/streams/{streamId}/deactivate", title="Deactivate log stream",
+             doc="Deactivate a stream: log delivery stops. Destructive. With wait, polls until DEACTIVATED.",
+             params=(STREAM, WAIT, TIMEOUT),
+             destructive=True, handler=_change("deactivate")),
+    api.get("get-stream-activation-history", "/streams/{streamId}/activation-history",
+            title="Get stream activation history",
+            doc="Activations and deactivations of every version of a stream, newest first.",
+            params=(STREAM,),
+            items=".", columns=("streamVersion", "status", "modifiedBy", "modifiedDate")),
 ]

@@ -49,6 +49,7 @@ async def _start_and_wait(call: ToolCall, args: dict[str, Any], scenario: str, b
 
 
 async def translate_error(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Translates an Akamai error reference ("Reference #18.…" or the bare code); with wait, its result."""
     code = REFERENCE.sub("", args["errorCode"]).strip().rstrip(".")
     if not code:
         raise ToolInputError("errorCode is empty: give the reference string from the error page.")
@@ -59,14 +60,17 @@ async def translate_error(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def connectivity(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Starts a connectivity-problems scenario and, with wait, returns its result."""
     return await _start_and_wait(call, args, "connectivity-problems")
 
 
 async def content(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Starts a content-problems scenario and, with wait, returns its result."""
     return await _start_and_wait(call, args, "content-problems")
 
 
 async def get_result(call: ToolCall, args: dict[str, Any]) -> Any:
+    """The status or result of a scenario request started earlier."""
     scenario = args["scenario"]
     route = fill_path(f"{BASE}/{{s}}/requests/{{r}}", {"s": scenario, "r": args["requestId"]})
     params = {} if scenario == "error-translator" else {

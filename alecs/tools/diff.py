@@ -12,6 +12,7 @@ def _key(item: Any, index: int) -> str:
 
 
 def json_diff(old: Any, new: Any, where: str = "") -> list[dict[str, Any]]:
+    """The differences from `old` to `new`: added, removed and changed values with their paths."""
     if isinstance(old, dict) and isinstance(new, dict):
         out: list[dict[str, Any]] = []
         for k in old.keys() | new.keys():

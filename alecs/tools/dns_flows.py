@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alecs.errors import ToolInputError
 from alecs.tools.call import ToolCall, fill_path
 from alecs.tools.results import ToolOutput, render
+from alecs.tools.spec import ToolHandler
 from alecs.tools.waiting import wait_for
 
 BASE = "/config-dns/v2"
+BulkKind = Literal["create", "delete"]
 ZONE_SETTINGS = ("comment", "masters", "target", "signAndServe", "signAndServeAlgorithm", "tsigKey",
                  "endCustomerId", "contractId")
 
@@ -28,6 +30,7 @@ def dns_ids(args: dict[str, Any]) -> dict[str, Any]:
 
 
 async def send_with_ids(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Sends the declared request with contract and group ids in Edge DNS's forms."""
     return (await call.send(**call.build(dns_ids(args)))).data
 
 
@@ -41,12 +44,15 @@ def _record_args(args: dict[str, Any]) -> dict[str, Any]:
 
 
 async def save_record_set(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Creates or replaces a record set: the body repeats the name and type Edge DNS takes from the path."""
     args = _record_args(args)
-    body = {"name": args["name"], "type": args["type"], "ttl": args["ttl"], "rdata": args["rdata"]}
-    return (await call.send(call.spec.method, _record_route(args), json_body=body)).data
+    request = call.build(args)
+    request["json_body"] = {"name": args["name"], "type": args["type"]} | request["json_body"]
+    return (await call.send(**request)).data
 
 
 async def update_zone(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Changes the given zone settings, sending the current value of every other setting."""
     route = fill_path(f"{BASE}/zones/{{zone}}", args)
     current = await call.get(route, fresh=True)
     body = {"zone": current["zone"], "type": current["type"]}
@@ -76,18 +82,23 @@ async def _bulk_outcome(call: ToolCall, kind: str, request_id: str, wait: bool, 
     return out
 
 
-async def bulk_zones(call: ToolCall, args: dict[str, Any]) -> Any:
-    kind = "create" if call.spec.path.endswith("create-requests") else "delete"
-    created = (await call.send(**call.build(dns_ids(args)))).data
-    return await _bulk_outcome(call, kind, created["requestId"], bool(args.get("wait")),
-                               float(args.get("timeoutSeconds") or 600))
+def bulk_zones(kind: BulkKind) -> ToolHandler:
+    """The handler of a bulk zone request of one kind: send it, then (with wait) follow it to its result."""
+
+    async def submit(call: ToolCall, args: dict[str, Any]) -> Any:
+        created = (await call.send(**call.build(dns_ids(args)))).data
+        return await _bulk_outcome(call, kind, created["requestId"], bool(args.get("wait")),
+                                   float(args.get("timeoutSeconds") or 600))
+    return submit
 
 
 async def get_bulk_request(call: ToolCall, args: dict[str, Any]) -> Any:
+    """The status of a bulk zone request and, once complete, its per-zone result."""
     return await _bulk_outcome(call, args["kind"], args["requestId"], False, 0)
 
 
 async def submit_changelist(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Submits a zone's changelist and returns the zone's new version."""
     await call.send(**call.build(args))
     zone = await call.get(fill_path(f"{BASE}/zones/{{zone}}", args), fresh=True)
     return {"submitted": True, "zone": zone["zone"], "versionId": zone.get("versionId"),
@@ -95,6 +106,7 @@ async def submit_changelist(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def get_zone_version(call: ToolCall, args: dict[str, Any]) -> Any:
+    """One zone version, with its record sets unless told otherwise."""
     route = fill_path(f"{BASE}/zones/{{zone}}/versions/{{versionId}}", args)
     version = await call.get(route)
     if args.get("includeRecordSets"):
@@ -104,6 +116,7 @@ async def get_zone_version(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def get_zone_file(call: ToolCall, args: dict[str, Any]) -> Any:
+    """The zone (or one version of it) as a BIND master file."""
     route = f"{BASE}/zones/{{zone}}/versions/{{versionId}}/zone-file" if args.get("versionId") else \
         f"{BASE}/zones/{{zone}}/zone-file"
     text = await call.get(fill_path(route, args), headers={"Accept": "text/dns"}, fresh=True)

@@ -10,12 +10,13 @@ from typing import Any, Literal
 
 from alecs.errors import ToolInputError
 from alecs.tools.call import ToolCall, fill_path
-from alecs.tools.spec import local, path, query, tool
+from alecs.tools.declare import Api, Toolset, local, path, query
+from alecs.tools.spec import ToolSpec
 from alecs.tools.waiting import wait_for
 
-API = "hapi/v1"
 BASE = "/hapi/v1"
-TS = "edge-hostnames"
+EDGE_HOSTNAMES = Toolset("edge-hostnames", "Edge hostnames (HAPI): list, inspect, change and delete edge hostnames")
+api = Api("hapi/v1", toolset=EDGE_HOSTNAMES, base=BASE)
 FINAL = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
 IP_VERSION = Literal["IPV4", "IPV6_COMPLIANCE", "IPV6_PERFORMANCE"]
 
@@ -52,6 +53,7 @@ async def _follow(call: ToolCall, change: dict[str, Any], args: dict[str, Any]) 
 
 
 async def update_edge_hostname(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Changes TTL or IP version with a JSON Patch; with wait, follows the change request."""
     ops = [{"op": "replace", "path": f"/{key}", "value": str(args[key])}
            for key in ("ttl", "ipVersionBehavior") if args.get(key) is not None]
     if not ops:
@@ -62,35 +64,42 @@ async def update_edge_hostname(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def delete_edge_hostname(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Deletes an edge hostname; with wait, follows the change request."""
     change = (await call.send("DELETE", _hostname_route(args), params=_query(args))).data
     return await _follow(call, change or {}, args)
 
 
-TOOLS = [
-    tool("search-edge-hostnames", TS, "Search edge hostnames",
-         "Edge hostnames across the account (no contract or group needed), filtered by name part or zone; shows "
-         "TTL, IP version and security type.", "GET", f"{BASE}/edge-hostnames", API,
-         query("recordNameSubstring", "Part of the record name, e.g. example.com."),
-         query("dnsZone", "Only this zone, e.g. edgekey.net."), items="edgeHostnames",
-         columns=("edgeHostnameId", "recordName", "dnsZone", "securityType", "ttl", "ipVersionBehavior"),
-         published=False),
-    tool("get-edge-hostname-details", TS, "Get edge hostname details",
-         "One edge hostname by zone and record name: TTL, map, IP version, product, China CDN, comments.", "GET",
-         f"{BASE}/dns-zones/{{dnsZone}}/edge-hostnames/{{recordName}}", API, ZONE, RECORD, published=False),
-    tool("update-edge-hostname", TS, "Update edge hostname",
-         "Change an edge hostname's TTL or IP version (a JSON Patch); Akamai answers with a change request. With "
-         "wait, polls it until SUCCEEDED or FAILED.", "PATCH",
-         f"{BASE}/dns-zones/{{dnsZone}}/edge-hostnames/{{recordName}}", API, ZONE, RECORD,
-         local("ttl", "New DNS TTL in seconds (60-86400).", int, ge=60, le=86400),
-         local("ipVersionBehavior", "IPV4, IPV6_COMPLIANCE (dual stack) or IPV6_PERFORMANCE.", IP_VERSION),
-         COMMENTS, EMAILS, WAIT, TIMEOUT, handler=update_edge_hostname, published=False,
-         example={"dnsZone": "edgekey.net", "recordName": "www.example.com", "ttl": 300}),
-    tool("delete-edge-hostname", TS, "Delete edge hostname",
-         "Delete an edge hostname that no active property uses. Destructive: its CNAME stops resolving.",
-         "DELETE", f"{BASE}/dns-zones/{{dnsZone}}/edge-hostnames/{{recordName}}", API, ZONE, RECORD, COMMENTS,
-         EMAILS, WAIT, TIMEOUT, destructive=True, handler=delete_edge_hostname, published=False),
-    tool("get-edge-hostname-change", TS, "Get edge hostname change request",
-         "Status of a change request (PENDING, SUCCEEDED, FAILED) from update-edge-hostname or "
-         "delete-edge-hostname.", "GET", f"{BASE}/change-requests/{{changeId}}", API,
-         path("changeId", "Change request ID, e.g. 52124.", int, ge=1), published=False),
+TOOLS: list[ToolSpec] = [
+    api.get("search-edge-hostnames", "/edge-hostnames", title="Search edge hostnames",
+            doc="Edge hostnames across the account (no contract or group needed), filtered by name part or zone; "
+                "shows TTL, IP version and security type.",
+            params=(query("recordNameSubstring", "Part of the record name, e.g. example.com."),
+                    query("dnsZone", "Only this zone, e.g. edgekey.net.")),
+            items="edgeHostnames",
+            columns=("edgeHostnameId", "recordName", "dnsZone", "securityType", "ttl", "ipVersionBehavior"),
+            published=False),
+    api.get("get-edge-hostname-details", "/dns-zones/{dnsZone}/edge-hostnames/{recordName}",
+            title="Get edge hostname details",
+            doc="One edge hostname by zone and record name: TTL, map, IP version, product, China CDN, comments.",
+            params=(ZONE, RECORD),
+            published=False),
+    api.patch("update-edge-hostname", "/dns-zones/{dnsZone}/edge-hostnames/{recordName}",
+              title="Update edge hostname",
+              doc="Change an edge hostname's TTL or IP version (a JSON Patch); Akamai answers with a change "
+                  "request. With wait, polls it until SUCCEEDED or FAILED.",
+              params=(ZONE, RECORD, local("ttl", "New DNS TTL in seconds (60-86400).", int, ge=60, le=86400),
+                      local("ipVersionBehavior", "IPV4, IPV6_COMPLIANCE (dual stack) or IPV6_PERFORMANCE.",
+                            IP_VERSION), COMMENTS, EMAILS, WAIT, TIMEOUT),
+              handler=update_edge_hostname, published=False,
+              example={"dnsZone": "edgekey.net", "recordName": "www.example.com", "ttl": 300}),
+    api.delete("delete-edge-hostname", "/dns-zones/{dnsZone}/edge-hostnames/{recordName}",
+               title="Delete edge hostname",
+               doc="Delete an edge hostname that no active property uses. Destructive: its CNAME stops resolving.",
+               params=(ZONE, RECORD, COMMENTS, EMAILS, WAIT, TIMEOUT),
+               destructive=True, handler=delete_edge_hostname, published=False),
+    api.get("get-edge-hostname-change", "/change-requests/{changeId}", title="Get edge hostname change request",
+            doc="Status of a change request (PENDING, SUCCEEDED, FAILED) from update-edge-hostname or "
+                "delete-edge-hostname.",
+            params=(path("changeId", "Change request ID, e.g. 52124.", int, ge=1),),
+            published=False),
 ]

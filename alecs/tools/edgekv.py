@@ -6,11 +6,12 @@ from typing import Any, Literal
 
 from alecs.errors import ToolInputError
 from alecs.tools.call import ToolCall, fill_path
-from alecs.tools.spec import body, path, query, tool
+from alecs.tools.declare import Api, Toolset, body, path, query
+from alecs.tools.spec import ToolSpec
 
-API = "edgekv/v1"
 BASE = "/edgekv/v1"
-TS = "edgekv"
+EDGEKV = Toolset("edgekv", "EdgeKV: namespaces, groups, items, access tokens")
+api = Api("edgekv/v1", toolset=EDGEKV, base=BASE)
 NS_ROUTE = "/networks/{network}/namespaces/{namespaceId}"
 ITEM_ROUTE = NS_ROUTE + "/groups/{groupId}/items/{itemId}"
 KEY_PATTERN = r"^[A-Za-z0-9_-]{1,512}$"
@@ -24,10 +25,6 @@ ITEM = path("item", "Item key, e.g. US (letters, digits, _ and -).", api_name="i
 SANDBOX = query("sandboxId", "EdgeWorkers sandbox ID, to use that sandbox's data instead.")
 RETENTION = body("retentionInSeconds", "How long items are kept: 0 (forever) or 86400 (1 day) to 315360000 "
                  "(10 years).", int, required=True, ge=0, le=315360000)
-
-
-def _t(name: str, title: str, description: str, method: str, route: str, *params: Any, **kw: Any) -> Any:
-    return tool(name, TS, title, description, method, BASE + route, API, *params, **kw)
 
 
 async def write_item(call: ToolCall, args: dict[str, Any]) -> Any:
@@ -48,57 +45,76 @@ async def write_item(call: ToolCall, args: dict[str, Any]) -> Any:
             else answer.data}
 
 
-TOOLS = [
-    _t("get-edgekv-status", "Get EdgeKV status", "Whether EdgeKV is initialized on the account (staging and "
-       "production), its CP code and default data access policy.", "GET", "/initialize"),
-    _t("initialize-edgekv", "Initialize EdgeKV", "Provision EdgeKV for the account (once, before any namespace).",
-       "PUT", "/initialize",
-       body("dataAccessPolicy", "{restrictDataAccess: true, allowNamespacePolicyOverride: false} (optional).",
-            dict[str, bool])),
-    _t("list-edgekv-namespaces", "List EdgeKV namespaces", "Namespaces on a network.", "GET",
-       "/networks/{network}/namespaces", NETWORK, items="namespaces",
-       columns=("namespace", "retentionInSeconds", "groupId", "geoLocation")),
-    _t("get-edgekv-namespace", "Get EdgeKV namespace", "One namespace: retention, access group, location.", "GET",
-       NS_ROUTE, NETWORK, NAMESPACE),
-    _t("create-edgekv-namespace", "Create EdgeKV namespace", "Create a namespace on a network (create it on both "
-       "networks to use it in staging and production).", "POST", "/networks/{network}/namespaces", NETWORK,
-       body("namespace", "Name, e.g. marketing (letters, digits, _ and -).", required=True,
-            pattern=r"^[A-Za-z0-9_-]{1,32}$"),
-       RETENTION,
-       body("groupId", "Access group allowed to use it as a number (grp_12345 is 12345), or 0 for all groups.",
-            int, required=True, ge=0),
-       body("geoLocation", "Where data is stored on production: US (default), EU or JP.",
-            Literal["US", "EU", "JP"])),
-    _t("update-edgekv-namespace", "Update EdgeKV namespace", "Change a namespace's retention period or access "
-       "group.", "PUT", NS_ROUTE, NETWORK, NAMESPACE,
-       body("namespace", "The namespace's name (same as namespaceId).", required=True,
-            pattern=r"^[A-Za-z0-9_-]{1,32}$"),
-       RETENTION, body("groupId", "New access group as a number, 0 for all groups.", int, ge=0)),
-    _t("list-edgekv-groups", "List EdgeKV groups", "Groups that hold items in a namespace.", "GET",
-       NS_ROUTE + "/groups", NETWORK, NAMESPACE, items="."),
-    _t("list-edgekv-items", "List EdgeKV items", "Item keys in a group.", "GET", NS_ROUTE + "/groups/{groupId}",
-       NETWORK, NAMESPACE, GROUP, query("maxItems", "At most this many keys.", int, ge=1, le=10000), SANDBOX,
-       items="."),
-    _t("get-edgekv-item", "Read EdgeKV item", "The value of one item (JSON or text). Writes take about ten "
-       "seconds to be read back everywhere.", "GET", ITEM_ROUTE, NETWORK, NAMESPACE, GROUP, ITEM, SANDBOX),
-    _t("write-edgekv-item", "Write EdgeKV item", "Create or replace an item: a JSON object or a text value "
-       "(the group is created if needed). Overwrites any existing value.", "PUT", ITEM_ROUTE, NETWORK, NAMESPACE,
-       GROUP, ITEM, body("value", "The value: a JSON object, or a string stored as text.", dict[str, Any] | str,
-                         required=True), SANDBOX, handler=write_item),
-    _t("delete-edgekv-item", "Delete EdgeKV item", "Delete an item. Destructive; reads may return the old value "
-       "for about ten seconds.", "DELETE", ITEM_ROUTE, NETWORK, NAMESPACE, GROUP, ITEM, SANDBOX,
-       destructive=True),
-    _t("create-edgekv-token", "Create EdgeKV access token", "Create the access token an EdgeWorker bundle needs "
-       "(edgekv_tokens.js) to read or write namespaces. Returns the token value once.", "POST", "/tokens",
-       body("name", "Token name, e.g. my_token.", required=True, pattern=r"^[A-Za-z0-9_-]{1,32}$"),
-       body("allowOnStaging", "Valid on staging.", bool, required=True),
-       body("allowOnProduction", "Valid on production.", bool, required=True),
-       body("expiry", "Expiry date YYYY-MM-DD, at most six months ahead.", required=True,
-            pattern=r"^\d{4}-\d{2}-\d{2}$"),
-       body("namespacePermissions", "Namespace -> permissions, e.g. {\"default\": [\"r\", \"w\"]} (r, w, d).",
-            dict[str, list[Literal["r", "w", "d"]]], required=True, min_length=1, max_length=20),
-       body("restrictToEdgeWorkerIds", "Only these EdgeWorker IDs may use it (default: all).", list[str])),
-    _t("list-edgekv-tokens", "List EdgeKV access tokens", "Access tokens (names, expiry dates).", "GET", "/tokens",
-       query("includeExpired", "Include expired tokens.", bool), items="tokens",
-       columns=("name", "expiry", "uuid")),
+TOOLS: list[ToolSpec] = [
+    api.get("get-edgekv-status", "/initialize", title="Get EdgeKV status",
+            doc="Whether EdgeKV is initialized on the account (staging and production), its CP code and default "
+                "data access policy."),
+    api.put("initialize-edgekv", "/initialize", title="Initialize EdgeKV",
+            doc="Provision EdgeKV for the account (once, before any namespace).",
+            params=(body("dataAccessPolicy",
+                         "{restrictDataAccess: true, allowNamespacePolicyOverride: false} (optional).",
+                         dict[str, bool]),)),
+    api.get("list-edgekv-namespaces", "/networks/{network}/namespaces", title="List EdgeKV namespaces",
+            doc="Namespaces on a network.",
+            params=(NETWORK,),
+            items="namespaces", columns=("namespace", "retentionInSeconds", "groupId", "geoLocation")),
+    api.get("get-edgekv-namespace", NS_ROUTE, title="Get EdgeKV namespace",
+            doc="One namespace: retention, access group, location.",
+            params=(NETWORK, NAMESPACE)),
+    api.post("create-edgekv-namespace", "/networks/{network}/namespaces", title="Create EdgeKV namespace",
+             doc="Create a namespace on a network (create it on both networks to use it in staging and production).",
+             params=(NETWORK,
+                     body("namespace", "Name, e.g. marketing (letters, digits, _ and -).", required=True,
+                          pattern=r"^[A-Za-z0-9_-]{1,32}$"), RETENTION,
+                     body("groupId",
+                          "Access group allowed to use it as a number (grp_12345 is 12345), or 0 for all groups.",
+                          int, required=True, ge=0),
+                     body("geoLocation", "Where data is stored on production: US (default), EU or JP.",
+                          Literal["US", "EU", "JP"]))),
+    api.put("update-edgekv-namespace", NS_ROUTE, title="Update EdgeKV namespace",
+            doc="Change a namespace's retention period or access group.",
+            params=(NETWORK, NAMESPACE,
+                    body("namespace", "The namespace's name (same as namespaceId).", required=True,
+                         pattern=r"^[A-Za-z0-9_-]{1,32}$"), RETENTION,
+                    body("groupId", "New access group as a number, 0 for all groups.", int, ge=0))),
+    api.get("list-edgekv-groups", NS_ROUTE + "/groups", title="List EdgeKV groups",
+            doc="Groups that hold items in a namespace.",
+            params=(NETWORK, NAMESPACE),
+            items="."),
+    api.get("list-edgekv-items", NS_ROUTE + "/groups/{groupId}", title="List EdgeKV items",
+            doc="Item keys in a group.",
+            params=(NETWORK, NAMESPACE, GROUP, query("maxItems", "At most this many keys.", int, ge=1, le=10000),
+                    SANDBOX),
+            items="."),
+    api.get("get-edgekv-item", ITEM_ROUTE, title="Read EdgeKV item",
+            doc="The value of one item (JSON or text). Writes take about ten seconds to be read back everywhere.",
+            params=(NETWORK, NAMESPACE, GROUP, ITEM, SANDBOX)),
+    api.put("write-edgekv-item", ITEM_ROUTE, title="Write EdgeKV item",
+            doc="Create or replace an item: a JSON object or a text value (the group is created if needed). "
+                "Overwrites any existing value.",
+            params=(NETWORK, NAMESPACE, GROUP, ITEM,
+                    body("value", "The value: a JSON object, or a string stored as text.", dict[str, Any] | str,
+                         required=True), SANDBOX),
+            handler=write_item),
+    api.delete("delete-edgekv-item", ITEM_ROUTE, title="Delete EdgeKV item",
+               doc="Delete an item. Destructive; reads may return the old value for about ten seconds.",
+               params=(NETWORK, NAMESPACE, GROUP, ITEM, SANDBOX),
+               destructive=True),
+    api.post("create-edgekv-token", "/tokens", title="Create EdgeKV access token",
+             doc="Create the access token an EdgeWorker bundle needs (edgekv_tokens.js) to read or write "
+                 "namespaces. Returns the token value once.",
+             params=(body("name", "Token name, e.g. my_token.", required=True, pattern=r"^[A-Za-z0-9_-]{1,32}$"),
+                     body("allowOnStaging", "Valid on staging.", bool, required=True),
+                     body("allowOnProduction", "Valid on production.", bool, required=True),
+                     body("expiry", "Expiry date YYYY-MM-DD, at most six months ahead.", required=True,
+                          pattern=r"^\d{4}-\d{2}-\d{2}$"),
+                     body("namespacePermissions",
+                          "Namespace -> permissions, e.g. {\"default\": [\"r\", \"w\"]} (r, w, d).",
+                          dict[str, list[Literal["r", "w", "d"]]], required=True, min_length=1, max_length=20),
+                     body("restrictToEdgeWorkerIds", "Only these EdgeWorker IDs may use it (default: all).",
+                          list[str]))),
+    api.get("list-edgekv-tokens", "/tokens", title="List EdgeKV access tokens",
+            doc="Access tokens (names, expiry dates).",
+            params=(query("includeExpired", "Include expired tokens.", bool),),
+            items="tokens", columns=("name", "expiry", "uuid")),
 ]

@@ -1,12 +1,16 @@
 """Reading an EdgeWorkers code bundle from the server's disk, safely, and checking it before upload.
 
 Only the exact file the user names is read: an absolute path to a regular `.tgz` file, never a symbolic
-link, device, FIFO or directory. The bundle is checked in memory (gzip, tar, `main.js`, `bundle.json` with
-an `edgeworker-version`); nothing is ever extracted to disk.
+link, device, FIFO or directory. Inside an upload folder (ALECS_UPLOAD_DIR) no step of the path may be a
+symbolic link either: the file is opened step by step relative to the folder, each step with O_NOFOLLOW.
+The bundle is checked in memory (gzip, tar, `main.js`, `bundle.json` with an `edgeworker-version`); nothing
+is ever extracted to disk.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import io
 import json
 import os
@@ -28,12 +32,15 @@ CONTENT_TYPE = "application/gzip"
 
 @dataclass(frozen=True)
 class Bundle:
+    """A checked code bundle: its bytes, the files it holds and its bundle.json."""
+
     path: str
     data: bytes
     files: tuple[str, ...]
     manifest: dict[str, Any]
 
     def summary(self) -> dict[str, Any]:
+        """What the assistant is told about the bundle that was sent."""
         return {"path": self.path, "bytes": len(self.data), "files": list(self.files[:50]),
                 "edgeworkerVersion": self.manifest.get("edgeworker-version"),
                 "description": self.manifest.get("description")}
@@ -49,33 +56,79 @@ def _checked_path(path: str) -> str:
     return path
 
 
-def _read_exactly(path: str) -> bytes:
-    """The bytes of `path`, refusing anything but a regular file (no symlink is followed)."""
-    try:
-        before = os.lstat(path)
-    except FileNotFoundError:
-        raise ToolInputError(f"No file at {path}.") from None
-    except OSError as exc:
-        raise ToolInputError(f"Cannot read {path}: {exc.strerror}.") from None
-    if stat.S_ISLNK(before.st_mode):
-        raise ToolInputError(f"{path} is a symbolic link; name the bundle file itself.")
-    if not stat.S_ISREG(before.st_mode):
+OPEN_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC  # a FIFO must not block the open
+OPEN_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _read_opened(fd: int, path: str) -> bytes:
+    """The bytes of the file open on `fd` (which this closes), if it is a regular file of a bundle's size."""
+    opened = os.fstat(fd)
+    if not stat.S_ISREG(opened.st_mode):
+        os.close(fd)
         raise ToolInputError(f"{path} is not a regular file.")
-    if before.st_size > MAX_BUNDLE_BYTES:
-        raise ToolInputError(f"{path} is {before.st_size} bytes; a code bundle may be at most {MAX_BUNDLE_BYTES}.")
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        raise ToolInputError(f"Cannot read {path}: {exc.strerror}.") from None
     with os.fdopen(fd, "rb") as handle:
-        opened = os.fstat(handle.fileno())
-        if not stat.S_ISREG(opened.st_mode) or (opened.st_dev, opened.st_ino) != (before.st_dev, before.st_ino):
-            raise ToolInputError(f"{path} changed while it was being opened; try again.")
+        if opened.st_size > MAX_BUNDLE_BYTES:
+            raise ToolInputError(f"{path} is {opened.st_size} bytes; a code bundle may be at most "
+                                 f"{MAX_BUNDLE_BYTES}.")
         data = handle.read(MAX_BUNDLE_BYTES + 1)
     if len(data) > MAX_BUNDLE_BYTES:
         raise ToolInputError(f"{path} is larger than {MAX_BUNDLE_BYTES} bytes.")
     return data
+
+
+def _refusal(path: str, exc: OSError, step: str, at: int | None = None) -> ToolInputError:
+    """What the user is told when opening one step of `path` failed (`at`: the folder the step is in)."""
+    if exc.errno == errno.ENOTDIR and at is not None:  # O_DIRECTORY | O_NOFOLLOW on a link fails this way
+        with contextlib.suppress(OSError):
+            if stat.S_ISLNK(os.stat(step, dir_fd=at, follow_symlinks=False).st_mode):
+                return _refusal(path, OSError(errno.ELOOP, "symbolic link"), step)
+    if exc.errno == errno.ELOOP:
+        return ToolInputError(f"{path}: {step} is a symbolic link; name the bundle file itself.")
+    if exc.errno == errno.ENOENT:
+        return ToolInputError(f"No file at {path}.")
+    if exc.errno == errno.ENOTDIR:
+        return ToolInputError(f"{path}: {step} is not a folder.")
+    return ToolInputError(f"Cannot read {path}: {exc.strerror}.")
+
+
+def _read_local(path: str) -> bytes:
+    """The local operator's own disk: the named file itself must be a regular file, not a symbolic link."""
+    try:
+        fd = os.open(path, OPEN_FILE)
+    except OSError as exc:
+        raise _refusal(path, exc, os.path.basename(path)) from None
+    return _read_opened(fd, path)
+
+
+def _read_inside(root: str, path: str) -> bytes:
+    """A file inside the upload folder, opened one path step at a time relative to the folder before it, never
+    following a symbolic link: what a name resolved to when it was checked is what is read (no check-then-open
+    race, whatever is renamed or swapped meanwhile)."""
+    folder = os.path.abspath(root)
+    if not path.startswith(folder.rstrip(os.sep) + os.sep):
+        raise ToolInputError(f"bundlePath must be inside the upload folder {root}.")
+    steps = [step for step in path[len(folder):].split(os.sep) if step not in ("", ".")]
+    if not steps or ".." in steps:
+        raise ToolInputError(f"bundlePath must be inside the upload folder {root}, without '..'.")
+    try:
+        at = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)  # the operator's setting is trusted
+    except OSError as exc:
+        raise ToolInputError(f"The upload folder {root} cannot be opened: {exc.strerror}.") from None
+    try:
+        for step in steps[:-1]:
+            try:
+                inner = os.open(step, OPEN_FOLDER, dir_fd=at)
+            except OSError as exc:
+                raise _refusal(path, exc, step, at) from None
+            os.close(at)
+            at = inner
+        try:
+            fd = os.open(steps[-1], OPEN_FILE, dir_fd=at)
+        except OSError as exc:
+            raise _refusal(path, exc, steps[-1]) from None
+    finally:
+        os.close(at)
+    return _read_opened(fd, path)
 
 
 def _unpack(path: str, data: bytes) -> bytes:
@@ -114,21 +167,13 @@ def check_bundle(path: str, data: bytes) -> Bundle:
     return Bundle(path, data, tuple(sorted(n for n, m in members.items() if m.isfile())), manifest)
 
 
-def _confine(path: str, root: str | None, remote: bool) -> None:
-    """Remote callers may only name files inside the operator's upload folder (ALECS_UPLOAD_DIR)."""
-    if root is None:
-        if remote:
-            raise ToolInputError("Reading bundles from the server's disk is off for remote sessions: the operator "
-                                 "sets ALECS_UPLOAD_DIR to the folder bundles may be read from.")
-        return
-    real_root = os.path.realpath(root)
-    folder = os.path.realpath(os.path.dirname(path))
-    if os.path.commonpath([real_root, folder]) != real_root:
-        raise ToolInputError(f"bundlePath must be inside the upload folder {root}.")
-
-
 def read_bundle(path: str, upload_dir: str | None = None, remote: bool = False) -> Bundle:
-    """Reads and checks the bundle the user named; raises ToolInputError saying what is wrong."""
+    """Reads and checks the bundle the user named; raises ToolInputError saying what is wrong. With an upload
+    folder (ALECS_UPLOAD_DIR) every caller is confined to it; without one, remote callers may read nothing."""
     checked = _checked_path(path)
-    _confine(checked, upload_dir, remote)
-    return check_bundle(checked, _read_exactly(checked))
+    if upload_dir is not None:
+        return check_bundle(checked, _read_inside(upload_dir, checked))
+    if remote:
+        raise ToolInputError("Reading bundles from the server's disk is off for remote sessions: the operator "
+                             "sets ALECS_UPLOAD_DIR to the folder bundles may be read from.")
+    return check_bundle(checked, _read_local(checked))

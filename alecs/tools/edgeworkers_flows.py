@@ -16,20 +16,21 @@ FINAL = frozenset({"COMPLETE", "ABORTED", "ERROR", "EXPIRED", "CANCELLED", "DELE
 
 
 async def _post_bundle(call: ToolCall, route: str, bundle_path: str) -> tuple[Any, dict[str, Any]]:
-    principal = call.services.get("principal")
-    remote = principal is not None and principal.token_id is not None
-    bundle = await anyio.to_thread.run_sync(read_bundle, bundle_path, call.services.get("upload_dir"), remote)
+    remote = call.principal.token_id is not None
+    bundle = await anyio.to_thread.run_sync(read_bundle, bundle_path, call.services.upload_dir, remote)
     answer = await call.send("POST", route, data=bundle.data, headers={"Content-Type": CONTENT_TYPE})
     return answer.data, bundle.summary()
 
 
 async def upload_version(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Reads and checks a bundle from the server's disk and uploads it as a new version."""
     route = fill_path(f"{BASE}/ids/{{edgeWorkerId}}/versions", args)
     created, summary = await _post_bundle(call, route, args["bundlePath"])
     return (created if isinstance(created, dict) else {"result": created}) | {"bundle": summary}
 
 
 async def validate_bundle(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Reads and checks a bundle and has Akamai validate it without creating a version."""
     report, summary = await _post_bundle(call, f"{BASE}/validations", args["bundlePath"])
     report = report if isinstance(report, dict) else {"result": report}
     errors = report.get("errors") or []
@@ -57,8 +58,10 @@ async def _submit_and_wait(call: ToolCall, args: dict[str, Any], kind: str) -> A
 
 
 async def activate(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Activates a version; with wait, polls until the activation ends."""
     return await _submit_and_wait(call, args, "activation")
 
 
 async def deactivate(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Deactivates a version; with wait, polls until the deactivation ends."""
     return await _submit_and_wait(call, args, "deactivation")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +12,9 @@ from pydantic import ValidationError
 
 from alecs.akamai.client import AkamaiClient
 from alecs.errors import AkamaiError, AlecsError
-from alecs.tools.call import ProgressFn, ToolCall
+from alecs.principal import Principal
+from alecs.services import Services
+from alecs.tools.call import ProgressFn, SessionControl, ToolCall
 from alecs.tools.model import CUSTOMER, PAGE_FIELDS, input_model
 from alecs.tools.results import ToolOutput, dig, paginate, render, structured
 from alecs.tools.spec import ToolSpec
@@ -21,12 +24,15 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Outcome:
+    """A tool call's answer: structured content, the text the assistant reads, and whether it failed."""
+
     data: dict[str, Any]
     text: str
     is_error: bool = False
 
 
 def describe_validation(exc: ValidationError) -> str:
+    """One line naming each refused field and why."""
     lines = []
     for err in exc.errors():
         where = ".".join(str(x) for x in err.get("loc", ())) or "arguments"
@@ -44,20 +50,24 @@ def validate(spec: ToolSpec, arguments: dict[str, Any] | None) -> dict[str, Any]
 
 
 class Executor:
-    def __init__(self, client: AkamaiClient) -> None:
-        self.client = client
+    """Runs validated tool calls against one Akamai client with the server's services."""
 
-    async def run(self, spec: ToolSpec, args: dict[str, Any], *, progress: ProgressFn | None = None,
-                  services: dict[str, Any] | None = None) -> Outcome:
+    def __init__(self, client: AkamaiClient, services: Services) -> None:
+        self.client = client
+        self.services = services
+
+    async def run(self, spec: ToolSpec, args: dict[str, Any], *, principal: Principal, session: SessionControl,
+                  progress: ProgressFn | None = None) -> Outcome:
         """Run a validated call; errors become tool errors the assistant can read."""
-        customer = args.get(CUSTOMER) or "default"
-        call = ToolCall(spec, self.client, customer, progress, services)
+        call = ToolCall(spec, self.client, customer=args.get(CUSTOMER) or "default", principal=principal,
+                        session=session, services=self.services, progress=progress)
         started = time.monotonic()
         try:
             if spec.handler is not None:
                 result = await spec.handler(call, args)
             else:
                 result = (await call.send(**call.build(args))).data
+            return shape(spec, result, args)
         except AkamaiError as exc:
             problem = exc.as_dict()
             text = f"Akamai error {exc.status}: {problem.get('title', '')}"
@@ -70,13 +80,26 @@ class Executor:
             return Outcome({"error": problem}, text, True)
         except AlecsError as exc:
             return Outcome({"error": {"title": str(exc)}}, str(exc), True)
+        except Exception:
+            return internal_error(spec.name)
         finally:
             log.debug("tool %s ran %d request(s) in %.0f ms", spec.name, call.requests,
                       (time.monotonic() - started) * 1000)
-        return shape(spec, result, args)
+
+
+def internal_error(tool: str) -> Outcome:
+    """The answer to a failure alecs did not foresee (call it from an `except` block): the traceback goes to the
+    server's log, once, under an incident id; the assistant gets the id and no exception text, which could
+    carry anything (a secret, a path, a header)."""
+    incident = secrets.token_hex(4)
+    log.error("tool %s failed unexpectedly (incident %s)", tool, incident, exc_info=True)
+    text = (f"Internal error in {tool} (incident {incident}): alecs could not complete the call. "
+            "The server's log has the details under that incident id.")
+    return Outcome({"error": {"title": "Internal error", "detail": text, "incident": incident}}, text, True)
 
 
 def shape(spec: ToolSpec, result: Any, args: dict[str, Any]) -> Outcome:
+    """The outcome of a successful call: paged when the tool lists items, with a readable text."""
     text: str | None = None
     if isinstance(result, ToolOutput):
         result, text = result.data, result.text

@@ -62,6 +62,7 @@ async def _after_change(call: ToolCall, args: dict[str, Any], answer: dict[str, 
 
 
 async def domain_status(call: ToolCall, args: dict[str, Any]) -> Any:
+    """A domain's propagation status; with wait, polls until COMPLETE or DENIED."""
     if not args.get("wait"):
         return await _status(call, args["domainName"])
     final, finished = await wait_for(call, lambda: _status(call, args["domainName"]), _status_of, FINAL,
@@ -70,6 +71,7 @@ async def domain_status(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def create_datacenter(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Adds a datacenter (GTM assigns its id); with wait, follows the propagation."""
     body = {"datacenterId": 0}  # required by the schema; GTM assigns the real id
     body |= {k: args[k] for k in ("nickname", "city", "stateOrProvince", "country", "continent", "latitude",
                                   "longitude", "cloudServerTargeting", "defaultLoadObject")
@@ -88,6 +90,7 @@ def _merge(defaults: dict[str, Any], allowed: set[str], *layers: dict[str, Any])
 
 
 async def save_property(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Creates or changes a GTM property, keeping settings that were not given."""
     route = fill_path(f"{BASE}/domains/{{domainName}}/properties/{{propertyName}}", args)
     try:
         current = await call.get(route, fresh=True)
@@ -110,6 +113,7 @@ async def save_property(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def save_map(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Creates or replaces a geographic or CIDR map; with wait, follows the propagation."""
     route = fill_path(f"{BASE}/domains/{{domainName}}/{{mapType}}-maps/{{mapName}}", args)
     body = {"name": args["mapName"], "defaultDatacenter": args["defaultDatacenter"],
             "assignments": args.get("assignments") or []}
@@ -119,5 +123,6 @@ async def save_map(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def delete_item(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Deletes a domain item; with wait, follows the propagation."""
     answer = (await call.send(**call.build(args))).data
     return await _after_change(call, args, answer)

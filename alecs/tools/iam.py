@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from alecs.tools.call import ToolCall
-from alecs.tools.spec import path, query, tool, whole_body
+from alecs.tools.declare import Api, Toolset, path, query, whole_body
+from alecs.tools.spec import ToolSpec
 
-API = "identity-management/v3"
 BASE = "/identity-management/v3"
+IAM = Toolset("iam", "Identity and access: users, roles, groups, API clients and credentials")
+api = Api("identity-management/v3", toolset=IAM, base=BASE)
 ADMIN = f"{BASE}/user-admin"
-TS = "iam"
 
 USER = path("uiIdentityId", "User ID, e.g. A-B-1CDE2F (see list-users).")
 ROLE = path("roleId", "Role ID, e.g. 16 (see list-roles).", int, ge=1)
@@ -30,54 +31,60 @@ def _flatten(groups: list[dict[str, Any]], depth: int = 0, parent: int | None = 
 
 
 async def list_groups(call: ToolCall, args: dict[str, Any]) -> Any:
+    """The account's group tree flattened into rows with depth and parent."""
     tree = await call.get(f"{ADMIN}/groups")
     return {"groups": _flatten(tree if isinstance(tree, list) else [])}
 
 
-TOOLS = [
-    tool("list-users", TS, "List users", "Control Center users (uiIdentityId, login, email, lock state), "
-         "optionally only those with access to a group.", "GET", f"{ADMIN}/ui-identities", API, GROUP_Q,
-         query("authGrants", "Include each user's role per group.", bool),
-         items=".", columns=("uiIdentityId", "uiUserName", "email", "isLocked", "lastLoginDate")),
-    tool("get-user", TS, "Get user", "One user's profile and, by default, roles per group (authGrants).", "GET",
-         f"{ADMIN}/ui-identities/{{uiIdentityId}}", API, USER,
-         query("authGrants", "Include roles per group (default true).", bool, default=True),
-         query("notifications", "Include notification settings.", bool)),
-    tool("set-user-roles", TS, "Set user roles",
-         "Replace a user's roles per group (authGrants). Destructive: grants and removes access.", "PUT",
-         f"{ADMIN}/ui-identities/{{uiIdentityId}}/auth-grants", API, USER,
-         whole_body("authGrants", "List of {groupId, roleId}, e.g. [{\"groupId\": 10001, \"roleId\": 16}].",
-                    list[dict[str, Any]]), destructive=True, idempotent=True),
-    tool("list-roles", TS, "List roles", "Roles (standard and custom) with how many users hold them.", "GET",
-         f"{ADMIN}/roles", API, GROUP_Q, query("users", "Include the users holding each role.", bool),
-         items=".", columns=("roleId", "roleName", "type", "numUsers")),
-    tool("get-role", TS, "Get role", "One role with the roles it grants and its users.", "GET",
-         f"{ADMIN}/roles/{{roleId}}", API, ROLE,
-         query("grantedRoles", "Include the granted roles (default true).", bool, default=True),
-         query("users", "Include the users holding it.", bool)),
-    tool("list-iam-groups", TS, "List access groups",
-         "The account's group hierarchy (groupId, name, parent, depth) that roles are granted on.", "GET",
-         f"{ADMIN}/groups", API, handler=list_groups, items="groups",
-         columns=("path", "groupId", "parentGroupId")),
-    tool("list-api-clients", TS, "List API clients", "API clients of the account (clientId, name, owner, "
-         "active credentials).", "GET", f"{BASE}/api-clients", API, items=".",
-         columns=("clientId", "clientName", "clientType", "authorizedUsers", "activeCredentialCount", "isLocked")),
-    tool("get-api-client", TS, "Get API client",
-         "One API client with its API access, group access and credentials.", "GET",
-         f"{BASE}/api-clients/{{clientId}}", API, CLIENT,
-         query("apiAccess", "Include APIs and access levels (default true).", bool, default=True),
-         query("groupAccess", "Include groups and roles (default true).", bool, default=True),
-         query("credentials", "Include credentials (default true).", bool, default=True)),
-    tool("list-api-credentials", TS, "List API credentials",
-         "Credentials of an API client (client tokens, status, expiry; never secrets).", "GET",
-         f"{BASE}/api-clients/{{clientId}}/credentials", API, CLIENT, items=".",
-         columns=("credentialId", "clientToken", "status", "expiresOn", "description")),
-    tool("create-api-credential", TS, "Create API credential",
-         "Create a credential for an API client; the answer holds its client secret, shown only once. "
-         "Destructive: it grants API access (an API client has at most two credentials).", "POST",
-         f"{BASE}/api-clients/{{clientId}}/credentials", API, CLIENT, destructive=True),
-    tool("deactivate-api-credential", TS, "Deactivate API credential",
-         "Deactivate a credential: calls signed with it stop working. Destructive.", "POST",
-         f"{BASE}/api-clients/{{clientId}}/credentials/{{credentialId}}/deactivate", API, CLIENT, CREDENTIAL,
-         destructive=True, idempotent=True),
+TOOLS: list[ToolSpec] = [
+    api.get("list-users", "/user-admin/ui-identities", title="List users",
+            doc="Control Center users (uiIdentityId, login, email, lock state), optionally only those with access "
+                "to a group.",
+            params=(GROUP_Q, query("authGrants", "Include each user's role per group.", bool)),
+            items=".", columns=("uiIdentityId", "uiUserName", "email", "isLocked", "lastLoginDate")),
+    api.get("get-user", "/user-admin/ui-identities/{uiIdentityId}", title="Get user",
+            doc="One user's profile and, by default, roles per group (authGrants).",
+            params=(USER, query("authGrants", "Include roles per group (default true).", bool, default=True),
+                    query("notifications", "Include notification settings.", bool))),
+    api.put("set-user-roles", "/user-admin/ui-identities/{uiIdentityId}/auth-grants", title="Set user roles",
+            doc="Replace a user's roles per group (authGrants). Destructive: grants and removes access.",
+            params=(USER,
+                    whole_body("authGrants",
+                               "List of {groupId, roleId}, e.g. [{\"groupId\": 10001, \"roleId\": 16}].",
+                               list[dict[str, Any]])),
+            destructive=True, idempotent=True),
+    api.get("list-roles", "/user-admin/roles", title="List roles",
+            doc="Roles (standard and custom) with how many users hold them.",
+            params=(GROUP_Q, query("users", "Include the users holding each role.", bool)),
+            items=".", columns=("roleId", "roleName", "type", "numUsers")),
+    api.get("get-role", "/user-admin/roles/{roleId}", title="Get role",
+            doc="One role with the roles it grants and its users.",
+            params=(ROLE, query("grantedRoles", "Include the granted roles (default true).", bool, default=True),
+                    query("users", "Include the users holding it.", bool))),
+    api.get("list-iam-groups", "/user-admin/groups", title="List access groups",
+            doc="The account's group hierarchy (groupId, name, parent, depth) that roles are granted on.",
+            handler=list_groups, items="groups", columns=("path", "groupId", "parentGroupId")),
+    api.get("list-api-clients", "/api-clients", title="List API clients",
+            doc="API clients of the account (clientId, name, owner, active credentials).",
+            items=".",
+            columns=("clientId", "clientName", "clientType", "authorizedUsers", "activeCredentialCount", "isLocked")),
+    api.get("get-api-client", "/api-clients/{clientId}", title="Get API client",
+            doc="One API client with its API access, group access and credentials.",
+            params=(CLIENT, query("apiAccess", "Include APIs and access levels (default true).", bool, default=True),
+                    query("groupAccess", "Include groups and roles (default true).", bool, default=True),
+                    query("credentials", "Include credentials (default true).", bool, default=True))),
+    api.get("list-api-credentials", "/api-clients/{clientId}/credentials", title="List API credentials",
+            doc="Credentials of an API client (client tokens, status, expiry; never secrets).",
+            params=(CLIENT,),
+            items=".", columns=("credentialId", "clientToken", "status", "expiresOn", "description")),
+    api.post("create-api-credential", "/api-clients/{clientId}/credentials", title="Create API credential",
+             doc="Create a credential for an API client; the answer holds its client secret, shown only once. "
+                 "Destructive: it grants API access (an API client has at most two credentials).",
+             params=(CLIENT,),
+             destructive=True),
+    api.post("deactivate-api-credential", "/api-clients/{clientId}/credentials/{credentialId}/deactivate",
+             title="Deactivate API credential",
+             doc="Deactivate a credential: calls signed with it stop working. Destructive.",
+             params=(CLIENT, CREDENTIAL),
+             destructive=True, idempotent=True),
 ]

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from alecs.tools.call import ToolCall, fill_path
+from alecs.tools.declare import Api, Toolset, body, local, path, query
 from alecs.tools.results import ToolOutput
-from alecs.tools.spec import body, local, path, query, tool
+from alecs.tools.spec import ToolSpec
 
-API = "invoicing/v3"
 BASE = "/invoicing-api/v3"
-TS = "billing"
+BILLING = Toolset("billing", "Invoicing: invoices, files and usage for a contract")
+api = Api("invoicing/v3", toolset=BILLING, base=BASE)
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
@@ -19,6 +20,7 @@ def _contract(value: str) -> str:
 
 
 async def list_invoices(call: ToolCall, args: dict[str, Any]) -> Any:
+    """A month's invoices, for the account or one contract."""
     route = f"{BASE}/invoices"
     if args.get("contractId"):
         route = fill_path(f"{BASE}/contracts/{{c}}/invoices", {"c": _contract(args["contractId"])})
@@ -27,6 +29,7 @@ async def list_invoices(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def get_invoice(call: ToolCall, args: dict[str, Any]) -> Any:
+    """One invoice's content, as JSON data or CSV text."""
     route = fill_path(f"{BASE}/contracts/{{c}}/invoices/{{i}}/download",
                       {"c": _contract(args["contractId"]), "i": args["invoiceId"]})
     data = await call.get(route, params={"fileFormat": args.get("fileFormat") or "JSON"})
@@ -36,33 +39,30 @@ async def get_invoice(call: ToolCall, args: dict[str, Any]) -> Any:
     return data
 
 
-TOOLS = [
-    tool("list-invoices", TS, "List invoices",
-         "Invoices and credit memos issued in a month (id, date, total, currency, files), for the account or one "
-         "contract.", "GET", f"{BASE}/invoices", API,
-         query("month", "Billing month, YYYY-MM, e.g. 2025-01.", required=True, pattern=MONTH),
-         local("contractId", "Only this contract, e.g. K-0N7RAK7 (a ctr_ prefix is accepted)."),
-         handler=list_invoices, items=".",
-         columns=("invoiceId", "invoiceDate", "invoiceType", "invoiceTotal", "invoiceCurrency", "contractId")),
-    tool("get-invoice", TS, "Get invoice",
-         "One invoice's content as JSON (line items per product) or CSV text (PDF is not offered here).", "GET",
-         f"{BASE}/contracts/{{contractId}}/invoices/{{invoiceId}}/download", API,
-         path("contractId", "Contract ID of the invoice, e.g. K-0N7RAK7 (a ctr_ prefix is accepted)."),
-         path("invoiceId", "Invoice ID, e.g. 1234567890 (see list-invoices).", int, ge=1),
-         query("fileFormat", "JSON (default) or CSV.", Literal["JSON", "CSV"], default="JSON"),
-         handler=get_invoice),
-    tool("list-invoice-notifications", TS, "List invoice notifications",
-         "E-mail notifications sent when new invoices are issued for contracts.", "GET", f"{BASE}/notifications",
-         API, items=".", columns=("notificationId", "notificationTitle", "notificationStatus", "emails",
-                                  "contracts")),
-    tool("create-invoice-notification", TS, "Create invoice notification",
-         "E-mail these addresses when new invoices are issued for these contracts.", "POST",
-         f"{BASE}/notifications", API,
-         body("notificationTitle", "Title, e.g. Invoices for K-0N7RAK7.", required=True, min_length=1,
-              max_length=255),
-         body("emails", "Recipients.", list[str], required=True, min_length=1, max_length=50),
-         body("contracts", "Contract IDs without prefix, e.g. [\"K-0N7RAK7\"].", list[str], required=True,
-              min_length=1),
-         body("notificationStatus", "ACTIVE (default) or SUSPENDED.", Literal["ACTIVE", "SUSPENDED"],
-              default="ACTIVE")),
+TOOLS: list[ToolSpec] = [
+    api.get("list-invoices", "/invoices", title="List invoices",
+            doc="Invoices and credit memos issued in a month (id, date, total, currency, files), for the account or "
+                "one contract.",
+            params=(query("month", "Billing month, YYYY-MM, e.g. 2025-01.", required=True, pattern=MONTH),
+                    local("contractId", "Only this contract, e.g. K-0N7RAK7 (a ctr_ prefix is accepted).")),
+            handler=list_invoices, items=".",
+            columns=("invoiceId", "invoiceDate", "invoiceType", "invoiceTotal", "invoiceCurrency", "contractId")),
+    api.get("get-invoice", "/contracts/{contractId}/invoices/{invoiceId}/download", title="Get invoice",
+            doc="One invoice's content as JSON (line items per product) or CSV text (PDF is not offered here).",
+            params=(path("contractId", "Contract ID of the invoice, e.g. K-0N7RAK7 (a ctr_ prefix is accepted)."),
+                    path("invoiceId", "Invoice ID, e.g. 1234567890 (see list-invoices).", int, ge=1),
+                    query("fileFormat", "JSON (default) or CSV.", Literal["JSON", "CSV"], default="JSON")),
+            handler=get_invoice),
+    api.get("list-invoice-notifications", "/notifications", title="List invoice notifications",
+            doc="E-mail notifications sent when new invoices are issued for contracts.",
+            items=".", columns=("notificationId", "notificationTitle", "notificationStatus", "emails", "contracts")),
+    api.post("create-invoice-notification", "/notifications", title="Create invoice notification",
+             doc="E-mail these addresses when new invoices are issued for these contracts.",
+             params=(body("notificationTitle", "Title, e.g. Invoices for K-0N7RAK7.", required=True, min_length=1,
+                          max_length=255),
+                     body("emails", "Recipients.", list[str], required=True, min_length=1, max_length=50),
+                     body("contracts", "Contract IDs without prefix, e.g. [\"K-0N7RAK7\"].", list[str], required=True,
+                          min_length=1),
+                     body("notificationStatus", "ACTIVE (default) or SUSPENDED.", Literal["ACTIVE", "SUSPENDED"],
+                          default="ACTIVE"))),
 ]

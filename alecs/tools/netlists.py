@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from alecs.tools.call import ToolCall, fill_path
-from alecs.tools.spec import body, local, path, query, tool
+from alecs.tools.declare import Api, Toolset, body, local, path, query
+from alecs.tools.spec import ToolSpec
 from alecs.tools.waiting import wait_for
 
-API = "network-lists/v2"
 BASE = "/network-list/v2"
-TS = "netlists"
+NETLISTS = Toolset("netlists", "Network lists: IP and geo lists, elements, activations, snapshots")
+api = Api("network-lists/v2", toolset=NETLISTS, base=BASE)
 FINAL_ACTIVATION = frozenset({"ACTIVE", "FAILED", "INACTIVE"})
 
 NL = path("networkListId", "Network list ID (uniqueId), e.g. 1024_BLOCKEDIPS.")
@@ -23,10 +24,6 @@ SYNC = body("syncPoint", "The list's current syncPoint (from get-network-list); 
             int, required=True, ge=0)
 
 
-def _t(name: str, title: str, description: str, method: str, route: str, *params: Any, **kw: Any) -> Any:
-    return tool(name, TS, title, description, method, BASE + route, API, *params, **kw)
-
-
 async def _activation(call: ToolCall, activation_id: int) -> Any:
     return await call.get(fill_path(f"{BASE}/activations/{{a}}", {"a": activation_id}), fresh=True)
 
@@ -36,6 +33,7 @@ def _activation_status(data: Any) -> str:
 
 
 async def activate(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Activates a network list on a network; with wait, follows the activation to its end."""
     created = (await call.send(**call.build(args))).data or {}
     activation_id = created.get("activationId")
     result: dict[str, Any] = dict(created)
@@ -51,68 +49,82 @@ async def activate(call: ToolCall, args: dict[str, Any]) -> Any:
     return result
 
 
-TOOLS = [
-    _t("list-network-lists", "List network lists", "IP and geo network lists the account can use (ids like "
-       "1024_BLOCKEDIPS), optionally filtered by type or a search string.", "GET", "/network-lists",
-       query("listType", "IP or GEO.", LIST_TYPE), query("search", "Substring of a name or element, e.g. 192.0.2."),
-       query("includeElements", "Include each list's elements.", bool), EXTENDED,
-       items="networkLists", columns=("uniqueId", "name", "type", "elementCount", "syncPoint", "readOnly")),
-    _t("get-network-list", "Get network list", "One network list: elements, syncPoint (needed to update it) "
-       "and, with extended, its activation status.", "GET", "/network-lists/{networkListId}", NL, EXTENDED, INCLUDE),
-    _t("create-network-list", "Create network list", "Create an IP or GEO network list. Returns its uniqueId.",
-       "POST", "/network-lists",
-       body("name", "Display name.", required=True, min_length=1, max_length=100),
-       body("type", "IP or GEO.", LIST_TYPE, required=True),
-       body("list", f"Initial elements: {ELEMENTS}.", list[str], default=[]),
-       body("description", "Description.", min_length=1, max_length=255),
-       body("contractId", "Contract for the list, without prefix, e.g. C-0SANDBOX (pair with groupId).",
-            min_length=5, max_length=20),
-       body("groupId", "Group number for the list, e.g. 10001 (pair with contractId).", int)),
-    _t("update-network-list", "Replace network list", "Replace a list's name, description and ALL its elements "
-       "(elements left out are removed). Pass the current syncPoint. To add or remove a few elements use "
-       "append-network-list-elements or remove-network-list-element.", "PUT", "/network-lists/{networkListId}",
-       NL, body("name", "Display name.", required=True, min_length=1, max_length=100),
-       body("type", "IP or GEO (cannot change).", LIST_TYPE, required=True),
-       body("list", f"The complete set of elements: {ELEMENTS}.", list[str], required=True), SYNC,
-       body("description", "Description.", min_length=1, max_length=255)),
-    _t("update-network-list-details", "Rename network list", "Change a list's name or description (elements are "
-       "untouched).", "PUT", "/network-lists/{networkListId}/details", NL,
-       body("name", "Display name.", required=True, min_length=1, max_length=100),
-       body("description", "Description.", min_length=1, max_length=255)),
-    _t("delete-network-list", "Delete network list", "Delete a network list. Destructive; only lists never "
-       "activated can be deleted (409 otherwise).", "DELETE", "/network-lists/{networkListId}", NL,
-       destructive=True),
-    _t("append-network-list-elements", "Append network list elements", "Add elements to a list (duplicates are "
-       "ignored). Activate the list for the change to reach the edge.", "POST", "/network-lists/{networkListId}/append",
-       NL, body("list", f"Elements to add: {ELEMENTS}.", list[str], required=True, min_length=1)),
-    _t("remove-network-list-element", "Remove network list element", "Remove one element from a list. "
-       "Destructive once the list is activated again.", "DELETE", "/network-lists/{networkListId}/elements", NL,
-       query("element", "The element, e.g. 192.0.2.0/24 or FR.", required=True), destructive=True),
-    _t("activate-network-list", "Activate network list", "Activate the list's current syncPoint on STAGING or "
-       "PRODUCTION (production is destructive: it changes live traffic). With wait, polls until ACTIVE or "
-       "FAILED.", "POST",
-       "/network-lists/{networkListId}/environments/{environment}/activate", NL, ENV,
-       body("comments", "Activation comment."),
-       body("notificationRecipients", "Emails told when it completes.", list[str], min_length=1),
-       local("wait", "Wait until the activation finishes (reports progress).", bool, default=False),
-       local("timeoutSeconds", "Longest wait, in seconds.", int, default=900, ge=1, le=7200),
-       destructive=True, handler=activate),
-    _t("get-network-list-activation-status", "Get network list activation status", "A list's status on STAGING "
-       "or PRODUCTION: INACTIVE, PENDING_ACTIVATION, ACTIVE, MODIFIED (changed since), FAILED.", "GET",
-       "/network-lists/{networkListId}/environments/{environment}/status", NL, ENV),
-    _t("get-network-list-activation", "Get network list activation", "One activation request by its id: "
-       "environment, who requested it, its list status.", "GET", "/activations/{activationId}",
-       path("activationId", "Activation ID (a number from activate-network-list).", int, ge=1)),
-    _t("get-network-list-snapshot", "Get network list snapshot", "The list as it was when a syncPoint was "
-       "activated (only activated syncPoints have snapshots).", "GET",
-       "/network-lists/{networkListId}/sync-points/{syncPoint}/history", NL,
-       path("syncPoint", "An activated syncPoint.", int, ge=0), EXTENDED),
-    _t("subscribe-network-list-notifications", "Subscribe to network list changes", "Email recipients when any "
-       "of the given lists changes.", "POST", "/notifications/subscribe",
-       body("recipients", "Emails of Control Center users.", list[str], required=True, min_length=1),
-       body("uniqueIds", "Network list ids.", list[str], required=True, min_length=1)),
-    _t("unsubscribe-network-list-notifications", "Unsubscribe from network list changes", "Stop emailing "
-       "recipients about the given lists.", "POST", "/notifications/unsubscribe",
-       body("recipients", "Emails of Control Center users.", list[str], required=True, min_length=1),
-       body("uniqueIds", "Network list ids.", list[str], required=True, min_length=1)),
+TOOLS: list[ToolSpec] = [
+    api.get("list-network-lists", "/network-lists", title="List network lists",
+            doc="IP and geo network lists the account can use (ids like 1024_BLOCKEDIPS), optionally filtered by "
+                "type or a search string.",
+            params=(query("listType", "IP or GEO.", LIST_TYPE),
+                    query("search", "Substring of a name or element, e.g. 192.0.2."),
+                    query("includeElements", "Include each list's elements.", bool), EXTENDED),
+            items="networkLists", columns=("uniqueId", "name", "type", "elementCount", "syncPoint", "readOnly")),
+    api.get("get-network-list", "/network-lists/{networkListId}", title="Get network list",
+            doc="One network list: elements, syncPoint (needed to update it) and, with extended, its activation "
+                "status.",
+            params=(NL, EXTENDED, INCLUDE)),
+    api.post("create-network-list", "/network-lists", title="Create network list",
+             doc="Create an IP or GEO network list. Returns its uniqueId.",
+             params=(body("name", "Display name.", required=True, min_length=1, max_length=100),
+                     body("type", "IP or GEO.", LIST_TYPE, required=True),
+                     body("list", f"Initial elements: {ELEMENTS}.", list[str], default=[]),
+                     body("description", "Description.", min_length=1, max_length=255),
+                     body("contractId", "Contract for the list, without prefix, e.g. C-0SANDBOX (pair with groupId).",
+                          min_length=5, max_length=20),
+                     body("groupId", "Group number for the list, e.g. 10001 (pair with contractId).", int))),
+    api.put("update-network-list", "/network-lists/{networkListId}", title="Replace network list",
+            doc="Replace a list's name, description and ALL its elements (elements left out are removed). Pass the "
+                "current syncPoint. To add or remove a few elements use append-network-list-elements or "
+                "remove-network-list-element.",
+            params=(NL, body("name", "Display name.", required=True, min_length=1, max_length=100),
+                    body("type", "IP or GEO (cannot change).", LIST_TYPE, required=True),
+                    body("list", f"The complete set of elements: {ELEMENTS}.", list[str], required=True), SYNC,
+                    body("description", "Description.", min_length=1, max_length=255))),
+    api.put("update-network-list-details", "/network-lists/{networkListId}/details", title="Rename network list",
+            doc="Change a list's name or description (elements are untouched).",
+            params=(NL, body("name", "Display name.", required=True, min_length=1, max_length=100),
+                    body("description", "Description.", min_length=1, max_length=255))),
+    api.delete("delete-network-list", "/network-lists/{networkListId}", title="Delete network list",
+               doc="Delete a network list. Destructive; only lists never activated can be deleted (409 otherwise).",
+               params=(NL,),
+               destructive=True),
+    api.post("append-network-list-elements", "/network-lists/{networkListId}/append",
+             title="Append network list elements",
+             doc="Add elements to a list (duplicates are ignored). Activate the list for the change to reach the "
+                 "edge.",
+             params=(NL, body("list", f"Elements to add: {ELEMENTS}.", list[str], required=True, min_length=1))),
+    api.delete("remove-network-list-element", "/network-lists/{networkListId}/elements",
+               title="Remove network list element",
+               doc="Remove one element from a list. Destructive once the list is activated again.",
+               params=(NL, query("element", "The element, e.g. 192.0.2.0/24 or FR.", required=True)),
+               destructive=True),
+    api.post("activate-network-list", "/network-lists/{networkListId}/environments/{environment}/activate",
+             title="Activate network list",
+             doc="Activate the list's current syncPoint on STAGING or PRODUCTION (production is destructive: it "
+                 "changes live traffic). With wait, polls until ACTIVE or FAILED.",
+             params=(NL, ENV, body("comments", "Activation comment."),
+                     body("notificationRecipients", "Emails told when it completes.", list[str], min_length=1),
+                     local("wait", "Wait until the activation finishes (reports progress).", bool, default=False),
+                     local("timeoutSeconds", "Longest wait, in seconds.", int, default=900, ge=1, le=7200)),
+             destructive=True, handler=activate),
+    api.get("get-network-list-activation-status", "/network-lists/{networkListId}/environments/{environment}/status",
+            title="Get network list activation status",
+            doc="A list's status on STAGING or PRODUCTION: INACTIVE, PENDING_ACTIVATION, ACTIVE, MODIFIED (changed "
+                "since), FAILED.",
+            params=(NL, ENV)),
+    api.get("get-network-list-activation", "/activations/{activationId}", title="Get network list activation",
+            doc="One activation request by its id: environment, who requested it, its list status.",
+            params=(path("activationId", "Activation ID (a number from activate-network-list).", int, ge=1),)),
+    api.get("get-network-list-snapshot", "/network-lists/{networkListId}/sync-points/{syncPoint}/history",
+            title="Get network list snapshot",
+            doc="The list as it was when a syncPoint was activated (only activated syncPoints have snapshots).",
+            params=(NL, path("syncPoint", "An activated syncPoint.", int, ge=0), EXTENDED)),
+    api.post("subscribe-network-list-notifications", "/notifications/subscribe",
+             title="Subscribe to network list changes",
+             doc="Email recipients when any of the given lists changes.",
+             params=(body("recipients", "Emails of Control Center users.", list[str], required=True, min_length=1),
+                     body("uniqueIds", "Network list ids.", list[str], required=True, min_length=1))),
+    api.post("unsubscribe-network-list-notifications", "/notifications/unsubscribe",
+             title="Unsubscribe from network list changes",
+             doc="Stop emailing recipients about the given lists.",
+             params=(body("recipients", "Emails of Control Center users.", list[str], required=True, min_length=1),
+                     body("uniqueIds", "Network list ids.", list[str], required=True, min_length=1))),
 ]

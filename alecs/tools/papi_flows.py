@@ -36,6 +36,7 @@ def _with_issues(data: dict[str, Any], head: str) -> ToolOutput:
 
 
 async def search_properties(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Finds properties by exactly one of name, hostname or edge hostname."""
     given = {k: args[k] for k in ("propertyName", "hostname", "edgeHostname") if args.get(k)}
     if len(given) != 1:
         raise ToolInputError("Give exactly one of propertyName, hostname or edgeHostname.")
@@ -43,6 +44,7 @@ async def search_properties(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def get_rules(call: ToolCall, args: dict[str, Any]) -> Any:
+    """A version's rule tree, with validation errors and warnings summarised in the text."""
     route = fill_path(f"{BASE}/properties/{{propertyId}}/versions/{{propertyVersion}}/rules", args)
     params = _scope(args) | {"validateMode": args.get("validateMode")}
     data = await call.get(route, params=params, headers=H)
@@ -50,12 +52,14 @@ async def get_rules(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def update_rules(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Saves a rule tree (with its etag), summarising validation errors and warnings."""
     req = call.build(args)
     data = (await call.send(**req)).data
     return _with_issues(data, f"Saved rules of {args['propertyId']} v{args['propertyVersion']}")
 
 
 async def diff_versions(call: ToolCall, args: dict[str, Any]) -> Any:
+    """The changes between two versions' rule trees."""
     trees = []
     for version in (args["fromVersion"], args["toVersion"]):
         route = fill_path(f"{BASE}/properties/{{propertyId}}/versions/{{v}}/rules",
@@ -66,6 +70,7 @@ async def diff_versions(call: ToolCall, args: dict[str, Any]) -> Any:
 
 
 async def put_hostnames(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Replaces a version's hostnames, fetching the version's etag when none was given."""
     if not args.get("etag"):
         route = fill_path(f"{BASE}/properties/{{propertyId}}/versions/{{propertyVersion}}", args)
         version = await call.get(route, params=_scope(args), headers=H, fresh=True)
@@ -89,10 +94,12 @@ def _activation_status(data: dict[str, Any]) -> str:
 
 
 async def get_activation(call: ToolCall, args: dict[str, Any]) -> Any:
+    """One activation of a property."""
     return await _activation(call, args["propertyId"], args["activationId"], args)
 
 
 async def activate_property(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Activates a version; with wait, polls until ACTIVE or failed."""
     created = (await call.send(**call.build(args))).data
     activation_id = _activation_id(created["activationLink"])
     result: dict[str, Any] = {"activationId": activation_id, "activationLink": created["activationLink"]}

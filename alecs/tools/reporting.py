@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from alecs.tools.call import ToolCall, fill_path
+from alecs.tools.declare import Api, Toolset, body, path, query
 from alecs.tools.results import ToolOutput
-from alecs.tools.spec import body, path, query, tool
+from alecs.tools.spec import ToolSpec
 
-API = "reporting-api/v1"
 BASE = "/reporting-api/v1"
-TS = "reporting"
+REPORTING = Toolset("reporting", "Reporting: report types, definitions, traffic and error reports for a time range")
+api = Api("reporting-api/v1", toolset=REPORTING, base=BASE)
 ISO = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})$"
 MAX_TEXT_ROWS = 60
 
@@ -57,6 +58,7 @@ def table(columns: list[tuple[str, str]], rows: list[dict[str, Any]], limit: int
 
 
 def report_table(data: dict[str, Any]) -> ToolOutput:
+    """A report's rows as numbers with a compact text table for the assistant."""
     meta = data.get("metadata") or {}
     group_by = list(meta.get("groupBy") or [])
     rows = [{k: v if k in group_by else _number(v) for k, v in row.items()} for row in data.get("data") or []]
@@ -82,6 +84,7 @@ def report_table(data: dict[str, Any]) -> ToolOutput:
 
 
 async def run_report(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Runs a report for a time range and objects."""
     route = fill_path(f"{BASE}/reports/{{name}}/versions/{{version}}/report-data",
                       {"name": args["reportName"], "version": args["reportVersion"]})
     params = {"start": args["start"], "end": args["end"], "interval": args["interval"]}
@@ -94,31 +97,36 @@ async def run_report(call: ToolCall, args: dict[str, Any]) -> Any:
     return report_table(data if isinstance(data, dict) else {"data": []})
 
 
-TOOLS = [
-    tool("list-report-types", TS, "List report types",
-         "Report types the account can run (name, version, object type such as cpcode, metrics).", "GET",
-         f"{BASE}/reports", API, SHOW_DEPRECATED,
-         query("showUnavailable", "Include reports the account's products do not allow (default true).", bool),
-         items=".", columns=("name", "version", "businessObjectName", "status", "available")),
-    tool("list-report-versions", TS, "List report versions", "Versions of one report type.", "GET",
-         f"{BASE}/reports/{{name}}/versions", API, REPORT, SHOW_DEPRECATED, items=".",
-         columns=("name", "version", "status", "deprecated")),
-    tool("get-report-definition", TS, "Get report definition",
-         "One report type version: metrics (name, unit), filters, intervals, object type and data retention. "
-         "Read it before run-report.", "GET", f"{BASE}/reports/{{name}}/versions/{{version}}", API, REPORT, VERSION),
-    tool("run-report", TS, "Run report",
-         "Run a report for a time range and objects (CP code numbers like 300001) and get a compact table; the "
-         "structured result keeps every row with numeric values.", "POST",
-         f"{BASE}/reports/{{name}}/versions/{{version}}/report-data", API, REPORT, VERSION,
-         query("start", "Start, ISO 8601 UTC, e.g. 2025-01-01T00:00:00Z (inclusive).", required=True, pattern=ISO),
-         query("end", "End, ISO 8601 UTC, e.g. 2025-01-02T00:00:00Z (exclusive).", required=True, pattern=ISO),
-         query("interval", "Row granularity.", Literal["FIVE_MINUTES", "HOUR", "DAY", "WEEK", "MONTH"],
-               required=True),
-         body("objectIds", "Objects to report on, usually CP codes, e.g. [\"300001\"].", list[str | int],
-              required=True, min_length=1, max_length=500),
-         body("metrics", "Metric names to include (default: all of the report's metrics).", list[str]),
-         body("filters", "Filters by name, e.g. {\"delivery_type\": [\"secure\"]}.", dict[str, list[str]]),
-         read_only=True, handler=run_report,
-         example={"reportName": "hits-by-time", "reportVersion": 1, "start": "2025-01-01T00:00:00Z",
-                  "end": "2025-01-01T06:00:00Z", "interval": "HOUR", "objectIds": ["300001"]}),
+TOOLS: list[ToolSpec] = [
+    api.get("list-report-types", "/reports", title="List report types",
+            doc="Report types the account can run (name, version, object type such as cpcode, metrics).",
+            params=(SHOW_DEPRECATED,
+                    query("showUnavailable", "Include reports the account's products do not allow (default true).",
+                          bool)),
+            items=".", columns=("name", "version", "businessObjectName", "status", "available")),
+    api.get("list-report-versions", "/reports/{name}/versions", title="List report versions",
+            doc="Versions of one report type.",
+            params=(REPORT, SHOW_DEPRECATED),
+            items=".", columns=("name", "version", "status", "deprecated")),
+    api.get("get-report-definition", "/reports/{name}/versions/{version}", title="Get report definition",
+            doc="One report type version: metrics (name, unit), filters, intervals, object type and data retention. "
+                "Read it before run-report.",
+            params=(REPORT, VERSION)),
+    api.post("run-report", "/reports/{name}/versions/{version}/report-data", title="Run report",
+             doc="Run a report for a time range and objects (CP code numbers like 300001) and get a compact table; "
+                 "the structured result keeps every row with numeric values.",
+             params=(REPORT, VERSION,
+                     query("start", "Start, ISO 8601 UTC, e.g. 2025-01-01T00:00:00Z (inclusive).", required=True,
+                           pattern=ISO),
+                     query("end", "End, ISO 8601 UTC, e.g. 2025-01-02T00:00:00Z (exclusive).", required=True,
+                           pattern=ISO),
+                     query("interval", "Row granularity.", Literal["FIVE_MINUTES", "HOUR", "DAY", "WEEK", "MONTH"],
+                           required=True),
+                     body("objectIds", "Objects to report on, usually CP codes, e.g. [\"300001\"].", list[str | int],
+                          required=True, min_length=1, max_length=500),
+                     body("metrics", "Metric names to include (default: all of the report's metrics).", list[str]),
+                     body("filters", "Filters by name, e.g. {\"delivery_type\": [\"secure\"]}.", dict[str, list[str]])),
+             read_only=True, handler=run_report,
+             example={"reportName": "hits-by-time", "reportVersion": 1, "start": "2025-01-01T00:00:00Z",
+                      "end": "2025-01-01T06:00:00Z", "interval": "HOUR", "objectIds": ["300001"]}),
 ]

@@ -19,6 +19,7 @@ class ToolOutput:
 
 
 def dig(data: Any, dotted: str) -> Any:
+    """The value at a dotted path in nested dictionaries, or None."""
     for part in dotted.split("."):
         if not isinstance(data, dict):
             return None
@@ -27,6 +28,7 @@ def dig(data: Any, dotted: str) -> Any:
 
 
 def paginate(items: list[Any], limit: int | None, cursor: str | None) -> dict[str, Any]:
+    """One page of `items` from a numeric cursor, with the total and the next cursor."""
     start = int(cursor) if cursor and cursor.isdigit() else 0
     size = limit or DEFAULT_PAGE
     page = items[start:start + size]
@@ -44,6 +46,7 @@ def _line(item: Any, columns: tuple[str, ...]) -> str:
 
 
 def render(data: Any, columns: tuple[str, ...] = (), paged: bool = False) -> str:
+    """The text the assistant reads: a page of items one per line, or the answer as indented JSON."""
     if paged and isinstance(data, dict):
         items = data["items"]
         head = f"{len(items)} of {data['total']} items"

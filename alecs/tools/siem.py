@@ -11,12 +11,13 @@ from typing import Any
 from urllib.parse import unquote
 
 from alecs.tools.call import ToolCall
+from alecs.tools.declare import Api, Toolset, path, query
 from alecs.tools.results import ToolOutput
-from alecs.tools.spec import path, query, tool
+from alecs.tools.spec import ToolSpec
 
-API = "siem/v1"
 BASE = "/siem/v1"
-TS = "siem"
+SIEM = Toolset("siem", "SIEM: security events for a configuration")
+api = Api("siem/v1", toolset=SIEM, base=BASE)
 DEFAULT_WINDOW = 3600
 # attackData members that carry one base64 value per triggered rule, separated by semicolons, URL-encoded.
 RULE_FIELDS = {"rules": "id", "ruleVersions": "version", "ruleMessages": "message", "ruleTags": "tag",
@@ -40,6 +41,7 @@ def decode_values(encoded: str | None) -> list[str]:
 
 
 def decode_headers(encoded: str | None) -> dict[str, str]:
+    """HTTP headers from SIEM's URL-encoded header block."""
     headers: dict[str, str] = {}
     for line in unquote(encoded or "").split("\r\n"):
         name, sep, value = line.partition(":")
@@ -99,6 +101,7 @@ def _summary(event: dict[str, Any]) -> str:
 
 
 async def fetch_events(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Security events for a time range or after an offset, decoded, with the offset to continue."""
     params = {"offset": args.get("offset"), "from": args.get("from"), "to": args.get("to"), "limit": args.get("limit")}
     if params["offset"] is None and params["from"] is None:
         params["from"] = int(time.time()) - DEFAULT_WINDOW
@@ -117,16 +120,18 @@ async def fetch_events(call: ToolCall, args: dict[str, Any]) -> Any:
     return ToolOutput(result, "\n".join([text + ":"] + [_summary(e) for e in events[:50]]))
 
 
-TOOLS = [
-    tool("get-security-events", TS, "Get security events", "Security events (WAF, bot, rate) of one or more "
-         "security configurations, with rule ids, messages, actions, matched data and request headers decoded. "
-         "Default: the last hour; page on with the returned offset.", "GET", BASE + "/configs/{configId}", API,
-         path("configId", "Security configuration ID, e.g. 14227; several separated by semicolons (14227;14228).",
-              pattern=r"^\d{1,10}(;\d{1,10}){0,19}$"),
-         query("offset", "Offset from a previous answer: fetch only newer events (not with from/to).",
-               max_length=500),
-         query("from", "Start, Unix epoch seconds, within the last 12 hours (not with offset).", int, ge=0),
-         query("to", "End, Unix epoch seconds (default now; needs from).", int, ge=0),
-         query("limit", "Approximate maximum number of events (default 10000).", int, ge=1, le=600000),
-         handler=fetch_events),
+TOOLS: list[ToolSpec] = [
+    api.get("get-security-events", "/configs/{configId}", title="Get security events",
+            doc="Security events (WAF, bot, rate) of one or more security configurations, with rule ids, messages, "
+                "actions, matched data and request headers decoded. Default: the last hour; page on with the "
+                "returned offset.",
+            params=(path("configId",
+                         "Security configuration ID, e.g. 14227; several separated by semicolons (14227;14228).",
+                         pattern=r"^\d{1,10}(;\d{1,10}){0,19}$"),
+                    query("offset", "Offset from a previous answer: fetch only newer events (not with from/to).",
+                          max_length=500),
+                    query("from", "Start, Unix epoch seconds, within the last 12 hours (not with offset).", int, ge=0),
+                    query("to", "End, Unix epoch seconds (default now; needs from).", int, ge=0),
+                    query("limit", "Approximate maximum number of events (default 10000).", int, ge=1, le=600000)),
+            handler=fetch_events),
 ]

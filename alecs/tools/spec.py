@@ -1,4 +1,4 @@
-"""A tool is data: its name, its inputs and the Akamai operation it calls."""
+"""A tool is data: its toolset, its inputs and the Akamai operation it calls (declared with `alecs.tools.declare`)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ if TYPE_CHECKING:
     from alecs.tools.call import ToolCall
 
 Where = Literal["path", "query", "body", "body_root", "header", "local"]
-Handler = Callable[["ToolCall", dict[str, Any]], Awaitable[Any]]
-
+ToolHandler = Callable[["ToolCall", dict[str, Any]], Awaitable[Any]]
+"""What runs a tool whose work is more than the one request its declaration describes: it gets the running call
+(to send requests, report progress, reach the session) and the validated arguments, and returns the result."""
 
 
 @dataclass(frozen=True)
@@ -30,58 +31,44 @@ class Param:
 
     @property
     def wire_name(self) -> str:
+        """The field's name in Akamai's request (the input's name unless the API spells it otherwise)."""
         return self.api_name or self.name
 
 
-def path(name: str, description: str, type: Any = str, *, api_name: str | None = None, **constraints: Any) -> Param:
-    """A path segment: the value is percent-encoded into it (see call.fill_path and model._segment)."""
-    return Param(name, description, type, "path", True, api_name=api_name, constraints=constraints)
+@dataclass(frozen=True)
+class Toolset:
+    """Tools that are selected, enabled and restricted together; declared once, in the module of its tools."""
 
-
-def query(name: str, description: str, type: Any = str, *, required: bool = False, default: Any = None,
-          api_name: str | None = None, **constraints: Any) -> Param:
-    return Param(name, description, type, "query", required, default, api_name, constraints)
-
-
-def body(name: str, description: str, type: Any = str, *, required: bool = False, default: Any = None,
-         api_name: str | None = None, **constraints: Any) -> Param:
-    return Param(name, description, type, "body", required, default, api_name, constraints)
-
-
-def header(name: str, description: str, *, api_name: str, required: bool = False) -> Param:
-    return Param(name, description, str, "header", required, None, api_name)
-
-
-def whole_body(name: str, description: str, type: Any = dict[str, Any], *, required: bool = True) -> Param:
-    """The argument is the whole JSON request body (rule trees, complex Akamai objects)."""
-    return Param(name, description, type, "body_root", required)
-
-
-def local(name: str, description: str, type: Any = str, *, required: bool = False, default: Any = None,
-          **constraints: Any) -> Param:
-    """An input only the tool's handler reads (never sent as is)."""
-    return Param(name, description, type, "local", required, default, constraints=constraints)
+    name: str  # what users type: --toolsets dns, enable-toolset dns, a token's toolsets
+    description: str  # one line, shown by list-toolsets, `alecs tools --stats` and docs/tools.md
+    default: bool = False  # part of the everyday selection served when no --toolsets/--tools is given
+    admin_only: bool = False  # only admin principals (and the local operator) see and call its tools
+    dynamic_only: bool = False  # the dynamic-toolsets controls: listed only in dynamic mode, never part of "all"
 
 
 @dataclass(frozen=True, eq=False)
 class ToolSpec:
+    """One tool as the registry, the executor and clients see it. Declare tools with `alecs.tools.declare`
+    (`Api.get(...)`, `custom_tool(...)`) rather than building this directly."""
+
     name: str
-    toolset: str
+    toolset: Toolset
     title: str
     description: str
     read_only: bool
-    method: str
-    path: str
-    api: str
+    method: str = ""  # the Akamai operation: empty for tools without a fixed route
+    path: str = ""
+    api: str = ""  # the API's name in Akamai's OpenAPI definitions, e.g. config-dns/v2
     params: tuple[Param, ...] = ()
     destructive: bool = False
-    idempotent: bool | None = None
+    idempotent: bool | None = None  # None: read-only tools, PUT and DELETE are idempotent
     headers: Mapping[str, str] = field(default_factory=dict)
-    items: str | None = None
-    columns: tuple[str, ...] = ()
-    handler: Handler | None = None
-    example: Mapping[str, Any] = field(default_factory=dict)
-    published: bool = True
+    items: str | None = None  # dotted path of the list in the answer: the result is paged with limit/cursor
+    columns: tuple[str, ...] = ()  # fields shown per item in the text result
+    handler: ToolHandler | None = None  # None: send the declared request and return Akamai's answer
+    example: Mapping[str, Any] = field(default_factory=dict)  # arguments that work against the sandbox
+    published: bool = True  # the operation is in Akamai's published OpenAPI definitions
+    calls_akamai: bool = True  # False for tools of alecs itself (tokens, catalogue): not open-world
     # The tool calls whichever published Akamai operation its arguments name (call-akamai-operation): whether a
     # call changes anything is known per call, so read-only callers see the tool and its handler refuses each
     # call that would change something.
@@ -89,35 +76,20 @@ class ToolSpec:
 
     @property
     def local(self) -> bool:
-        """A tool of alecs itself (tokens, catalogue, operation search): it calls no Akamai API."""
-        return not self.api and not self.any_operation
+        """A tool of alecs itself (tokens, catalogue): it calls no Akamai API."""
+        return not self.calls_akamai
 
     @property
     def is_idempotent(self) -> bool:
+        """Whether calling twice with the same arguments has the effect of calling once."""
         if self.idempotent is not None:
             return self.idempotent
         return self.read_only or self.method in ("PUT", "DELETE")
 
     def placeholders(self) -> list[str]:
+        """The `{names}` in the route."""
         return re.findall(r"{(\w+)}", self.path)
 
     def param(self, name: str) -> Param | None:
+        """The input called `name`, if the tool has one."""
         return next((p for p in self.params if p.name == name), None)
-
-
-def tool(
-    name: str,
-    toolset: str,
-    title: str,
-    description: str,
-    method: str,
-    path_: str,
-    api: str,
-    *params: Param,
-    read_only: bool | None = None,
-    **kw: Any,
-) -> ToolSpec:
-    """Shorthand for declarations: reads are read-only unless said otherwise."""
-    ro = method == "GET" if read_only is None else read_only
-    return ToolSpec(name=name, toolset=toolset, title=title, description=description, read_only=ro,
-                    method=method, path=path_, api=api, params=params, **kw)

@@ -20,6 +20,7 @@ from alecs.app import AppConfig, build_app
 from alecs.auth.live import LiveTokens
 from alecs.auth.tokens import TokenStore, default_store_path, require_master_key
 from alecs.errors import ConfigError
+from alecs.services import Services
 from alecs.transports import SessionRunner
 from alecs.transports.guard import Guard
 from alecs.transports.http import HttpTransport
@@ -188,5 +189,5 @@ def serve_remote(args: argparse.Namespace, cfg: AppConfig) -> int:
     store = TokenStore(default_store_path(), require_master_key())
     tokens = LiveTokens(store)
     tokens.refresh(force=True)  # a wrong key or unreadable store stops here, with its explanation
-    with build_app(cfg, {"tokens": store}) as app:
+    with build_app(cfg, Services(tokens=store)) as app:
         return asyncio.run(run_remote(app.server, settings, tokens, ssl_context))

@@ -84,7 +84,7 @@ async def test_token_tools_without_a_store_return_one_clear_sentence(server):
 
 
 def test_token_tools_are_hidden_from_non_admin_principals(server):
-    specs = [s for s in server.registry if s.toolset == "tokens"]
+    specs = [s for s in server.registry if s.toolset.name == "tokens"]
     assert {s.name for s in specs} == {"generate-api-token", "list-api-tokens", "revoke-api-token",
                                        "rotate-api-token"}
     assert all(s.local and s.handler for s in specs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -12,16 +12,20 @@ from alecs.akamai.client import AkamaiClient
 from alecs.edgerc import Edgerc
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer, ServerOptions
+from alecs.services import Services
 from alecs.tools.registry import Registry, Selection
 
 
 def make_server(sandbox: Sandbox, registry: Registry, selection: Selection | None = None,
-                dynamic: bool = False, services: dict[str, Any] | None = None) -> AlecsServer:
+                dynamic: bool = False, services: Services | Mapping[str, Any] | None = None) -> AlecsServer:
+    """A server on the sandbox (every toolset unless `selection` says otherwise). `services` is a `Services`, or
+    a mapping of its field names (`{"tokens": store}`), which is checked like the dataclass's keywords."""
     edgerc = Edgerc(None, use_env=False)
     edgerc.add(sandbox.credentials())
     client = AkamaiClient(edgerc, cache_ttl=0)
     sel = selection or registry.selection_from("all", None, False)
-    return AlecsServer(registry, client, ServerOptions(sel, dynamic), services)
+    given = services if isinstance(services, Services) else Services(**(services or {}))
+    return AlecsServer(registry, client, ServerOptions(sel, dynamic), given)
 
 
 @asynccontextmanager

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from alecs.tools.model import input_schema
-from alecs.tools.registry import TOOLSETS, Registry
+from alecs.tools.registry import Registry
 
 REGISTRY = Registry.load()
 NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -29,7 +29,7 @@ def test_declaration_is_complete(spec: object) -> None:
     assert isinstance(spec.destructive, bool)
     assert not (spec.read_only and spec.destructive)
     assert spec.description.strip() and spec.title.strip()
-    assert spec.toolset in TOOLSETS, f"toolset {spec.toolset} has no description in TOOLSETS"
+    assert spec.toolset.description.strip() and REGISTRY.toolset(spec.toolset.name) == spec.toolset
     schema = input_schema(spec)
     assert schema["type"] == "object"
     assert not {"anyOf", "oneOf", "allOf"} & set(schema), "top-level anyOf/oneOf/allOf"
@@ -54,3 +54,20 @@ def test_destructive_tools_say_so_in_their_description() -> None:
     quiet = [s.name for s in REGISTRY if s.destructive and "destructive" not in s.description.lower()
              and "delete" not in s.description.lower() and "remove" not in s.description.lower()]
     assert not quiet, f"destructive tools that do not say so: {quiet}"
+
+
+def test_every_declared_tool_is_registered_and_no_module_is_loaded_by_name() -> None:
+    import importlib
+    import pkgutil
+
+    import alecs.tools
+    from alecs.tools.registry import TOOL_MODULES
+
+    registered = set(REGISTRY.specs.values())
+    for info in pkgutil.iter_modules(alecs.tools.__path__):
+        module = importlib.import_module(f"alecs.tools.{info.name}")
+        source = open(module.__file__ or "").read()
+        assert "import_module" not in source and "__import__" not in source, info.name
+        declared = getattr(module, "TOOLS", [])
+        assert all(spec in registered for spec in declared), f"{info.name} declares tools the registry lacks"
+    assert all(hasattr(module, "TOOLS") for module in TOOL_MODULES)

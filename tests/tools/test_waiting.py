@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import anyio
+import pytest
 
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer
@@ -15,8 +16,9 @@ def _polls(sandbox: Sandbox) -> int:
     return sum(1 for r in sandbox.requests if r.method == "GET" and "/activations/" in r.path)
 
 
-async def test_cancelling_a_waiting_activation_stops_the_polling(server: AlecsServer, fresh_sandbox: Sandbox) -> None:
-    fresh_sandbox.settings.activation_seconds = 3600  # never finishes while the test runs
+async def test_cancelling_a_waiting_activation_stops_the_polling(server: AlecsServer, fresh_sandbox: Sandbox,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fresh_sandbox.settings, "activation_seconds", 3600.0)  # never finishes during the test
     progressed = anyio.Event()
 
     async def progress(done: float, total: float | None, message: str | None) -> None:

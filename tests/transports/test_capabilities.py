@@ -13,8 +13,8 @@ from mcp.client.streamable_http import streamable_http_client
 from alecs.tools.registry import Registry
 from tests.transports.ws_client import WebSocketTransport
 
-CATALOGUE = frozenset(s.name for s in Registry.load() if s.toolset == "catalog")
-TOKEN_TOOLS = frozenset(s.name for s in Registry.load() if s.toolset == "tokens")
+CATALOGUE = frozenset(s.name for s in Registry.load() if s.toolset.name == "catalog")
+TOKEN_TOOLS = frozenset(s.name for s in Registry.load() if s.toolset.name == "tokens")
 
 
 def client(transport: str, url: str, token: str) -> Client:

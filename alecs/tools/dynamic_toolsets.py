@@ -7,10 +7,12 @@ from typing import Any
 
 from alecs.errors import ToolInputError
 from alecs.tools.call import ToolCall
+from alecs.tools.declare import Toolset, body, custom_tool
 from alecs.tools.results import ToolOutput
-from alecs.tools.spec import ToolSpec, body, tool
+from alecs.tools.spec import ToolSpec
 
-TS = "catalog"
+CATALOG = Toolset("catalog", "Dynamic toolsets: list, enable and disable toolsets, search the catalogue",
+                  dynamic_only=True)
 STOP = {"a", "an", "the", "to", "of", "for", "in", "on", "my", "me", "i", "and", "or", "with", "by", "from", "is"}
 SYNONYMS = {
     "add": {"create", "append", "add"}, "new": {"create"}, "make": {"create"},
@@ -26,6 +28,7 @@ SYNONYMS = {
 
 
 def words(text: str) -> list[str]:
+    """The lower-case words of `text` that carry meaning (stop words dropped)."""
     return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP]
 
 
@@ -37,8 +40,9 @@ def _expand(term: str) -> set[str]:
 
 
 def score(spec: ToolSpec, query: list[str]) -> float:
+    """How well a tool matches the query words: name counts most, then title, description and route."""
     fields = [(words(spec.name), 3.0), (words(spec.title), 2.0), (words(spec.description), 1.0),
-              (words(f"{spec.toolset} {spec.api} {spec.method} {spec.path}"), 1.0)]
+              (words(f"{spec.toolset.name} {spec.api} {spec.method} {spec.path}"), 1.0)]
     total = 0.0
     for term in query:
         best = 0.0
@@ -52,50 +56,48 @@ def score(spec: ToolSpec, query: list[str]) -> float:
     return total
 
 
-def _session(call: ToolCall) -> Any:
-    return call.services["session"]
-
-
 async def list_toolsets(call: ToolCall, args: dict[str, Any]) -> Any:
-    session = _session(call)
-    reg = session.registry
+    """The toolsets the caller may enable, with their size and whether this session enabled them."""
+    session = call.session
     enabled = session.enabled()
-    rows = [{"toolset": name, "tools": sum(1 for s in reg if s.toolset == name),
-             "enabled": name in enabled, "description": reg.toolset_description(name)}
-            for name in reg.toolsets() if name != TS and session.may_see_toolset(name)]
+    rows = [{"toolset": t.name, "tools": len(session.tools_of(t.name)), "enabled": t.name in enabled,
+             "description": t.description} for t in session.toolsets()]
     text = "\n".join(f"- {r['toolset']} ({r['tools']} tools{', enabled' if r['enabled'] else ''}): "
                      f"{r['description']}" for r in rows)
     return ToolOutput({"items": rows}, text)
 
 
 async def _toggle(call: ToolCall, args: dict[str, Any], on: bool) -> Any:
-    session = _session(call)
+    session = call.session
     name = args["toolset"]
-    if name not in session.registry.toolsets() or name == TS or not session.may_see_toolset(name):
+    tools = [s.name for s in session.tools_of(name)]
+    if not tools:
         raise ToolInputError(f"Unknown toolset '{name}'. Call list-toolsets for the names.")
     await session.set_enabled(name, on)
-    tools = [s.name for s in session.registry if s.toolset == name]
     verb = "Enabled" if on else "Disabled"
     return ToolOutput({"toolset": name, "enabled": on, "tools": tools},
                       f"{verb} {name}: {len(tools)} tools" + (f" ({', '.join(tools)})" if on else "."))
 
 
 async def enable_toolset(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Adds a toolset's tools to this session's list."""
     return await _toggle(call, args, True)
 
 
 async def disable_toolset(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Removes a toolset's tools from this session's list."""
     return await _toggle(call, args, False)
 
 
 async def search_tools(call: ToolCall, args: dict[str, Any]) -> Any:
-    session = _session(call)
+    """The tools (of toolsets the caller may see) that best match the words of a job."""
+    session = call.session
     query = words(args["query"])
     if not query:
         raise ToolInputError("Give a few words describing the job, e.g. 'add a TXT record'.")
-    ranked = sorted(((score(s, query), s) for s in session.registry
-                     if s.toolset != TS and session.may_see_toolset(s.toolset)), key=lambda x: -x[0])
-    hits = [{"tool": s.name, "toolset": s.toolset, "score": round(sc, 2), "description": s.description}
+    candidates = [s for t in session.toolsets() for s in session.tools_of(t.name)]
+    ranked = sorted(((score(s, query), s) for s in candidates), key=lambda x: -x[0])
+    hits = [{"tool": s.name, "toolset": s.toolset.name, "score": round(sc, 2), "description": s.description}
             for sc, s in ranked[: args.get("limit") or 8] if sc > 0]
     enabled = session.enabled()
     text = "\n".join(f"- {h['tool']} [{h['toolset']}{'' if h['toolset'] in enabled else ', not enabled'}]: "
@@ -103,17 +105,24 @@ async def search_tools(call: ToolCall, args: dict[str, Any]) -> Any:
     return ToolOutput({"items": hits}, text)
 
 
-TOOLSET = body("toolset", "Toolset name from list-toolsets, e.g. dns.", required=True, max_length=40)
+TOOLSET_NAME = body("toolset", "Toolset name from list-toolsets, e.g. dns.", required=True, max_length=40)
 
 TOOLS: list[ToolSpec] = [
-    tool("list-toolsets", TS, "List toolsets", "Toolsets with a one-line description, tool count and whether "
-         "they are enabled in this session.", "", "", "", read_only=True, handler=list_toolsets),
-    tool("enable-toolset", TS, "Enable toolset", "Make a toolset's tools available in this session (the tool "
-         "list changes).", "", "", "", TOOLSET, read_only=True, idempotent=True, handler=enable_toolset),
-    tool("disable-toolset", TS, "Disable toolset", "Hide a toolset's tools again in this session.", "", "", "",
-         TOOLSET, read_only=True, idempotent=True, handler=disable_toolset),
-    tool("search-tools", TS, "Search tools", "Find tools for a job by words (e.g. 'add a TXT record'); returns "
-         "the best matches and their toolset to enable.", "", "", "",
-         body("query", "Words describing the job.", required=True, min_length=1, max_length=200),
-         body("limit", "Most results (default 8).", int, ge=1, le=25), read_only=True, handler=search_tools),
+    custom_tool(CATALOG, "list-toolsets", title="List toolsets",
+                doc="Toolsets with a one-line description, tool count and whether they are enabled in this session.",
+                handler=list_toolsets, calls_akamai=False, read_only=True),
+    custom_tool(CATALOG, "enable-toolset", title="Enable toolset",
+                doc="Make a toolset's tools available in this session (the tool list changes).",
+                params=(TOOLSET_NAME,),
+                handler=enable_toolset, calls_akamai=False, read_only=True, idempotent=True),
+    custom_tool(CATALOG, "disable-toolset", title="Disable toolset",
+                doc="Hide a toolset's tools again in this session.",
+                params=(TOOLSET_NAME,),
+                handler=disable_toolset, calls_akamai=False, read_only=True, idempotent=True),
+    custom_tool(CATALOG, "search-tools", title="Search tools",
+                doc="Find tools for a job by words (e.g. 'add a TXT record'); returns the best matches and their "
+                    "toolset to enable.",
+                params=(body("query", "Words describing the job.", required=True, min_length=1, max_length=200),
+                        body("limit", "Most results (default 8).", int, ge=1, le=25)),
+                handler=search_tools, calls_akamai=False, read_only=True),
 ]
