@@ -88,26 +88,30 @@ class ToolCall:
             await self._progress(done, total, message)
 
     def build(self, args: Mapping[str, Any]) -> dict[str, Any]:
-        """The request a declaration describes, from validated arguments (keywords of `send`)."""
-        spec = self.spec
-        path_values: dict[str, Any] = {}
-        params: dict[str, Any] = {}
-        headers = dict(spec.headers)
-        body: Any = None
-        for p in spec.params:
-            value = args.get(p.name)
-            if value is None:
-                continue
-            if p.where == "path":
-                path_values[p.wire_name] = value
-            elif p.where == "query":
-                params[p.wire_name] = value
-            elif p.where == "header":
-                headers[p.wire_name] = str(value)
-            elif p.where == "body":
-                body = {} if body is None else body
-                body[p.wire_name] = value
-            elif p.where == "body_root":
-                body = value
-        return {"method": spec.method, "path": fill_path(spec.path, path_values), "params": params,
-                "headers": headers, "json_body": body}
+        """The request this call's declaration describes, from validated arguments (keywords of `send`)."""
+        return build_request(self.spec, args)
+
+
+def build_request(spec: ToolSpec, args: Mapping[str, Any]) -> dict[str, Any]:
+    """The request a declaration describes, from validated arguments (keywords of `ToolCall.send`)."""
+    path_values: dict[str, Any] = {}
+    params: dict[str, Any] = {}
+    headers = dict(spec.headers)
+    body: Any = None
+    for p in spec.params:
+        value = args.get(p.name)
+        if value is None:
+            continue
+        if p.where == "path":
+            path_values[p.wire_name] = value
+        elif p.where == "query":
+            params[p.wire_name] = value
+        elif p.where == "header":
+            headers[p.wire_name] = str(value)
+        elif p.where == "body":
+            body = {} if body is None else body
+            body[p.wire_name] = value
+        elif p.where == "body_root":
+            body = value
+    return {"method": spec.method, "path": fill_path(spec.path, path_values), "params": params,
+            "headers": headers, "json_body": body}
