@@ -19,10 +19,10 @@ from typing import Any
 
 from alecs.sandbox import appsec_seed as seed
 from alecs.sandbox.account import CONTRACT, GROUP, Account
-from alecs.sandbox.appsec_common import PROBLEMS, bad_request, body_of, int_id, not_found, require
+from alecs.sandbox.appsec_common import PROBLEMS, bad_request, int_id, not_found, require
 from alecs.sandbox.appsec_export import diff_exports, export_version
 from alecs.sandbox.appsec_policies import PolicyRoutes
-from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse
+from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse, body_of
 
 BASE = "/appsec/v1"
 LOCKED_DETAIL = ("You can't edit this security configuration version. It may be active, previously active, "
@@ -154,7 +154,7 @@ class AppsecSim:
         return self._summary(self.config(q))
 
     def create_config(self, q: SimRequest) -> Any:
-        data = body_of(q)
+        data = body_of(q, bad_request)
         require(data, "name", "description", "hostnames")
         if any(c["name"] == data["name"] for c in self.configs.values()):
             raise bad_request(f"A security configuration named {data['name']!r} already exists.")
@@ -184,7 +184,7 @@ class AppsecSim:
 
     def rename_config(self, q: SimRequest) -> Any:
         cfg = self.config(q)
-        data = body_of(q)
+        data = body_of(q, bad_request)
         require(data, "name")
         cfg["name"] = data["name"]
         if "description" in data:
@@ -239,7 +239,7 @@ class AppsecSim:
 
     def clone_version(self, q: SimRequest) -> Any:
         cfg = self.config(q)
-        data = body_of(q)
+        data = body_of(q, bad_request)
         require(data, "createFromVersion", "ruleUpdate")
         source = cfg["versions"].get(data["createFromVersion"])
         if source is None:
@@ -255,7 +255,7 @@ class AppsecSim:
 
     def diff(self, q: SimRequest) -> Any:
         cfg = self.config(q)
-        data = body_of(q)
+        data = body_of(q, bad_request)
         require(data, "from", "to")
         versions = []
         for key in ("from", "to"):
@@ -289,7 +289,7 @@ class AppsecSim:
 
     def put_selected_hostnames(self, q: SimRequest) -> Any:
         v = self.version(q, write=True)
-        data = body_of(q)
+        data = body_of(q, bad_request)
         require(data, "hostnameList")
         hosts = [h.get("hostname") for h in data["hostnameList"] if isinstance(h, dict)]
         unknown = [h for h in hosts if h not in seed.SELECTABLE]
@@ -310,7 +310,7 @@ class AppsecSim:
     # -- activations -------------------------------------------------------------------------------------
     def activate(self, q: SimRequest) -> Any:
         self.tick()
-        data = body_of(q)
+        data = body_of(q, bad_request)
         require(data, "action", "activationConfigs", "network", "note", "notificationEmails")
         if data["network"] not in ("STAGING", "PRODUCTION"):
             raise bad_request("network must be STAGING or PRODUCTION.")

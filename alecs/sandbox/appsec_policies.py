@@ -8,8 +8,8 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from alecs.sandbox import appsec_seed as seed
-from alecs.sandbox.appsec_common import bad_request, body_of, choice, int_id, not_found, require
-from alecs.sandbox.http import Router, SimRequest, SimResponse
+from alecs.sandbox.appsec_common import bad_request, choice, int_id, not_found, require
+from alecs.sandbox.http import Router, SimRequest, SimResponse, body_of
 
 if TYPE_CHECKING:
     from alecs.sandbox.appsec import AppsecSim
@@ -90,7 +90,7 @@ class PolicyRoutes:
         return key
 
     def _action_body(self, q: SimRequest, allowed: tuple[str, ...] = ACTIONS) -> str:
-        data = body_of(q)
+        data = body_of(q, bad_request)
         require(data, "action")
         return choice(data["action"], allowed, "action")
 
@@ -113,7 +113,7 @@ class PolicyRoutes:
     def create_policy(self, q: SimRequest) -> Any:
         v = self.sim.version(q, write=True)
         cfg = self.sim.config(q)
-        data = body_of(q)
+        data = body_of(q, bad_request)
         require(data, "policyName", "policyPrefix")
         prefix = str(data["policyPrefix"])
         if not (len(prefix) == 4 and prefix.isalnum()):
@@ -137,7 +137,7 @@ class PolicyRoutes:
 
     def put_protections(self, q: SimRequest) -> Any:
         policy = self._policy(q, write=True)
-        data = body_of(q)
+        data = body_of(q, bad_request)
         wrong = [k for k, val in data.items() if k not in CONTROL_KEYS or not isinstance(val, bool)]
         if wrong or not data:
             raise bad_request(f"Unknown or non-boolean protections: {', '.join(wrong) or '(none given)'}.")
@@ -178,7 +178,7 @@ class PolicyRoutes:
 
     def create_target(self, q: SimRequest) -> Any:
         v = self.sim.version(q, write=True)
-        target = self._check_target(v, body_of(q))
+        target = self._check_target(v, body_of(q, bad_request))
         target["targetId"] = self.sim.account.next_id() + 2050000
         target.setdefault("sequence", len(v["data"]["matchTargets"]) + 1)
         v["data"]["matchTargets"][target["targetId"]] = target
@@ -192,7 +192,7 @@ class PolicyRoutes:
     def put_target(self, q: SimRequest) -> Any:
         v = self.sim.version(q, write=True)
         key = self._item(v["data"]["matchTargets"], q.params["targetId"], "match target")
-        target = self._check_target(v, body_of(q)) | {"targetId": key}
+        target = self._check_target(v, body_of(q, bad_request)) | {"targetId": key}
         target.setdefault("sequence", v["data"]["matchTargets"][key].get("sequence", 1))
         v["data"]["matchTargets"][key] = target
         return self._target_json(q, v, target)
@@ -213,7 +213,7 @@ class PolicyRoutes:
 
     def put_mode(self, q: SimRequest) -> Any:
         p = self._policy(q, write=True)
-        data = body_of(q)
+        data = body_of(q, bad_request)
         require(data, "mode")
         p["mode"] = choice(data["mode"], MODES, "mode")
         p["current"] = f"{p['mode']} (sandbox)"
@@ -221,7 +221,7 @@ class PolicyRoutes:
 
     def post_eval(self, q: SimRequest) -> Any:
         p = self._policy(q, write=True)
-        data = body_of(q)
+        data = body_of(q, bad_request)
         require(data, "eval")
         action = choice(data["eval"], ("START", "STOP", "RESTART", "COMPLETE", "UPDATE"), "eval")
         mode = choice(data.get("mode", "ASE_AUTO"), ("ASE_AUTO", "ASE_MANUAL"), "mode")
@@ -276,7 +276,7 @@ class PolicyRoutes:
         v = self.sim.version(q, write=True)
         rid = self.sim.account.next_id() + 300000
         now = self.sim.account.iso()
-        policy = {"id": rid} | self._check_rate(v, body_of(q), None)
+        policy = {"id": rid} | self._check_rate(v, body_of(q, bad_request), None)
         policy |= {"createDate": now, "updateDate": now, "used": False}
         v["data"]["ratePolicies"][rid] = policy
         return SimResponse(201, policy)
@@ -290,7 +290,7 @@ class PolicyRoutes:
         v = self.sim.version(q, write=True)
         rid = self._item(v["data"]["ratePolicies"], q.params["ratePolicyId"], "rate policy")
         old = v["data"]["ratePolicies"][rid]
-        policy = {"id": rid} | self._check_rate(v, body_of(q), rid)
+        policy = {"id": rid} | self._check_rate(v, body_of(q, bad_request), rid)
         policy |= {"createDate": old["createDate"], "updateDate": self.sim.account.iso(), "used": old["used"]}
         v["data"]["ratePolicies"][rid] = policy
         return policy
@@ -314,7 +314,7 @@ class PolicyRoutes:
         p = self._policy(q, write=True)
         v = self.sim.version(q)
         rid = self._item(v["data"]["ratePolicies"], q.params["ratePolicyId"], "rate policy")
-        data = body_of(q)
+        data = body_of(q, bad_request)
         require(data, "ipv4Action", "ipv6Action")
         action = {"id": rid, "ipv4Action": _rate_action(data["ipv4Action"], "ipv4Action"),
                   "ipv6Action": _rate_action(data["ipv6Action"], "ipv6Action")}
@@ -350,7 +350,7 @@ class PolicyRoutes:
     def create_custom(self, q: SimRequest) -> Any:
         cfg = self.sim.config(q)
         rid = self.sim.account.next_id() + 500000
-        rule = self._check_custom(body_of(q)) | {"id": rid, "version": 1}
+        rule = self._check_custom(body_of(q, bad_request)) | {"id": rid, "version": 1}
         cfg["customRules"][rid] = rule
         return rule
 
@@ -361,7 +361,7 @@ class PolicyRoutes:
     def put_custom(self, q: SimRequest) -> Any:
         cfg = self.sim.config(q)
         rid = self._item(cfg["customRules"], q.params["ruleId"], "custom rule")
-        rule = self._check_custom(body_of(q))
+        rule = self._check_custom(body_of(q, bad_request))
         rule |= {"id": rid, "version": cfg["customRules"][rid]["version"] + 1}
         cfg["customRules"][rid] = rule
         return rule
@@ -390,7 +390,7 @@ class PolicyRoutes:
 
     def put_ip_geo(self, q: SimRequest) -> Any:
         p = self._policy(q, write=True)
-        data = body_of(q)
+        data = body_of(q, bad_request)
         require(data, "block")
         choice(data["block"], ("blockSpecificIPGeo", "blockAllTrafficExceptAllowedIPs"), "block")
         if data["block"] == "blockAllTrafficExceptAllowedIPs" and not (
@@ -414,7 +414,7 @@ class PolicyRoutes:
 
     def put_penalty_box(self, q: SimRequest) -> Any:
         p = self._policy(q, write=True)
-        data = body_of(q)
+        data = body_of(q, bad_request)
         require(data, "penaltyBoxProtection", "action")
         if not isinstance(data["penaltyBoxProtection"], bool):
             raise bad_request("penaltyBoxProtection must be true or false.")

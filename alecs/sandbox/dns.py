@@ -28,20 +28,13 @@ from alecs.sandbox.dns_records import (
     parse_zone_file,
     zone_file,
 )
-from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse
+from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse, body_of
 
 BASE = "/config-dns/v2"
 DNS_CONTRACT = "C-0SANDBOX"
 GIDS = {10001, 10002}
 SETTINGS = ("comment", "masters", "target", "signAndServe", "signAndServeAlgorithm", "tsigKey", "endCustomerId")
 ZONE_TYPES = ("PRIMARY", "SECONDARY", "ALIAS")
-
-
-def body_of(req: SimRequest) -> dict[str, Any]:
-    data = req.json
-    if not isinstance(data, dict):
-        raise HttpError(400, "Bad request", "The request body must be a JSON object.")
-    return data
 
 
 @dataclass

@@ -19,7 +19,7 @@ from pathlib import PurePath
 from typing import Any
 
 from alecs.sandbox.account import ACCOUNT, CONTRACT, GROUP, Account
-from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse
+from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse, body_of
 
 BASE = "/edgeworkers/v1"
 ACCOUNT_ID = ACCOUNT.removeprefix("act_")
@@ -53,11 +53,9 @@ def error(status: int, title: str, detail: str, *, errors: list[Any] | None = No
     return HttpError(status, title, detail, errors=errors, type_=f"/edgeworkers/error-types/edgeworkers-{kind}")
 
 
-def body_of(req: SimRequest) -> dict[str, Any]:
-    data = req.json
-    if not isinstance(data, dict):
-        raise error(400, "Bad Request", "The request body must be a JSON object.")
-    return data
+def bad_request(detail: str) -> HttpError:
+    """EdgeWorkers' 400 for a request it cannot take."""
+    return error(400, "Bad Request", detail)
 
 
 def inspect_bundle(data: bytes) -> tuple[list[dict[str, str]], dict[str, Any]]:
@@ -220,7 +218,7 @@ class EdgeworkersSim:
         return {"edgeWorkerIds": [ew.json() for ew in out]}
 
     def create_id(self, q: SimRequest) -> SimResponse:
-        data = body_of(q)
+        data = body_of(q, bad_request)
         problems = [{"field": k, "message": f"{k} is required."} for k in ("name", "groupId", "resourceTierId")
                     if data.get(k) in (None, "")]
         if problems:
@@ -314,7 +312,7 @@ class EdgeworkersSim:
     def _submitter(self, kind: str) -> Any:
         def handle(q: SimRequest) -> SimResponse:
             ew = self._find(q.params["ew"])
-            data = body_of(q)
+            data = body_of(q, bad_request)
             network, version = data.get("network"), str(data.get("version") or "")
             if network not in NETWORKS:
                 raise error(400, "Bad Request", "network must be STAGING or PRODUCTION.",
@@ -350,7 +348,7 @@ class EdgeworkersSim:
 
     def create_logging(self, q: SimRequest) -> SimResponse:
         ew = self._find(q.params["ew"])
-        data = body_of(q)
+        data = body_of(q, bad_request)
         if data.get("network") not in NETWORKS or data.get("level") not in LEVELS:
             raise error(400, "Bad Request", "network must be STAGING or PRODUCTION and level one of "
                         + ", ".join(LEVELS) + ".")

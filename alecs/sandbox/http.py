@@ -1,4 +1,9 @@
-"""The simulator's HTTPS front: routing, problem+json answers, signature checks and a request log."""
+"""The simulator's HTTPS front: routing, problem+json answers, signature checks and a request log.
+
+Every request goes through `_Handler._serve`: EdgeGrid verification, injected faults, then `Router.dispatch`
+under the state lock; the answer is sent after `SimResponse.delay` seconds, outside the lock, when a handler
+asks for it (a slow activation answer).
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class SimRequest:
+    """One request as the handlers see it: path parameters are filled in by the router."""
+
     method: str
     path: str
     query: dict[str, str]
@@ -43,10 +50,13 @@ class SimRequest:
 
 @dataclass
 class SimResponse:
+    """A handler's answer; `delay` holds it back that many seconds after the state has changed."""
+
     status: int
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
+    delay: float = 0.0
 
 
 class HttpError(Exception):
@@ -57,6 +67,19 @@ class HttpError(Exception):
         super().__init__(title)
         self.status, self.title, self.detail = status, title, detail
         self.errors, self.headers, self.type = errors, headers or {}, type_
+
+
+def bad_body(detail: str) -> HttpError:
+    """The plain 400 most APIs give for a body that is not what they expect."""
+    return HttpError(400, "Bad request", detail)
+
+
+def body_of(req: SimRequest, invalid: Callable[[str], HttpError] = bad_body) -> dict[str, Any]:
+    """The request's JSON object body; anything else is refused with `invalid(detail)`, the API's own 400."""
+    data = req.json
+    if not isinstance(data, dict):
+        raise invalid("The request body must be a JSON object.")
+    return data
 
 
 def problem(req: SimRequest, exc: HttpError) -> SimResponse:
@@ -76,6 +99,8 @@ Handler = Callable[[SimRequest], SimResponse | Any]
 
 
 class Router:
+    """Routes by method and path template; `dispatch` is where every verified request is answered."""
+
     def __init__(self) -> None:
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = []
 
@@ -90,6 +115,7 @@ class Router:
         return deco
 
     def dispatch(self, req: SimRequest) -> SimResponse:
+        """The answer of the handler whose template matches; 404 or 405 when none does."""
         allowed = False
         for method, pattern, handler in self.routes:
             m = pattern.match(req.path)
@@ -146,6 +172,8 @@ class Fault:
 
 
 class SimulatorServer(ThreadingHTTPServer):
+    """Threaded HTTPS server: one thread per connection, one lock over the simulated state."""
+
     daemon_threads = True
     allow_reuse_address = True
 
@@ -156,6 +184,7 @@ class SimulatorServer(ThreadingHTTPServer):
         self.request_log = RequestLog()
         self.context = context
         self.faults: list[Fault] = []
+        self.stopping = threading.Event()  # cuts short answers held back by SimResponse.delay
 
     def take_fault(self, method: str, path: str) -> Fault | None:
         with self.state_lock:
@@ -204,6 +233,8 @@ class _Handler(BaseHTTPRequestHandler):
             log.exception("sandbox handler failed for %s %s", self.command, split.path)
             resp = problem(req, HttpError(500, "Internal server error", "The simulator failed."))
         self.server.request_log.add(LoggedRequest(self.command, split.path, req.query, headers, body, resp.status))
+        if resp.delay > 0:  # the change is made and logged; only the answer is late
+            self.server.stopping.wait(resp.delay)
         payload = b"" if resp.body is None else (
             resp.body if isinstance(resp.body, bytes) else json.dumps(resp.body).encode())
         self.send_response(resp.status)

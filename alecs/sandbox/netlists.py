@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from alecs.sandbox.account import CONTRACT, GROUP, Account
-from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse
+from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse, body_of
 
 BASE = "/network-list/v2"
 ENVS = ("STAGING", "PRODUCTION")
@@ -68,11 +68,8 @@ def _flag(q: SimRequest, name: str, default: bool) -> bool:
     return default if value is None else value.lower() == "true"
 
 
-def _body(q: SimRequest) -> dict[str, Any]:
-    data = q.json
-    if not isinstance(data, dict):
-        raise HttpError(400, "Bad Request", "The request body must be a JSON object.")
-    return data
+def _bad_request(detail: str) -> HttpError:
+    return HttpError(400, "Bad Request", detail)
 
 
 class NetlistsSim:
@@ -203,7 +200,7 @@ class NetlistsSim:
                 "links": {"create": {"href": f"{BASE}/network-lists/", "method": "POST"}}}
 
     def create(self, q: SimRequest) -> SimResponse:
-        data = _body(q)
+        data = body_of(q, _bad_request)
         missing = [f for f in ("name", "type") if not data.get(f)]
         if missing:
             raise HttpError(400, "Bad Request", f"Missing required fields: {', '.join(missing)}.",
@@ -228,7 +225,7 @@ class NetlistsSim:
 
     def update(self, q: SimRequest) -> Any:
         nl = self._find(q)
-        data = _body(q)
+        data = body_of(q, _bad_request)
         missing = [f for f in ("name", "type", "list", "syncPoint") if f not in data]
         if missing:
             raise HttpError(400, "Bad Request", f"Missing required fields: {', '.join(missing)}.")
@@ -245,7 +242,7 @@ class NetlistsSim:
 
     def details(self, q: SimRequest) -> SimResponse:
         nl = self._find(q)
-        data = _body(q)
+        data = body_of(q, _bad_request)
         if not data.get("name"):
             raise HttpError(400, "Bad Request", "name is required.")
         nl.name = data["name"]
@@ -264,7 +261,7 @@ class NetlistsSim:
 
     def append(self, q: SimRequest) -> SimResponse:
         nl = self._find(q)
-        data = _body(q)
+        data = body_of(q, _bad_request)
         if "list" not in data:
             raise HttpError(400, "Bad Request", "list is required.")
         new = [e for e in self._check(nl.type, data["list"]) if e not in nl.elements]
@@ -366,7 +363,7 @@ class NetlistsSim:
 
     # -- notifications -------------------------------------------------------------------------
     def _subscription(self, q: SimRequest) -> tuple[list[str], list[str]]:
-        data = _body(q)
+        data = body_of(q, _bad_request)
         recipients, ids = data.get("recipients"), data.get("uniqueIds")
         if not recipients or not ids:
             raise HttpError(400, "Bad Request", "recipients and uniqueIds must each list at least one value.")

@@ -7,7 +7,7 @@ import copy
 from typing import Any
 
 from alecs.sandbox.account import ACCOUNT, CONTRACT, GROUP, Account
-from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse
+from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse, body_of
 from alecs.sandbox.papi_assets import PapiAssets
 from alecs.sandbox.papi_model import (
     BASE,
@@ -18,7 +18,6 @@ from alecs.sandbox.papi_model import (
     Activation,
     Property,
     Version,
-    body_of,
     default_rules,
     need,
     strip,

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from alecs.sandbox.account import ACCOUNT, CONTRACT, GROUP, SUBGROUP, Account
-from alecs.sandbox.http import HttpError, SimRequest, SimResponse
+from alecs.sandbox.http import HttpError, SimRequest, SimResponse, body_of
 from alecs.sandbox.papi_model import (
     BASE,
     BEHAVIORS,
@@ -16,7 +16,6 @@ from alecs.sandbox.papi_model import (
     RULE_FORMATS,
     Property,
     Version,
-    body_of,
     need,
     strip,
 )

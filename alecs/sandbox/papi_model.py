@@ -37,13 +37,6 @@ def need(req: SimRequest, *names: str) -> None:
         raise HttpError(400, "Missing required parameters", f"Provide {', '.join(missing)} as query parameters.")
 
 
-def body_of(req: SimRequest) -> dict[str, Any]:
-    data = req.json
-    if not isinstance(data, dict):
-        raise HttpError(400, "Bad request", "The request body must be a JSON object.")
-    return data
-
-
 def strip(prefix: str, value: Any) -> str:
     text = str(value)
     return text if text.startswith(prefix) else prefix + text
