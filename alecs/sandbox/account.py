@@ -1,4 +1,4 @@
-"""The simulated account: shared identifiers, a clock, and one state object per simulated API."""
+"""The simulated account: shared identifiers, settings, an id counter and a clock."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import itertools
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 CONTRACT = "ctr_C-0SANDBOX"
 GROUP = "grp_10001"
@@ -23,7 +22,6 @@ class Settings:
 @dataclass
 class Account:
     settings: Settings = field(default_factory=Settings)
-    apis: dict[str, Any] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
 
     def next_id(self) -> int:

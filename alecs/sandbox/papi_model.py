@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from alecs.sandbox.account import CONTRACT, GROUP, SUBGROUP
 from alecs.sandbox.http import HttpError, SimRequest
 
 BASE = "/papi/v1"
@@ -35,6 +36,20 @@ def need(req: SimRequest, *names: str) -> None:
     missing = [n for n in names if not req.query.get(n)]
     if missing:
         raise HttpError(400, "Missing required parameters", f"Provide {', '.join(missing)} as query parameters.")
+
+
+def prefixes(q: SimRequest) -> None:
+    """PAPI refuses requests without the PAPI-Use-Prefixes header (schemas excepted)."""
+    if q.header("PAPI-Use-Prefixes") not in ("true", "false") and not q.path.startswith(BASE + "/schemas"):
+        raise HttpError(400, "Missing PAPI-Use-Prefixes header", "Set PAPI-Use-Prefixes to true or false.")
+
+
+def scope(q: SimRequest) -> None:
+    """403 for a contractId or groupId the sandbox's API client cannot use."""
+    if q.query.get("contractId") and strip("ctr_", q.query["contractId"]) != CONTRACT:
+        raise HttpError(403, "Forbidden", f"You have no access to contract {q.query['contractId']}.")
+    if q.query.get("groupId") and strip("grp_", q.query["groupId"]) not in (GROUP, SUBGROUP):
+        raise HttpError(403, "Forbidden", f"You have no access to group {q.query['groupId']}.")
 
 
 def strip(prefix: str, value: Any) -> str:

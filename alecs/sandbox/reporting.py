@@ -1,7 +1,7 @@
 """Reporting API v1 as the sandbox simulates it.
 
 Seeded report types: hits-by-time v1, bytes-by-time v1 (cpcode, time-based) and hits-by-cpcode v1 (grouped
-by CP code). Reportable CP codes: 300001, 300002 and any CP code created through PAPI in the sandbox.
+by CP code). Reportable CP codes: the account's (cpcodes.CpcodeStore: 300001, 300002 and any created since).
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from alecs.sandbox.account import Account
+from alecs.sandbox.cpcodes import CpcodeStore
 from alecs.sandbox.http import HttpError, Router, SimRequest
 
 BASE = "/reporting-api/v1"
 INTERVALS = {"FIVE_MINUTES": timedelta(minutes=5), "HOUR": timedelta(hours=1), "DAY": timedelta(days=1),
              "WEEK": timedelta(weeks=1), "MONTH": timedelta(days=30)}
 MAX_ROWS = 5000
-SEEDED_CPCODES = {"300001", "300002"}
 
 METRICS = {
     "hits-by-time": [("edgeHitsPerSecond", "Edge Hits/Sec", "HIT_PER_SECOND", False),
@@ -54,8 +54,11 @@ def _iso(moment: datetime) -> str:
 
 
 class ReportingSim:
-    def __init__(self, account: Account) -> None:
+    """Report types, their definitions, and report data for the account's CP codes."""
+
+    def __init__(self, account: Account, cpcodes: CpcodeStore) -> None:
         self.account = account
+        self.cpcodes = cpcodes
         self.reports = {name: self._definition(name) for name in METRICS}
 
     def _definition(self, name: str) -> dict[str, Any]:
@@ -98,9 +101,7 @@ class ReportingSim:
         return report
 
     def _allowed_cpcodes(self) -> set[str]:
-        papi = self.account.apis.get("PapiSim")
-        created = {str(k).removeprefix("cpc_") for k in getattr(papi, "cpcodes", {})}
-        return SEEDED_CPCODES | created
+        return {str(c.number) for c in self.cpcodes.all()}
 
     def _run(self, q: SimRequest) -> dict[str, Any]:
         report = self._version(q)
