@@ -1,7 +1,9 @@
 """Network lists (v2) as the sandbox simulates it.
 
-Seeded: 1024_BLOCKEDIPS (IP, syncPoint 3, active on STAGING and PRODUCTION; snapshot at syncPoint 3),
-1025_EMBARGOEDGEOS (GEO, never activated). Activations stay PENDING_ACTIVATION for
+Seeded (the IP/Geo firewall of the seeded WAF policies uses all three, see appsec_seed.py):
+1024_BLOCKEDIPS (IP, blocked by the WAF; syncPoint 3, active on STAGING and PRODUCTION; snapshot at syncPoint 3),
+1025_EMBARGOEDGEOS (GEO, blocked by the WAF; never activated on its own), 1026_OFFICEIPS (IP, allowed through
+the WAF; syncPoint 1, active on both networks). Activations stay PENDING_ACTIVATION for
 `settings.activation_seconds`, then become ACTIVE; a list changed after its activation shows MODIFIED.
 """
 
@@ -90,6 +92,11 @@ class NetlistsSim:
         geos = NetList("1025_EMBARGOEDGEOS", "Embargoed countries", "GEO", ["KP", "IR"], None, 1,
                        created=now, updated=now)
         self.lists[geos.id] = geos
+        offices = NetList("1026_OFFICEIPS", "Office IPs", "IP", ["203.0.113.0/24"], "Office networks the WAF lets "
+                          "through", 1, CONTRACT.removeprefix("ctr_"), int(GROUP[4:]), now, now)
+        self.lists[offices.id] = offices
+        for env in ENVS:
+            self._new_activation(offices, env, "Initial activation").status = "ACTIVE"
 
     def routes(self, r: Router) -> None:
         nl = f"{BASE}/network-lists"
