@@ -5,9 +5,11 @@ papi_model.py)."""
 from __future__ import annotations
 
 import copy
+import hashlib
 from typing import Any
 
 from alecs.sandbox.account import ACCOUNT, CONTRACT, Account
+from alecs.sandbox.certs_model import covers
 from alecs.sandbox.cpcodes import CpcodeStore
 from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse, body_of
 from alecs.sandbox.papi_assets import PapiAssets
@@ -17,6 +19,7 @@ from alecs.sandbox.papi_model import (
     CRITERIA,
     PRODUCTS,
     Activation,
+    Certificates,
     Property,
     Version,
     need,
@@ -32,17 +35,46 @@ class PapiSim:
     """Property, version, rule tree, hostname, activation and include routes over the property store; the
     account's assets (contracts, CP codes, edge hostnames, bulk jobs) are routed by PapiAssets."""
 
-    def __init__(self, account: Account, cpcodes: CpcodeStore) -> None:
+    def __init__(self, account: Account, cpcodes: CpcodeStore, certificates: Certificates) -> None:
         self.account = account
+        self.certificates = certificates
         self.store = PropertyStore(account)
         self.assets = PapiAssets(account, self.store, cpcodes)
         self.store.properties["prp_100001"].versions[1].hostnames = [self._hostname("www.example.com", "ehn_200001")]
 
     # -- helpers -------------------------------------------------------------------------------
-    def _hostname(self, cname_from: str, ehn: str) -> dict[str, Any]:
+    def _hostname(self, cname_from: str, ehn: str, provisioning: str = "CPS_MANAGED") -> dict[str, Any]:
         domain = (self.assets.edge_hostname(ehn) or {}).get("edgeHostnameDomain", cname_from + ".edgesuite.net")
         return {"cnameType": "EDGE_HOSTNAME", "cnameFrom": cname_from, "cnameTo": domain, "edgeHostnameId": ehn,
-                "certProvisioningType": "CPS_MANAGED"}
+                "certProvisioningType": provisioning}
+
+    def _certificate_covers(self, hostname: dict[str, Any], network: str) -> bool:
+        """Whether the certificate the hostname is served with on `network` is valid for it.
+
+        DEFAULT hostnames get their own certificate once a version serving them is active on the network.
+        CPS_MANAGED ones are served with their edge hostname's certificate: the CPS enrollment's (Enhanced
+        TLS, edgekey.net), Akamai's shared *.akamaized.net one, or none (edgesuite.net without an enrollment)."""
+        if hostname["certProvisioningType"] == "DEFAULT":
+            return hostname["cnameFrom"] in self.store.active_hostnames(network.upper())
+        ehn = hostname["edgeHostnameId"]
+        if (self.assets.edge_hostname(ehn) or {}).get("domainSuffix") == "akamaized.net":
+            names = ["*.akamaized.net"]
+        else:
+            enrollment = self.assets.certificate_enrollment(ehn)
+            names = self.certificates.certificate_names(enrollment, network) if enrollment is not None else []
+        return covers(names, hostname["cnameFrom"])
+
+    def _cert_status(self, hostname: dict[str, Any]) -> dict[str, Any]:
+        """certStatus as PAPI reports it: DEPLOYED on a network only when the certificate there covers the
+        hostname; otherwise PENDING, Akamai's status for a hostname whose certificate is not in place yet."""
+        out: dict[str, Any] = {network: [{"status": "DEPLOYED" if self._certificate_covers(hostname, network)
+                                          else "PENDING"}] for network in ("production", "staging")}
+        if hostname["certProvisioningType"] == "DEFAULT":
+            name = hostname["cnameFrom"]
+            token = hashlib.sha256(name.encode()).hexdigest()[:32]
+            out["validationCname"] = {"hostname": f"_acme-challenge.{name}",
+                                      "target": f"ac.{token}.{name}.validate-akdv.net"}
+        return out
 
     def _summary(self, prop: Property) -> dict[str, Any]:
         key = "propertyId" if prop.kind == "property" else "includeId"
@@ -272,9 +304,7 @@ class PapiSim:
         items = copy.deepcopy(v.hostnames)
         if q.query.get("includeCertStatus") == "true":
             for h in items:
-                h["certStatus"] = {"production": [{"status": "DEPLOYED"}], "staging": [{"status": "DEPLOYED"}],
-                                   "validationCname": {"hostname": f"_acme-challenge.{h['cnameFrom']}",
-                                                       "target": f"{h['cnameFrom']}.acme-validate.edgekey.net"}}
+                h["certStatus"] = self._cert_status(h)
         return {"propertyId": prop.id, "propertyVersion": v.number, "etag": v.etag,
                 "hostnames": {"items": items}}
 
@@ -295,7 +325,14 @@ class PapiSim:
                 (k for k, e in self.assets.edge_hostnames.items() if e["edgeHostnameDomain"] == h.get("cnameTo")), None)
             if ehn is None:
                 raise HttpError(400, "Unknown edge hostname", f"Item {i}: create the edge hostname first.")
-            items.append(self._hostname(h["cnameFrom"], strip("ehn_", ehn)))
+            provisioning = h.get("certProvisioningType") or "CPS_MANAGED"
+            if provisioning not in ("CPS_MANAGED", "DEFAULT"):
+                raise HttpError(400, "Invalid hostname", f"Item {i}: certProvisioningType is CPS_MANAGED or DEFAULT.")
+            if provisioning == "DEFAULT" and str(h.get("cnameTo") or (self.assets.edge_hostname(ehn) or {}).get(
+                    "edgeHostnameDomain", "")).endswith(".akamaized.net"):
+                raise HttpError(400, "Invalid hostname", f"Item {i}: DEFAULT certificates are not available on "
+                                "akamaized.net edge hostnames.")
+            items.append(self._hostname(h["cnameFrom"], strip("ehn_", ehn), provisioning))
         v.hostnames = items
         return {"propertyId": prop.id, "propertyVersion": v.number, "etag": v.etag, "hostnames": {"items": items}}
 

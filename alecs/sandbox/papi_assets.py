@@ -1,7 +1,8 @@
 """Property Manager (PAPI v1) simulation: account assets (contracts, groups, products, CP codes, edge
 hostnames) and bulk jobs. PapiSim routes these beside its properties.
 
-Seeded edge hostname: ehn_200001 www.example.com.edgekey.net (Enhanced TLS)."""
+Seeded edge hostname: ehn_200001 www.example.com.edgekey.net (Enhanced TLS, certificate of CPS enrollment 10001,
+which covers www.example.com and static.example.com)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from alecs.sandbox.cpcodes import CpCode, CpcodeStore
 from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse, body_of
 from alecs.sandbox.papi_model import BASE, BEHAVIORS, CRITERIA, PRODUCTS, RULE_FORMATS, need, prefixes, scope, strip
 from alecs.sandbox.papi_store import PropertyStore
+
+SECURE_NETWORKS = {"STANDARD_TLS": "edgesuite.net", "ENHANCED_TLS": "edgekey.net", "SHARED_CERT": "akamaized.net"}
 
 
 def cpcode_json(cpcode: CpCode) -> dict[str, Any]:
@@ -32,6 +35,9 @@ class PapiAssets:
             "ehn_200001": {"edgeHostnameId": "ehn_200001", "edgeHostnameDomain": "www.example.com.edgekey.net",
                            "productId": "prd_SPM", "domainPrefix": "www.example.com", "domainSuffix": "edgekey.net",
                            "secure": True, "ipVersionBehavior": "IPV6_COMPLIANCE", "status": "ACTIVE"}}
+        # Enhanced TLS edge hostnames serve the certificate of a CPS enrollment (certEnrollmentId on creation);
+        # PAPI does not show it, so it is kept beside the edge hostname.
+        self.certificate_enrollments: dict[str, int] = {"ehn_200001": 10001}
         self.bulk: dict[str, dict[str, Any]] = {}
 
     def routes(self, r: Router) -> None:
@@ -53,6 +59,10 @@ class PapiAssets:
     def edge_hostname(self, edge_hostname_id: str) -> dict[str, Any] | None:
         """The edge hostname by id (with or without ehn_), if the account has it."""
         return self.edge_hostnames.get(strip("ehn_", edge_hostname_id))
+
+    def certificate_enrollment(self, edge_hostname_id: str) -> int | None:
+        """The CPS enrollment whose certificate an Enhanced TLS edge hostname serves, if any."""
+        return self.certificate_enrollments.get(strip("ehn_", edge_hostname_id))
 
     def contracts(self, q: SimRequest) -> Any:
         prefixes(q)
@@ -124,12 +134,22 @@ class PapiAssets:
                 raise HttpError(400, "Invalid edge hostname", f"{key} is required.")
         if data["domainSuffix"] not in ("edgesuite.net", "edgekey.net", "akamaized.net"):
             raise HttpError(400, "Invalid domainSuffix", "Use edgesuite.net, edgekey.net or akamaized.net.")
+        network = data.get("secureNetwork")
+        if network is not None and SECURE_NETWORKS.get(network) != data["domainSuffix"]:
+            raise HttpError(400, "Invalid edge hostname", f"secureNetwork {network} needs the domainSuffix "
+                            f"{SECURE_NETWORKS.get(network, 'of STANDARD_TLS, ENHANCED_TLS or SHARED_CERT')}.")
+        enrollment = data.get("certEnrollmentId")
+        if network == "ENHANCED_TLS" and not isinstance(enrollment, int):
+            raise HttpError(400, "Invalid edge hostname", "An ENHANCED_TLS edge hostname needs certEnrollmentId, "
+                            "the CPS enrollment whose certificate it serves.")
         eid = f"ehn_{self.account.next_id() + 200000}"
         self.edge_hostnames[eid] = {
             "edgeHostnameId": eid, "edgeHostnameDomain": f"{data['domainPrefix']}.{data['domainSuffix']}",
             "productId": data["productId"], "domainPrefix": data["domainPrefix"],
             "domainSuffix": data["domainSuffix"], "secure": data["domainSuffix"] == "edgekey.net",
             "ipVersionBehavior": data["ipVersionBehavior"], "status": "PENDING"}
+        if isinstance(enrollment, int) and data["domainSuffix"] == "edgekey.net":
+            self.certificate_enrollments[eid] = enrollment
         link = f"{BASE}/edgehostnames/{eid}?contractId={CONTRACT}&groupId={GROUP}"
         return SimResponse(201, {"edgeHostnameLink": link}, {"Location": link})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from alecs.sandbox.account import CONTRACT, GROUP, SUBGROUP
 from alecs.sandbox.http import HttpError, SimRequest
@@ -17,6 +17,12 @@ BEHAVIORS = ["origin", "cpCode", "caching", "allowPost", "gzipResponse", "http2"
              "modifyOutgoingResponseHeader", "redirect", "denyAccess", "prefetch", "downstreamCache", "include"]
 CRITERIA = ["path", "fileExtension", "hostname", "requestHeader", "contentType", "matchAdvanced", "cookie"]
 FINAL = {"ACTIVE", "FAILED", "ABORTED", "INACTIVE", "DEACTIVATED"}
+
+
+class Certificates(Protocol):
+    """What Property Manager asks the certificate system (CPS): the names on an enrollment's certificate."""
+
+    def certificate_names(self, enrollment_id: int, network: str) -> list[str]: ...
 
 
 def default_rules(cpcode: int = 300001) -> dict[str, Any]:

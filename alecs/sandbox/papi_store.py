@@ -62,6 +62,16 @@ class PropertyStore:
                         setattr(v, field_name, "DEACTIVATED")
                 setattr(act.target.versions[act.version], field_name, "ACTIVE")
 
+    def active_hostnames(self, network: str) -> set[str]:
+        """The hostnames the versions active on `network` (STAGING or PRODUCTION) serve."""
+        self.tick()
+        out: set[str] = set()
+        for prop in self.properties.values():
+            number = prop.active(network)
+            if number is not None:
+                out.update(h["cnameFrom"] for h in prop.versions[number].hostnames)
+        return out
+
     # -- queries from other simulators ---------------------------------------------------------------
     def edge_hostname_in_use(self, edge_hostname_id: str) -> bool:
         """Whether a version active on either network serves a hostname through this edge hostname."""

@@ -1,5 +1,6 @@
 """The simulated APIs of one account, built in one place so that what they share is explicit: the CP code
-store (Property Manager, CPRG, Reporting) and the property store (Property Manager, Edge Hostnames)."""
+store (Property Manager, CPRG, Reporting), the property store (Property Manager, Edge Hostnames) and the
+certificates (CPS, asked by Property Manager whether a hostname is covered)."""
 
 from __future__ import annotations
 
@@ -71,10 +72,11 @@ class Simulators:
 def simulate(account: Account) -> Simulators:
     """A freshly seeded set of simulated APIs for the account."""
     cpcodes = CpcodeStore(account)
-    papi = PapiSim(account, cpcodes)
+    certs = CertsSim(account)
+    papi = PapiSim(account, cpcodes, certs)
     return Simulators(
         papi=papi, ccu=CcuSim(account), dns=DnsSim(account), gtm=GtmSim(account), appsec=AppsecSim(account),
-        certs=CertsSim(account), netlists=NetlistsSim(account), siem=SiemSim(account),
+        certs=certs, netlists=NetlistsSim(account), siem=SiemSim(account),
         edgeworkers=EdgeworkersSim(account), edgekv=EdgekvSim(account), diagnostics=DiagnosticsSim(account),
         reporting=ReportingSim(account, cpcodes), cprg=CprgSim(account, cpcodes), iam=IamSim(account),
         cloudlets=CloudletsSim(account), datastream=DatastreamSim(account),
