@@ -6,7 +6,8 @@ Seeded account (see appsec_seed.py):
   rate policies 300101 ("Page View Requests") and 300102, reputation profiles 400201 and 400202,
   custom rules 500301 and 500302 (configuration-wide, not versioned).
 - configuration 43254 "shop.example.com": version 1, never activated.
-- Activations get ids from 7000 upward; they stay RECEIVED for `settings.activation_seconds`, then ACTIVATED.
+- Activations 6998 (STAGING) and 6999 (PRODUCTION) put version 1 of 43253 live; new ones get ids from 7001
+  upward, stay RECEIVED for `settings.activation_seconds`, then ACTIVATED.
 
 A version that is or was active, or is pending activation, is locked: writes to it are refused with 403
 FORBIDDEN-OPERATION, as Akamai does; clone it (POST /versions) to change anything.

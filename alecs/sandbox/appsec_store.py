@@ -55,6 +55,13 @@ class ConfigStore:
                         {"activationId": 6998, "version": 1, "status": "ACTIVATED", "network": "STAGING",
                          "activatedBy": USER, "activationDate": created, "notes": "Initial protection"}],
         }
+        for activation_id, network in ((6998, "STAGING"), (6999, "PRODUCTION")):
+            self.activations[activation_id] = {
+                "activationId": activation_id, "action": "ACTIVATE", "network": network, "status": "ACTIVATED",
+                "createdBy": USER, "createDate": created, "completionDate": created, "dispatchCount": 1,
+                "estimate": "PT5M", "due": 0.0, "activationConfigs": [
+                    {"configId": seed.CONFIG_ID, "configName": "www.example.com WAF", "configVersion": 1,
+                     "previousConfigVersion": 0}]}
         other = seed.version_data()
         other["selectedHosts"] = ["shop.example.com"]
         self.configs[seed.OTHER_CONFIG_ID] = {

@@ -1,9 +1,9 @@
 """Property Manager state: properties and includes with their versions, and their activations, which move
 on with time. PapiSim routes over it; the Edge Hostnames API asks it which edge hostnames active versions use.
 
-Seeded: property prp_100001 www.example.com (version 1 active on STAGING and PRODUCTION; PapiSim gives it the
-hostname www.example.com on edge hostname ehn_200001) and include inc_400001 common-rules (version 1, never
-activated).
+Seeded: property prp_100001 www.example.com (version 1 of 2025-01-15, active on STAGING and PRODUCTION through
+activations atv_500001 and atv_500002, which its activation history shows; PapiSim gives it the hostname
+www.example.com on edge hostname ehn_200001) and include inc_400001 common-rules (version 1, never activated).
 """
 
 from __future__ import annotations
@@ -21,6 +21,12 @@ class PropertyStore:
         self.properties: dict[str, Property] = {}
         self.activations: dict[str, Activation] = {}
         prop = self.new("prp_100001", "www.example.com", CONTRACT, GROUP, "prd_SPM")
+        prop.versions[1].updated = "2025-01-15T09:30:00Z"
+        for number, network, when in ((500001, "STAGING", "2025-01-15T09:40:00Z"),
+                                      (500002, "PRODUCTION", "2025-01-15T10:00:00Z")):
+            seeded = Activation(f"atv_{number}", prop, 1, network, "Initial activation", ["noc@example.com"],
+                                account.now(), when, status="ACTIVE")
+            self.activations[seeded.id] = seeded
         prop.versions[1].staging = prop.versions[1].production = "ACTIVE"
         inc = self.new("inc_400001", "common-rules", CONTRACT, GROUP, "prd_SPM", kind="include")
         inc.versions[1].rules = {"name": "default", "children": [], "criteria": [], "behaviors": [

@@ -52,3 +52,36 @@ def test_papi_lists_every_cp_code_that_cprg_and_reporting_know(api: SandboxApi) 
             api.get("/papi/v1/cpcodes", params=scope, headers=PAPI)["cpcodes"]["items"]}
     cprg = {str(c["cpcodeId"]) for c in api.get("/cprg/v1/cpcodes")["cpcodes"]}
     assert papi == cprg == {"300001", "300002"}
+
+
+def test_what_is_seeded_active_shows_in_each_apis_activation_history(api: SandboxApi) -> None:
+    prop = api.get("/papi/v1/properties/prp_100001", headers=PAPI)["properties"]["items"][0]
+    assert (prop["stagingVersion"], prop["productionVersion"]) == (1, 1)
+    history = api.get("/papi/v1/properties/prp_100001/activations", headers=PAPI)["activations"]["items"]
+    assert {(a["network"], a["propertyVersion"], a["status"]) for a in history} == {
+        ("STAGING", 1, "ACTIVE"), ("PRODUCTION", 1, "ACTIVE")}
+    for act in history:
+        one = api.get(f"/papi/v1/properties/prp_100001/activations/{act['activationId']}", headers=PAPI)
+        assert one["activations"]["items"][0]["submitDate"] < "2025-02-01"
+
+    cfg = api.get(f"{APPSEC}/configs/43253")
+    assert (cfg["stagingVersion"], cfg["productionVersion"]) == (1, 1)
+    for entry in api.get(f"{APPSEC}/configs/43253/activations")["activationHistory"]:
+        one = api.get(f"{APPSEC}/activations/{entry['activationId']}")
+        assert (one["status"], one["network"], one["activationConfigs"][0]["configVersion"]) == (
+            "ACTIVATED", entry["network"], 1)
+
+    live = api.get("/edgeworkers/v1/ids/4201/activations", params={"activeOnNetwork": "true"})["activations"]
+    assert {(a["network"], a["version"]) for a in live} == {("STAGING", "1"), ("PRODUCTION", "1")}
+
+    for list_id in ("1024_BLOCKEDIPS", "1026_OFFICEIPS"):
+        for env in ("STAGING", "PRODUCTION"):
+            status = api.get(f"{LISTS}/{list_id}/environments/{env}/status")
+            assert status["activationStatus"] == "ACTIVE"
+            assert api.get(f"/network-list/v2/activations/{status['activationId']}")["environment"] == env
+
+    cloudlet = api.get("/cloudlets/v3/policies/1001/activations", params={"page": 0, "size": 10})["content"]
+    assert [(a["network"], a["policyVersion"], a["status"]) for a in cloudlet] == [("PRODUCTION", 1, "SUCCESS")]
+    stream = api.get("/datastream-config-api/v2/log/streams/7050")
+    assert stream["streamStatus"] == "ACTIVATED"
+    assert api.get("/datastream-config-api/v2/log/streams/7050/activation-history")[0]["status"] == "ACTIVATED"
