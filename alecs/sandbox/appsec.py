@@ -267,7 +267,7 @@ class AppsecSim:
                 "activationId": act["activationId"], "version": item["configVersion"],
                 "status": "ACTIVATION_IN_PROGRESS", "network": data["network"], "activatedBy": USER,
                 "activationDate": act["createDate"], "notes": data["note"]})
-        return self._activation_json(act)
+        return self.account.activation_answer(SimResponse(200, self._activation_json(act)))
 
     @staticmethod
     def _activation_json(act: dict[str, Any]) -> dict[str, Any]:

@@ -58,6 +58,12 @@ def bad_request(detail: str) -> HttpError:
     return error(400, "Bad Request", detail)
 
 
+def being_activated(network: str) -> HttpError:
+    """EdgeWorkers' documented 400 (EW1021) for activating a version whose activation is still running."""
+    return HttpError(400, "Bad Request.", f"This version is already being activated on {network.lower()}",
+                     type_="/edgeworkers/error-types/edgeworkers-bad-request", extra={"errorCode": "EW1021"})
+
+
 def inspect_bundle(data: bytes) -> tuple[list[dict[str, str]], dict[str, Any]]:
     """Akamai's checks of a code bundle: (validation errors, bundle.json)."""
     def fail(kind: str, message: str) -> tuple[list[dict[str, str]], dict[str, Any]]:
@@ -320,14 +326,18 @@ class EdgeworkersSim:
             if version not in ew.versions:
                 raise error(400, "Bad Request", f"Version {version or '(none)'} does not exist for EdgeWorker ID "
                             f"{ew.id}.", errors=[{"field": "version", "message": "Unknown version."}])
-            if any(j.network == network and j.status in UNFINISHED for j in ew.jobs):
+            running = [j for j in ew.jobs if j.network == network and j.status in UNFINISHED]
+            if kind == "activation" and any(j.kind == kind and j.version == version for j in running):
+                raise being_activated(network)
+            if running:
                 raise error(409, "Conflict", f"An activation or deactivation is already in progress on {network}.")
             if kind == "deactivation" and ew.active.get(network) != version:
                 raise error(400, "Bad Request", f"Version {version} is not active on {network}.")
             job = Job(1 + max((j.id for j in ew.jobs if j.kind == kind), default=0), kind, version, network,
                       data.get("note"), self.account.now(), self.account.iso())
             ew.jobs.append(job)
-            return SimResponse(201, job.json(ew.id), {"Location": f"{BASE}/ids/{ew.id}/{kind}s/{job.id}"})
+            return self.account.activation_answer(
+                SimResponse(201, job.json(ew.id), {"Location": f"{BASE}/ids/{ew.id}/{kind}s/{job.id}"}))
         return handle
 
     def cancel(self, q: SimRequest) -> Any:

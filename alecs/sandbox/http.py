@@ -63,10 +63,12 @@ class HttpError(Exception):
     """Raised by handlers; becomes an application/problem+json answer."""
 
     def __init__(self, status: int, title: str, detail: str = "", *, errors: list[Any] | None = None,
-                 headers: dict[str, str] | None = None, type_: str | None = None) -> None:
+                 headers: dict[str, str] | None = None, type_: str | None = None,
+                 extra: dict[str, Any] | None = None) -> None:
         super().__init__(title)
         self.status, self.title, self.detail = status, title, detail
         self.errors, self.headers, self.type = errors, headers or {}, type_
+        self.extra = extra or {}  # members some APIs add to their problems (PAPI's messageId, params, ...)
 
 
 def bad_body(detail: str) -> HttpError:
@@ -90,8 +92,11 @@ def problem(req: SimRequest, exc: HttpError) -> SimResponse:
         "detail": exc.detail,
         "instance": f"https://{req.host}{req.path}#sandbox",
     }
+    if not exc.detail and exc.extra:
+        del body["detail"]  # problems with their own members (PAPI's 422) have no top-level detail
     if exc.errors:
         body["errors"] = exc.errors
+    body.update(exc.extra)
     return SimResponse(exc.status, body, exc.headers, "application/problem+json")
 
 

@@ -338,7 +338,7 @@ class NetlistsSim:
         if current is not None and current.status == "PENDING_ACTIVATION":
             raise HttpError(409, "Conflict", f"Activation {current.id} of {nl.id} on {env} is still pending.")
         act = self._new_activation(nl, env, str(data.get("comments") or ""))
-        return self._status_json(nl, act, env)
+        return self.account.activation_answer(SimResponse(200, self._status_json(nl, act, env)))
 
     def status(self, q: SimRequest) -> Any:
         nl = self._find(q)

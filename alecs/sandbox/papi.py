@@ -22,6 +22,7 @@ from alecs.sandbox.papi_model import (
     Certificates,
     Property,
     Version,
+    activation_refused,
     need,
     prefixes,
     scope,
@@ -367,21 +368,23 @@ class PapiSim:
         if not data.get("notifyEmails"):
             raise HttpError(400, "Missing notifyEmails", "Give at least one email address.")
         v = self.store.version(prop, data.get(version_key, ""))
+        self.store.tick()
+        pending = next((a for a in self.store.activations.values()
+                        if a.target is prop and a.network == data["network"] and a.status == "PENDING"), None)
+        if pending is not None:
+            raise activation_refused(prop, pending.version, pending=True)
+        if getattr(v, "staging" if data["network"] == "STAGING" else "production") == "ACTIVE":
+            raise activation_refused(prop, v.number, pending=False)
         errors, _ = validate_rules(v.rules)
         if errors:
             raise HttpError(400, "Validation errors", "Fix the rule tree's errors before activating.", errors=errors)
-        self.store.tick()
-        if any(a.target is prop and a.network == data["network"] and a.status == "PENDING"
-               for a in self.store.activations.values()):
-            raise HttpError(409, "Activation pending", f"{prop.id} already has a pending activation on "
-                            f"{data['network']}.")
         act = Activation(f"atv_{self.account.next_id() + 500000}", prop, v.number, data["network"],
                          data.get("note", ""), data["notifyEmails"], self.account.now(), self.account.iso())
         self.store.activations[act.id] = act
         setattr(v, "staging" if act.network == "STAGING" else "production", "PENDING")
         kind = "properties" if prop.kind == "property" else "includes"
         link = f"{BASE}/{kind}/{prop.id}/activations/{act.id}?contractId={prop.contract}&groupId={prop.group}"
-        return SimResponse(201, {"activationLink": link}, {"Location": link})
+        return self.account.activation_answer(SimResponse(201, {"activationLink": link}, {"Location": link}))
 
     def activate(self, q: SimRequest) -> Any:
         prefixes(q)

@@ -116,6 +116,29 @@ class Activation:
 
 
 
+PROBLEMS = "https://problems.luna.akamaiapis.net"
+
+
+def activation_refused(prop: Property, version: int, pending: bool) -> HttpError:
+    """PAPI's 422 for an activation POST that cannot start because that network already has the version
+    active, or an activation of the property still pending.
+
+    The pending case is the 422 of PAPI's reference (techdocs property-mgr/reference/422: two consecutive
+    activations). For the active case PAPI's error reference lists the type activation/already-activated
+    ("The property version has already been activated"), given here in the same envelope (messageId,
+    params, result; no top-level detail)."""
+    if pending:
+        kind, message = "papi/v1/property_activation_still_pending", "property_activation_still_pending"
+    else:
+        kind, message = "papi/v0/activation/already-activated", "The property version has already been activated."
+    title = "Property Manager Exception"
+    noun = "Property" if prop.kind == "property" else "Include"
+    return HttpError(422, title, type_=f"{PROBLEMS}/{kind}", errors=[{"type": kind, "title": title,
+                                                                        "detail": message}],
+                     extra={"details": {}, "messageId": kind.rsplit("/", 1)[-1].replace("-", "_"),
+                            "params": [f"{noun} {prop.id[4:]}", f"Version {version}"], "result": "ERROR"})
+
+
 def validate_rules(rules: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Errors and warnings the way PAPI reports them for a rule tree (unknown behaviors and criteria)."""
     errors: list[dict[str, Any]] = []

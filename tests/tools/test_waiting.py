@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import anyio
+import pytest
 
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer
@@ -15,19 +16,23 @@ def _polls(sandbox: Sandbox) -> int:
     return sum(1 for r in sandbox.requests if r.method == "GET" and "/activations/" in r.path)
 
 
-async def test_cancelling_a_waiting_activation_stops_the_polling(server: AlecsServer, fresh_sandbox: Sandbox) -> None:
-    fresh_sandbox.settings.activation_seconds = 3600  # never finishes while the test runs
+async def test_cancelling_a_waiting_activation_stops_the_polling(server: AlecsServer, fresh_sandbox: Sandbox,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fresh_sandbox.settings, "activation_seconds", 3600)  # never finishes while the test runs
     progressed = anyio.Event()
 
     async def progress(done: float, total: float | None, message: str | None) -> None:
         progressed.set()
 
     async with connect(server) as client:
+        # version 1 is active already (activating it again is PAPI's 422): activate a new version 2
+        assert not (await client.call_tool("create-property-version", {"propertyId": "prp_100001",
+                                                                       "createFromVersion": 1})).is_error
         with anyio.move_on_after(30) as scope:
             async with anyio.create_task_group() as tg:
                 async def waiting_call() -> None:
                     await client.call_tool("activate-property", {
-                        "propertyId": "prp_100001", "propertyVersion": 1, "network": "STAGING",
+                        "propertyId": "prp_100001", "propertyVersion": 2, "network": "STAGING",
                         "notifyEmails": ["noc@example.com"], "wait": True, "timeoutSeconds": 3600},
                         progress_callback=progress)
 
