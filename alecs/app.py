@@ -32,11 +32,15 @@ class AppConfig:
 
 
 def sandbox_settings() -> Settings:
-    """The simulator's settings (ALECS_SANDBOX_ACTIVATION_SECONDS shortens activations)."""
+    """The sandbox's timing from the environment: ALECS_SANDBOX_ACTIVATION_SECONDS (how long activations stay
+    pending) and ALECS_SANDBOX_ACTIVATION_ANSWER_DELAY (seconds an activation POST's answer is held back)."""
     settings = Settings()
     value = os.environ.get("ALECS_SANDBOX_ACTIVATION_SECONDS")
     if value:
         settings.activation_seconds = float(value)
+    delay = os.environ.get("ALECS_SANDBOX_ACTIVATION_ANSWER_DELAY")
+    if delay:
+        settings.activation_answer_delay = float(delay)
     return settings
 
 

@@ -108,8 +108,11 @@ async def test_activation_wait_reports_progress_and_final_state(server: AlecsSer
         seen.append((done, total, message))
 
     async with connect(server) as client:
+        # version 1 is active already (activating it again is PAPI's 422): activate a new version 2
+        assert not (await client.call_tool("create-property-version", {"propertyId": "prp_100001",
+                                                                       "createFromVersion": 1})).is_error
         result = await client.call_tool("activate-property", {
-            "propertyId": "prp_100001", "propertyVersion": 1, "network": "STAGING",
+            "propertyId": "prp_100001", "propertyVersion": 2, "network": "STAGING",
             "notifyEmails": ["noc@example.com"], "wait": True, "timeoutSeconds": 30}, progress_callback=progress)
         assert not result.is_error, _text(result)
         assert result.structured_content["status"] == "ACTIVE" and result.structured_content["finished"]

@@ -1,4 +1,4 @@
-"""The simulated account: shared identifiers, a clock, and one state object per simulated API."""
+"""The simulated account: shared identifiers, settings, an id counter and a clock."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import itertools
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from alecs.akamai.limits import Rate
+from alecs.sandbox.http import SimResponse
 
 CONTRACT = "ctr_C-0SANDBOX"
 GROUP = "grp_10001"
@@ -18,18 +18,30 @@ ACCOUNT = "act_A-CCT0SANDBOX"
 
 @dataclass
 class Settings:
+    """How the simulated account behaves in time (tests shorten these; `alecs serve --sandbox` reads them from
+    the environment in alecs.app.sandbox_settings)."""
+
     activation_seconds: float = 5.0  # how long an activation stays PENDING
     purge_seconds: int = 5
     # Akamai's published rate limits are enforced; name a limit (papi, ccu-url) or a family (diagnostics) to give
     # it another Rate, or None to lift it (alecs.akamai.limits has the names).
     rate_limits: dict[str, Rate | None] = field(default_factory=dict)
+    # Seconds the answer to an activation POST is held back while the activation, created at once, runs:
+    # what a big PAPI rule tree does to a client's read timeout.
+    activation_answer_delay: float = 0.0
 
 
 @dataclass
 class Account:
+    """Settings, an id counter and a clock shared by every simulated API of one account."""
+
     settings: Settings = field(default_factory=Settings)
-    apis: dict[str, Any] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
+
+    def activation_answer(self, answer: SimResponse) -> SimResponse:
+        """The answer to a POST that created an activation, late by `settings.activation_answer_delay`."""
+        answer.delay = self.settings.activation_answer_delay
+        return answer
 
     def next_id(self) -> int:
         return next(self._ids)

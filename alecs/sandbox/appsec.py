@@ -6,7 +6,8 @@ Seeded account (see appsec_seed.py):
   rate policies 300101 ("Page View Requests") and 300102, reputation profiles 400201 and 400202,
   custom rules 500301 and 500302 (configuration-wide, not versioned).
 - configuration 43254 "shop.example.com": version 1, never activated.
-- Activations get ids from 7000 upward; they stay RECEIVED for `settings.activation_seconds`, then ACTIVATED.
+- Activations 6998 (STAGING) and 6999 (PRODUCTION) put version 1 of 43253 live; new ones get ids from 7001
+  upward, stay RECEIVED for `settings.activation_seconds`, then ACTIVATED.
 
 A version that is or was active, or is pending activation, is locked: writes to it are refused with 403
 FORBIDDEN-OPERATION, as Akamai does; clone it (POST /versions) to change anything.
@@ -18,100 +19,24 @@ import copy
 from typing import Any
 
 from alecs.sandbox import appsec_seed as seed
-from alecs.sandbox.account import CONTRACT, GROUP, Account
-from alecs.sandbox.appsec_common import PROBLEMS, bad_request, body_of, int_id, not_found, require
+from alecs.sandbox.account import Account
+from alecs.sandbox.appsec_common import bad_request, int_id, not_found, require
 from alecs.sandbox.appsec_export import diff_exports, export_version
 from alecs.sandbox.appsec_policies import PolicyRoutes
-from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse
+from alecs.sandbox.appsec_store import CONTRACT_ID, GROUP_ID, USER, ConfigStore, new_version
+from alecs.sandbox.http import Router, SimRequest, SimResponse, body_of
 
 BASE = "/appsec/v1"
-LOCKED_DETAIL = ("You can't edit this security configuration version. It may be active, previously active, "
-                 "pending activation, or not fully created yet.")
-USER = "sandbox-user"
 
 
 class AppsecSim:
+    """Configuration, version, hostname and activation routes over the configuration store; the policy
+    routes inside a version are appsec_policies.PolicyRoutes over the same store."""
+
     def __init__(self, account: Account) -> None:
         self.account = account
-        self.configs: dict[int, dict[str, Any]] = {}
-        self.activations: dict[int, dict[str, Any]] = {}
-        self._next_activation = 7000
-        self.policies = PolicyRoutes(self)
-        self._seed()
-
-    # -- state -------------------------------------------------------------------------------------------
-    def _seed(self) -> None:
-        created = "2025-01-15T10:00:00Z"
-        v1 = self._new_version(1, None, seed.version_data(), created)
-        v1["staging"] = {"status": "Active", "time": created}
-        v1["production"] = {"status": "Active", "time": created}
-        v1["locked"] = True
-        v2 = self._new_version(2, 1, copy.deepcopy(v1["data"]), created)
-        self.configs[seed.CONFIG_ID] = {
-            "id": seed.CONFIG_ID, "name": "www.example.com WAF", "description": "Main website protection",
-            "contractId": CONTRACT.removeprefix("ctr_"), "groupId": int(GROUP.removeprefix("grp_")),
-            "versions": {1: v1, 2: v2}, "customRules": seed.custom_rules(),
-            "history": [{"activationId": 6999, "version": 1, "status": "ACTIVATED", "network": "PRODUCTION",
-                         "activatedBy": USER, "activationDate": created, "notes": "Initial protection"},
-                        {"activationId": 6998, "version": 1, "status": "ACTIVATED", "network": "STAGING",
-                         "activatedBy": USER, "activationDate": created, "notes": "Initial protection"}],
-        }
-        other = seed.version_data()
-        other["selectedHosts"] = ["shop.example.com"]
-        self.configs[seed.OTHER_CONFIG_ID] = {
-            "id": seed.OTHER_CONFIG_ID, "name": "shop.example.com", "description": "Shop (not yet active)",
-            "contractId": CONTRACT.removeprefix("ctr_"), "groupId": int(GROUP.removeprefix("grp_")),
-            "versions": {1: self._new_version(1, None, other, created)}, "customRules": {}, "history": [],
-        }
-
-    @staticmethod
-    def _new_version(number: int, based_on: int | None, data: dict[str, Any], when: str) -> dict[str, Any]:
-        v: dict[str, Any] = {"version": number, "createDate": when, "createdBy": USER, "versionNotes": "",
-                             "staging": {"status": "Inactive"}, "production": {"status": "Inactive"},
-                             "locked": False, "data": data}
-        if based_on is not None:
-            v["basedOn"] = based_on
-        return v
-
-    def tick(self) -> None:
-        """Finish activations whose time has come."""
-        now = self.account.now()
-        for act in self.activations.values():
-            if act["status"] != "RECEIVED" or now < act["due"]:
-                continue
-            act["status"] = "ACTIVATED"
-            act["completionDate"] = self.account.iso()
-            for item in act["activationConfigs"]:
-                cfg = self.configs[item["configId"]]
-                key = act["network"].lower()
-                for v in cfg["versions"].values():
-                    if v["version"] != item["configVersion"] and v[key]["status"] == "Active":
-                        v[key] = {"status": "Deactivated", "time": act["completionDate"]}
-                cfg["versions"][item["configVersion"]][key] = {"status": "Active", "time": act["completionDate"]}
-                for h in cfg["history"]:
-                    if h["activationId"] == act["activationId"]:
-                        h["status"] = "ACTIVATED"
-
-    def config(self, q: SimRequest) -> dict[str, Any]:
-        self.tick()
-        cfg = self.configs.get(int_id(q.params["configId"], "configuration"))
-        if cfg is None:
-            raise not_found(f"security configuration {q.params['configId']}")
-        return cfg
-
-    def version(self, q: SimRequest, write: bool = False) -> dict[str, Any]:
-        cfg = self.config(q)
-        v = cfg["versions"].get(int_id(q.params["versionNumber"], "version"))
-        if v is None:
-            raise not_found(f"version {q.params['versionNumber']} of configuration {cfg['id']}")
-        if write and v["locked"]:
-            raise HttpError(403, "This operation is invalid", LOCKED_DETAIL,
-                            type_=f"{PROBLEMS}/appsec-configuration/error-types/FORBIDDEN-OPERATION")
-        version: dict[str, Any] = v
-        return version
-
-    def active(self, cfg: dict[str, Any], network: str) -> int | None:
-        return next((n for n, v in cfg["versions"].items() if v[network]["status"] == "Active"), None)
+        self.store = ConfigStore(account)
+        self.policies = PolicyRoutes(account, self.store)
 
     # -- routes ------------------------------------------------------------------------------------------
     def routes(self, r: Router) -> None:
@@ -138,7 +63,7 @@ class AppsecSim:
     def _summary(self, cfg: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {"id": cfg["id"], "name": cfg["name"], "description": cfg["description"],
                                "latestVersion": max(cfg["versions"])}
-        staging, production = self.active(cfg, "staging"), self.active(cfg, "production")
+        staging, production = self.store.active(cfg, "staging"), self.store.active(cfg, "production")
         if staging:
             out["stagingVersion"] = staging
         if production:
@@ -147,16 +72,16 @@ class AppsecSim:
         return out
 
     def list_configs(self, q: SimRequest) -> Any:
-        self.tick()
-        return {"configurations": [self._summary(c) for c in self.configs.values()]}
+        self.store.tick()
+        return {"configurations": [self._summary(c) for c in self.store.configs.values()]}
 
     def get_config(self, q: SimRequest) -> Any:
-        return self._summary(self.config(q))
+        return self._summary(self.store.config(q))
 
     def create_config(self, q: SimRequest) -> Any:
-        data = body_of(q)
+        data = body_of(q, bad_request)
         require(data, "name", "description", "hostnames")
-        if any(c["name"] == data["name"] for c in self.configs.values()):
+        if any(c["name"] == data["name"] for c in self.store.configs.values()):
             raise bad_request(f"A security configuration named {data['name']!r} already exists.")
         unknown = [h for h in data["hostnames"] if h not in seed.SELECTABLE]
         if unknown:
@@ -165,7 +90,7 @@ class AppsecSim:
         when = self.account.iso()
         source = data.get("createFrom")
         if source:
-            src = self.configs.get(source.get("configId"))
+            src = self.store.configs.get(source.get("configId"))
             if src is None or source.get("version") not in src["versions"]:
                 raise bad_request("createFrom must name an existing configuration and version.")
             vdata = copy.deepcopy(src["versions"][source["version"]]["data"])
@@ -173,18 +98,18 @@ class AppsecSim:
             vdata = {"selectedHosts": [], "policies": {}, "matchTargets": {}, "ratePolicies": {},
                      "reputationProfiles": copy.deepcopy(seed.version_data()["reputationProfiles"])}
         vdata["selectedHosts"] = list(data["hostnames"])
-        self.configs[config_id] = {
+        self.store.configs[config_id] = {
             "id": config_id, "name": data["name"], "description": data["description"],
-            "contractId": data.get("contractId", CONTRACT.removeprefix("ctr_")),
-            "groupId": data.get("groupId", int(GROUP.removeprefix("grp_"))),
-            "versions": {1: self._new_version(1, None, vdata, when)}, "customRules": {}, "history": [],
+            "contractId": data.get("contractId", CONTRACT_ID),
+            "groupId": data.get("groupId", GROUP_ID),
+            "versions": {1: new_version(1, None, vdata, when)}, "customRules": {}, "history": [],
         }
         return SimResponse(201, {"configId": config_id, "version": 1, "name": data["name"],
                                  "description": data["description"]})
 
     def rename_config(self, q: SimRequest) -> Any:
-        cfg = self.config(q)
-        data = body_of(q)
+        cfg = self.store.config(q)
+        data = body_of(q, bad_request)
         require(data, "name")
         cfg["name"] = data["name"]
         if "description" in data:
@@ -192,16 +117,16 @@ class AppsecSim:
         return {"name": cfg["name"], "description": cfg["description"]}
 
     def contracts_groups(self, q: SimRequest) -> Any:
-        return {"contract_groups": [{"contractId": CONTRACT.removeprefix("ctr_"), "displayName": "Sandbox Web",
-                                     "groupId": int(GROUP.removeprefix("grp_"))}]}
+        return {"contract_groups": [{"contractId": CONTRACT_ID, "displayName": "Sandbox Web",
+                                     "groupId": GROUP_ID}]}
 
     def hostname_coverage(self, q: SimRequest) -> Any:
-        self.tick()
+        self.store.tick()
         out = []
         for host in seed.SELECTABLE:
             entry: dict[str, Any] = {"hostname": host, "status": "not_covered", "hasMatchTarget": False}
-            for cfg in self.configs.values():
-                number = self.active(cfg, "production")
+            for cfg in self.store.configs.values():
+                number = self.store.active(cfg, "production")
                 if number is None or host not in cfg["versions"][number]["data"]["selectedHosts"]:
                     continue
                 data = cfg["versions"][number]["data"]
@@ -218,7 +143,7 @@ class AppsecSim:
         return {"configId": cfg["id"], "configName": cfg["name"]} | {k: v[k] for k in keys if k in v}
 
     def list_versions(self, q: SimRequest) -> Any:
-        cfg = self.config(q)
+        cfg = self.store.config(q)
         page, size = int(q.query.get("page", 1)), int(q.query.get("pageSize", 25))
         if page < 1 or size < 1:
             raise bad_request("page and pageSize must be positive integers.")
@@ -229,33 +154,33 @@ class AppsecSim:
                                "versionList": [{k: x for k, x in self._version_json(cfg, v).items()
                                                 if k not in ("configId", "configName")} for v in chunk]}
         for net in ("staging", "production"):
-            if self.active(cfg, net):
-                out[f"{net}ActiveVersion"] = self.active(cfg, net)
+            if self.store.active(cfg, net):
+                out[f"{net}ActiveVersion"] = self.store.active(cfg, net)
         return out
 
     def get_version(self, q: SimRequest) -> Any:
-        cfg = self.config(q)
-        return self._version_json(cfg, self.version(q))
+        cfg = self.store.config(q)
+        return self._version_json(cfg, self.store.version(q))
 
     def clone_version(self, q: SimRequest) -> Any:
-        cfg = self.config(q)
-        data = body_of(q)
+        cfg = self.store.config(q)
+        data = body_of(q, bad_request)
         require(data, "createFromVersion", "ruleUpdate")
         source = cfg["versions"].get(data["createFromVersion"])
         if source is None:
             raise bad_request(f"Version {data['createFromVersion']} does not exist in configuration {cfg['id']}.")
         number = max(cfg["versions"]) + 1
-        v = self._new_version(number, source["version"], copy.deepcopy(source["data"]), self.account.iso())
+        v = new_version(number, source["version"], copy.deepcopy(source["data"]), self.account.iso())
         cfg["versions"][number] = v
         return self._version_json(cfg, v)
 
     def export(self, q: SimRequest) -> Any:
-        cfg = self.config(q)
-        return export_version(cfg, self.version(q))
+        cfg = self.store.config(q)
+        return export_version(cfg, self.store.version(q))
 
     def diff(self, q: SimRequest) -> Any:
-        cfg = self.config(q)
-        data = body_of(q)
+        cfg = self.store.config(q)
+        data = body_of(q, bad_request)
         require(data, "from", "to")
         versions = []
         for key in ("from", "to"):
@@ -265,16 +190,16 @@ class AppsecSim:
         return diff_exports(cfg["id"], versions[0], versions[1], "UNMODIFIED" in (data.get("outcomes") or []))
 
     def selectable_hostnames(self, q: SimRequest) -> Any:
-        v = self.version(q)
-        cfg = self.config(q)
+        v = self.store.version(q)
+        cfg = self.store.config(q)
         available = []
         for host in seed.SELECTABLE:
             if host in v["data"]["selectedHosts"]:
                 continue
             item: dict[str, Any] = {"hostname": host, "arlInclusion": False, "activeInStaging": False,
                                     "activeInProduction": False}
-            for other in self.configs.values():
-                number = self.active(other, "production")
+            for other in self.store.configs.values():
+                number = self.store.active(other, "production")
                 if number and host in other["versions"][number]["data"]["selectedHosts"]:
                     item.update(activeInProduction=True, configIdInProduction=other["id"],
                                 configNameInProduction=other["name"])
@@ -284,12 +209,12 @@ class AppsecSim:
                 "selectedSet": [{"hostname": h, "arlInclusion": False} for h in v["data"]["selectedHosts"]]}
 
     def selected_hostnames(self, q: SimRequest) -> Any:
-        v = self.version(q)
+        v = self.store.version(q)
         return {"hostnameList": [{"hostname": h} for h in v["data"]["selectedHosts"]]}
 
     def put_selected_hostnames(self, q: SimRequest) -> Any:
-        v = self.version(q, write=True)
-        data = body_of(q)
+        v = self.store.version(q, write=True)
+        data = body_of(q, bad_request)
         require(data, "hostnameList")
         hosts = [h.get("hostname") for h in data["hostnameList"] if isinstance(h, dict)]
         unknown = [h for h in hosts if h not in seed.SELECTABLE]
@@ -309,8 +234,8 @@ class AppsecSim:
 
     # -- activations -------------------------------------------------------------------------------------
     def activate(self, q: SimRequest) -> Any:
-        self.tick()
-        data = body_of(q)
+        self.store.tick()
+        data = body_of(q, bad_request)
         require(data, "action", "activationConfigs", "network", "note", "notificationEmails")
         if data["network"] not in ("STAGING", "PRODUCTION"):
             raise bad_request("network must be STAGING or PRODUCTION.")
@@ -321,7 +246,7 @@ class AppsecSim:
             raise bad_request("activationConfigs must list at least one {configId, configVersion}.")
         out_items = []
         for item in items:
-            cfg = self.configs.get(item.get("configId"))
+            cfg = self.store.configs.get(item.get("configId"))
             if cfg is None:
                 raise not_found(f"security configuration {item.get('configId')}")
             v = cfg["versions"].get(item.get("configVersion"))
@@ -329,33 +254,32 @@ class AppsecSim:
                 raise not_found(f"version {item.get('configVersion')} of configuration {cfg['id']}")
             key = data["network"].lower()
             out_items.append({"configId": cfg["id"], "configName": cfg["name"], "configVersion": v["version"],
-                              "previousConfigVersion": self.active(cfg, key) or 0})
+                              "previousConfigVersion": self.store.active(cfg, key) or 0})
             v["locked"] = True
             v[key] = {"status": "Pending", "time": self.account.iso(), "action": "ACTIVATE"}
-        self._next_activation += 1
-        act = {"activationId": self._next_activation, "action": "ACTIVATE", "network": data["network"],
+        act = {"activationId": self.store.next_activation_id(), "action": "ACTIVATE", "network": data["network"],
                "status": "RECEIVED", "createdBy": USER, "createDate": self.account.iso(), "dispatchCount": 1,
                "estimate": "PT5M", "activationConfigs": out_items,
                "due": self.account.now() + self.account.settings.activation_seconds}
-        self.activations[act["activationId"]] = act
+        self.store.activations[act["activationId"]] = act
         for item in out_items:
-            self.configs[item["configId"]]["history"].insert(0, {
+            self.store.configs[item["configId"]]["history"].insert(0, {
                 "activationId": act["activationId"], "version": item["configVersion"],
                 "status": "ACTIVATION_IN_PROGRESS", "network": data["network"], "activatedBy": USER,
                 "activationDate": act["createDate"], "notes": data["note"]})
-        return self._activation_json(act)
+        return self.account.activation_answer(SimResponse(200, self._activation_json(act)))
 
     @staticmethod
     def _activation_json(act: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in act.items() if k != "due"}
 
     def get_activation(self, q: SimRequest) -> Any:
-        self.tick()
-        act = self.activations.get(int_id(q.params["activationId"], "activation"))
+        self.store.tick()
+        act = self.store.activations.get(int_id(q.params["activationId"], "activation"))
         if act is None:
             raise not_found(f"activation {q.params['activationId']}")
         return self._activation_json(act)
 
     def activation_history(self, q: SimRequest) -> Any:
-        cfg = self.config(q)
+        cfg = self.store.config(q)
         return {"configId": cfg["id"], "activationHistory": cfg["history"]}

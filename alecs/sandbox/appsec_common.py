@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from alecs.sandbox.http import HttpError, SimRequest
+from alecs.sandbox.http import HttpError
 
 PROBLEMS = "https://problems.luna.akamaiapis.net"
 
@@ -16,13 +16,6 @@ def not_found(what: str) -> HttpError:
 
 def bad_request(detail: str, errors: list[Any] | None = None) -> HttpError:
     return HttpError(400, "Bad Request", detail, errors=errors, type_=f"{PROBLEMS}/appsec/error-types/BAD-REQUEST")
-
-
-def body_of(q: SimRequest) -> dict[str, Any]:
-    data = q.json
-    if not isinstance(data, dict):
-        raise bad_request("The request body must be a JSON object.")
-    return data
 
 
 def require(data: dict[str, Any], *names: str) -> None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import copy
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from alecs.sandbox import appsec_seed as seed
-from alecs.sandbox.appsec_common import bad_request, body_of, choice, int_id, not_found, require
-from alecs.sandbox.http import Router, SimRequest, SimResponse
-
-if TYPE_CHECKING:
-    from alecs.sandbox.appsec import AppsecSim
+from alecs.sandbox.account import Account
+from alecs.sandbox.appsec_common import bad_request, choice, int_id, not_found, require
+from alecs.sandbox.appsec_store import ConfigStore
+from alecs.sandbox.http import Router, SimRequest, SimResponse, body_of
 
 ACTIONS = ("alert", "deny", "none")
 RATE_ACTIONS = ("alert", "deny", "none", "monitor", "tarpit", "delay", "slow")
@@ -32,8 +31,12 @@ def _rate_action(value: Any, field: str) -> str:
 
 
 class PolicyRoutes:
-    def __init__(self, sim: AppsecSim) -> None:
-        self.sim = sim
+    """Routes for what lives inside a configuration version (policies, match targets, WAF, rate policies,
+    firewall, reputation, penalty box) and for configuration-wide custom rules."""
+
+    def __init__(self, account: Account, store: ConfigStore) -> None:
+        self.account = account
+        self.store = store
 
     def routes(self, r: Router, v: str, c: str) -> None:
         p = f"{v}/security-policies/{{policyId}}"
@@ -76,7 +79,7 @@ class PolicyRoutes:
 
     # -- helpers -----------------------------------------------------------------------------------------
     def _policy(self, q: SimRequest, write: bool = False) -> dict[str, Any]:
-        v = self.sim.version(q, write)
+        v = self.store.version(q, write)
         policy = v["data"]["policies"].get(q.params["policyId"])
         if policy is None:
             raise not_found(f"security policy {q.params['policyId']}")
@@ -90,7 +93,7 @@ class PolicyRoutes:
         return key
 
     def _action_body(self, q: SimRequest, allowed: tuple[str, ...] = ACTIONS) -> str:
-        data = body_of(q)
+        data = body_of(q, bad_request)
         require(data, "action")
         return choice(data["action"], allowed, "action")
 
@@ -101,8 +104,8 @@ class PolicyRoutes:
                 "hasRatePolicyWithApiKey": False, "policySecurityControls": ctl}
 
     def list_policies(self, q: SimRequest) -> Any:
-        v = self.sim.version(q)
-        cfg = self.sim.config(q)
+        v = self.store.version(q)
+        cfg = self.store.config(q)
         policies = list(v["data"]["policies"].values())
         if q.query.get("notMatched") == "true":
             used = {t["securityPolicy"]["policyId"] for t in v["data"]["matchTargets"].values()}
@@ -111,9 +114,9 @@ class PolicyRoutes:
                 "policies": [self._policy_json(cfg["id"], v["version"], p) for p in policies]}
 
     def create_policy(self, q: SimRequest) -> Any:
-        v = self.sim.version(q, write=True)
-        cfg = self.sim.config(q)
-        data = body_of(q)
+        v = self.store.version(q, write=True)
+        cfg = self.store.config(q)
+        data = body_of(q, bad_request)
         require(data, "policyName", "policyPrefix")
         prefix = str(data["policyPrefix"])
         if not (len(prefix) == 4 and prefix.isalnum()):
@@ -123,7 +126,7 @@ class PolicyRoutes:
         source = data.get("createFromSecurityPolicy")
         if source and source not in v["data"]["policies"]:
             raise bad_request(f"Security policy {source} does not exist in this version.")
-        policy_id = f"{prefix}_{self.sim.account.next_id() + 70000}"
+        policy_id = f"{prefix}_{self.account.next_id() + 70000}"
         if source:
             new = copy.deepcopy(v["data"]["policies"][source]) | {"policyId": policy_id}
         else:
@@ -137,7 +140,7 @@ class PolicyRoutes:
 
     def put_protections(self, q: SimRequest) -> Any:
         policy = self._policy(q, write=True)
-        data = body_of(q)
+        data = body_of(q, bad_request)
         wrong = [k for k, val in data.items() if k not in CONTROL_KEYS or not isinstance(val, bool)]
         if wrong or not data:
             raise bad_request(f"Unknown or non-boolean protections: {', '.join(wrong) or '(none given)'}.")
@@ -146,7 +149,7 @@ class PolicyRoutes:
 
     # -- match targets -----------------------------------------------------------------------------------
     def _target_json(self, q: SimRequest, v: dict[str, Any], t: dict[str, Any]) -> dict[str, Any]:
-        cfg = self.sim.config(q)
+        cfg = self.store.config(q)
         policy = v["data"]["policies"].get(t["securityPolicy"]["policyId"], {})
         ctl = policy.get("controls", {})
         eff = {k: bool(ctl.get(k)) for k in ("applyApplicationLayerControls", "applyNetworkLayerControls",
@@ -155,7 +158,7 @@ class PolicyRoutes:
         return t | {"configId": cfg["id"], "configVersion": v["version"], "effectiveSecurityControls": eff}
 
     def list_targets(self, q: SimRequest) -> Any:
-        v = self.sim.version(q)
+        v = self.store.version(q)
         targets = sorted(v["data"]["matchTargets"].values(), key=lambda t: t.get("sequence", 0))
         if q.query.get("policyId"):
             targets = [t for t in targets if t["securityPolicy"]["policyId"] == q.query["policyId"]]
@@ -177,28 +180,28 @@ class PolicyRoutes:
                                                               "configId", "configVersion")}
 
     def create_target(self, q: SimRequest) -> Any:
-        v = self.sim.version(q, write=True)
-        target = self._check_target(v, body_of(q))
-        target["targetId"] = self.sim.account.next_id() + 2050000
+        v = self.store.version(q, write=True)
+        target = self._check_target(v, body_of(q, bad_request))
+        target["targetId"] = self.account.next_id() + 2050000
         target.setdefault("sequence", len(v["data"]["matchTargets"]) + 1)
         v["data"]["matchTargets"][target["targetId"]] = target
         return SimResponse(201, self._target_json(q, v, target))
 
     def get_target(self, q: SimRequest) -> Any:
-        v = self.sim.version(q)
+        v = self.store.version(q)
         key = self._item(v["data"]["matchTargets"], q.params["targetId"], "match target")
         return self._target_json(q, v, v["data"]["matchTargets"][key])
 
     def put_target(self, q: SimRequest) -> Any:
-        v = self.sim.version(q, write=True)
+        v = self.store.version(q, write=True)
         key = self._item(v["data"]["matchTargets"], q.params["targetId"], "match target")
-        target = self._check_target(v, body_of(q)) | {"targetId": key}
+        target = self._check_target(v, body_of(q, bad_request)) | {"targetId": key}
         target.setdefault("sequence", v["data"]["matchTargets"][key].get("sequence", 1))
         v["data"]["matchTargets"][key] = target
         return self._target_json(q, v, target)
 
     def delete_target(self, q: SimRequest) -> Any:
-        v = self.sim.version(q, write=True)
+        v = self.store.version(q, write=True)
         key = self._item(v["data"]["matchTargets"], q.params["targetId"], "match target")
         del v["data"]["matchTargets"][key]
         return SimResponse(204)
@@ -213,7 +216,7 @@ class PolicyRoutes:
 
     def put_mode(self, q: SimRequest) -> Any:
         p = self._policy(q, write=True)
-        data = body_of(q)
+        data = body_of(q, bad_request)
         require(data, "mode")
         p["mode"] = choice(data["mode"], MODES, "mode")
         p["current"] = f"{p['mode']} (sandbox)"
@@ -221,7 +224,7 @@ class PolicyRoutes:
 
     def post_eval(self, q: SimRequest) -> Any:
         p = self._policy(q, write=True)
-        data = body_of(q)
+        data = body_of(q, bad_request)
         require(data, "eval")
         action = choice(data["eval"], ("START", "STOP", "RESTART", "COMPLETE", "UPDATE"), "eval")
         mode = choice(data.get("mode", "ASE_AUTO"), ("ASE_AUTO", "ASE_MANUAL"), "mode")
@@ -231,7 +234,7 @@ class PolicyRoutes:
             raise bad_request(f"No evaluation is running for this policy; {action} needs one.")
         if action in ("START", "RESTART", "UPDATE"):
             p["eval"] = {"mode": mode, "evaluating": f"{mode} (sandbox)",
-                         "expires": self.sim.account.iso(self._expiry())}
+                         "expires": self.account.iso(self._expiry())}
         elif action == "COMPLETE":
             p["mode"], p["current"], p["eval"] = p["eval"]["mode"], p["eval"]["evaluating"], None
         else:
@@ -270,33 +273,33 @@ class PolicyRoutes:
         return {k: val for k, val in data.items() if k not in RATE_READ_ONLY}
 
     def list_rate(self, q: SimRequest) -> Any:
-        return {"ratePolicies": list(self.sim.version(q)["data"]["ratePolicies"].values())}
+        return {"ratePolicies": list(self.store.version(q)["data"]["ratePolicies"].values())}
 
     def create_rate(self, q: SimRequest) -> Any:
-        v = self.sim.version(q, write=True)
-        rid = self.sim.account.next_id() + 300000
-        now = self.sim.account.iso()
-        policy = {"id": rid} | self._check_rate(v, body_of(q), None)
+        v = self.store.version(q, write=True)
+        rid = self.account.next_id() + 300000
+        now = self.account.iso()
+        policy = {"id": rid} | self._check_rate(v, body_of(q, bad_request), None)
         policy |= {"createDate": now, "updateDate": now, "used": False}
         v["data"]["ratePolicies"][rid] = policy
         return SimResponse(201, policy)
 
     def get_rate(self, q: SimRequest) -> Any:
-        v = self.sim.version(q)
+        v = self.store.version(q)
         return v["data"]["ratePolicies"][self._item(v["data"]["ratePolicies"], q.params["ratePolicyId"],
                                                     "rate policy")]
 
     def put_rate(self, q: SimRequest) -> Any:
-        v = self.sim.version(q, write=True)
+        v = self.store.version(q, write=True)
         rid = self._item(v["data"]["ratePolicies"], q.params["ratePolicyId"], "rate policy")
         old = v["data"]["ratePolicies"][rid]
-        policy = {"id": rid} | self._check_rate(v, body_of(q), rid)
-        policy |= {"createDate": old["createDate"], "updateDate": self.sim.account.iso(), "used": old["used"]}
+        policy = {"id": rid} | self._check_rate(v, body_of(q, bad_request), rid)
+        policy |= {"createDate": old["createDate"], "updateDate": self.account.iso(), "used": old["used"]}
         v["data"]["ratePolicies"][rid] = policy
         return policy
 
     def delete_rate(self, q: SimRequest) -> Any:
-        v = self.sim.version(q, write=True)
+        v = self.store.version(q, write=True)
         rid = self._item(v["data"]["ratePolicies"], q.params["ratePolicyId"], "rate policy")
         del v["data"]["ratePolicies"][rid]
         for p in v["data"]["policies"].values():
@@ -305,16 +308,16 @@ class PolicyRoutes:
 
     def rate_actions(self, q: SimRequest) -> Any:
         p = self._policy(q)
-        v = self.sim.version(q)
+        v = self.store.version(q)
         actions = [p["ratePolicyActions"].get(i, {"id": i, "ipv4Action": "none", "ipv6Action": "none"})
                    for i in v["data"]["ratePolicies"]]
         return {"ratePolicyActions": actions}
 
     def put_rate_action(self, q: SimRequest) -> Any:
         p = self._policy(q, write=True)
-        v = self.sim.version(q)
+        v = self.store.version(q)
         rid = self._item(v["data"]["ratePolicies"], q.params["ratePolicyId"], "rate policy")
-        data = body_of(q)
+        data = body_of(q, bad_request)
         require(data, "ipv4Action", "ipv6Action")
         action = {"id": rid, "ipv4Action": _rate_action(data["ipv4Action"], "ipv4Action"),
                   "ipv6Action": _rate_action(data["ipv6Action"], "ipv6Action")}
@@ -333,7 +336,7 @@ class PolicyRoutes:
         return status
 
     def list_custom(self, q: SimRequest) -> Any:
-        cfg = self.sim.config(q)
+        cfg = self.store.config(q)
         return {"customRules": [{"id": r["id"], "name": r["name"], "version": r["version"],
                                  "status": self._rule_status(cfg, r["id"]),
                                  "link": f"/appsec/v1/configs/{cfg['id']}/custom-rules/{r['id']}"}
@@ -348,34 +351,34 @@ class PolicyRoutes:
         return dict(data)
 
     def create_custom(self, q: SimRequest) -> Any:
-        cfg = self.sim.config(q)
-        rid = self.sim.account.next_id() + 500000
-        rule = self._check_custom(body_of(q)) | {"id": rid, "version": 1}
+        cfg = self.store.config(q)
+        rid = self.account.next_id() + 500000
+        rule = self._check_custom(body_of(q, bad_request)) | {"id": rid, "version": 1}
         cfg["customRules"][rid] = rule
         return rule
 
     def get_custom(self, q: SimRequest) -> Any:
-        cfg = self.sim.config(q)
+        cfg = self.store.config(q)
         return cfg["customRules"][self._item(cfg["customRules"], q.params["ruleId"], "custom rule")]
 
     def put_custom(self, q: SimRequest) -> Any:
-        cfg = self.sim.config(q)
+        cfg = self.store.config(q)
         rid = self._item(cfg["customRules"], q.params["ruleId"], "custom rule")
-        rule = self._check_custom(body_of(q))
+        rule = self._check_custom(body_of(q, bad_request))
         rule |= {"id": rid, "version": cfg["customRules"][rid]["version"] + 1}
         cfg["customRules"][rid] = rule
         return rule
 
     def custom_actions(self, q: SimRequest) -> Any:
         p = self._policy(q)
-        cfg = self.sim.config(q)
+        cfg = self.store.config(q)
         return {"customRules": [{"id": i, "name": cfg["customRules"][i]["name"], "action": a,
                                  "link": f"/appsec/v1/configs/{cfg['id']}/custom-rules/{i}"}
                                 for i, a in p["customRuleActions"].items() if i in cfg["customRules"]]}
 
     def put_custom_action(self, q: SimRequest) -> Any:
         p = self._policy(q, write=True)
-        cfg = self.sim.config(q)
+        cfg = self.store.config(q)
         rid = self._item(cfg["customRules"], q.params["ruleId"], "custom rule")
         action = self._action_body(q)
         if action == "none":
@@ -390,7 +393,7 @@ class PolicyRoutes:
 
     def put_ip_geo(self, q: SimRequest) -> Any:
         p = self._policy(q, write=True)
-        data = body_of(q)
+        data = body_of(q, bad_request)
         require(data, "block")
         choice(data["block"], ("blockSpecificIPGeo", "blockAllTrafficExceptAllowedIPs"), "block")
         if data["block"] == "blockAllTrafficExceptAllowedIPs" and not (
@@ -400,11 +403,11 @@ class PolicyRoutes:
         return data
 
     def list_reputation(self, q: SimRequest) -> Any:
-        return {"reputationProfiles": list(self.sim.version(q)["data"]["reputationProfiles"].values())}
+        return {"reputationProfiles": list(self.store.version(q)["data"]["reputationProfiles"].values())}
 
     def put_reputation_action(self, q: SimRequest) -> Any:
         p = self._policy(q, write=True)
-        v = self.sim.version(q)
+        v = self.store.version(q)
         rid = self._item(v["data"]["reputationProfiles"], q.params["reputationProfileId"], "reputation profile")
         p["reputationActions"][rid] = self._action_body(q)
         return {"action": p["reputationActions"][rid]}
@@ -414,7 +417,7 @@ class PolicyRoutes:
 
     def put_penalty_box(self, q: SimRequest) -> Any:
         p = self._policy(q, write=True)
-        data = body_of(q)
+        data = body_of(q, bad_request)
         require(data, "penaltyBoxProtection", "action")
         if not isinstance(data["penaltyBoxProtection"], bool):
             raise bad_request("penaltyBoxProtection must be true or false.")

@@ -15,6 +15,8 @@ REPUTATION_PROFILE_ID = 400201
 CUSTOM_RULE_ID = 500301
 CUSTOM_RULE_2_ID = 500302
 ATTACK_GROUPS = ("TOOL", "PROTOCOL", "SQL", "XSS", "LFI", "RFI", "CMDI", "PLATFORM")
+# The seeded network lists (netlists.py) the IP/Geo firewall of every seeded policy uses.
+BLOCKED_IPS_LIST, EMBARGOED_GEOS_LIST, OFFICE_IPS_LIST = "1024_BLOCKEDIPS", "1025_EMBARGOEDGEOS", "1026_OFFICEIPS"
 SELECTABLE = ("www.example.com", "api.example.com", "shop.example.com", "static.example.com", "m.example.com")
 
 
@@ -35,9 +37,9 @@ def policy(policy_id: str, name: str, rate_ids: tuple[int, ...] = (),
         "customRuleActions": {i: "deny" for i in custom_ids},
         "reputationActions": {REPUTATION_PROFILE_ID: "alert"},
         "ipGeo": {"block": "blockSpecificIPGeo",
-                  "geoControls": {"blockedIPNetworkLists": {"networkList": ["72138_SANCTIONEDGEOS"]}},
-                  "ipControls": {"allowedIPNetworkLists": {"networkList": ["56921_OFFICEIPS"]},
-                                 "blockedIPNetworkLists": {"networkList": ["53712_BADACTORS"]}}},
+                  "geoControls": {"blockedIPNetworkLists": {"networkList": [EMBARGOED_GEOS_LIST]}},
+                  "ipControls": {"allowedIPNetworkLists": {"networkList": [OFFICE_IPS_LIST]},
+                                 "blockedIPNetworkLists": {"networkList": [BLOCKED_IPS_LIST]}}},
         "penaltyBox": {"action": "alert", "penaltyBoxProtection": True},
     }
 

@@ -92,6 +92,7 @@ class CertsSim:
         enr.changes.append(done)
         cert = certificate(enr, done, self.account)
         enr.staging = enr.production = deployment(enr, cert)
+        enr.deployed_names = {"staging": list(done.sans), "production": list(done.sans)}
         enr.certificates.append(self._cert_history(cert, "active", "active"))
         for item in challenges(enr, done, self.account, done=True):
             enr.dv_history[item["domain"]] = [item | {"validationRecords": []}]
@@ -159,6 +160,8 @@ class CertsSim:
             ch.cert = certificate(enr, ch, self.account)
         if leaving in ("deploy-staging", "deploy-production"):
             cert = ch.cert or certificate(enr, ch, self.account)
+            network = leaving.removeprefix("deploy-")
+            enr.deployed_names[network] = list(ch.sans)
             if leaving == "deploy-staging":
                 enr.staging = deployment(enr, cert)
                 enr.certificates.insert(0, self._cert_history(cert, "active", "inactive"))
@@ -171,6 +174,14 @@ class CertsSim:
         ch.index += 1
         ch.started = when
         ch.updated = self.account.iso()
+
+    # -- queries from other simulators ---------------------------------------------------------
+    def certificate_names(self, enrollment_id: int, network: str) -> list[str]:
+        """The names (CN and SANs) on the enrollment's certificate deployed on `network` (staging or
+        production); none when the enrollment is unknown or has nothing deployed there yet."""
+        self._tick()
+        enr = self.enrollments.get(enrollment_id)
+        return list(enr.deployed_names.get(network.lower(), [])) if enr else []
 
     # -- lookups -------------------------------------------------------------------------------
     def _enrollment(self, q: SimRequest) -> Enrollment:

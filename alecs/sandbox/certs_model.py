@@ -63,6 +63,18 @@ def fake_pem(kind: str, seed: str) -> str:
     return f"-----BEGIN {kind}-----\nMIIF" + "\n".join(lines) + f"\n-----END {kind}-----"
 
 
+def covers(names: list[str], hostname: str) -> bool:
+    """Whether a certificate for `names` (CN and SANs) is valid for `hostname`, matched as TLS clients do: exact
+    names in any case, and a wildcard `*.example.com` for exactly one label (a.example.com, not example.com nor
+    a.b.example.com)."""
+    host = hostname.strip().rstrip(".").lower()
+    for raw in names:
+        name = raw.strip().rstrip(".").lower()
+        if name == host or (name.startswith("*.") and "." in host and host.split(".", 1)[1] == name[2:]):
+            return True
+    return False
+
+
 def base_domain(name: str) -> str:
     return ".".join(name.lstrip("*.").split(".")[-2:])
 
@@ -121,6 +133,7 @@ class Enrollment:
     changes: list[Change] = field(default_factory=list)
     certificates: list[dict[str, Any]] = field(default_factory=list)
     dv_history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    deployed_names: dict[str, list[str]] = field(default_factory=dict)  # network -> names on its certificate
 
     @property
     def sans(self) -> list[str]:

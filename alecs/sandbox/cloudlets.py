@@ -248,7 +248,8 @@ class CloudletsSim:
             raise _error(400, "Validation failed", "Unable to activate because a previous activation for this "
                          "policy is pending.", "validation-failed")
         activation = self._new_activation(policy["id"], number, network, operation)
-        return SimResponse(202, self._view(activation), {"Location": activation["links"][0]["href"]})
+        return self.account.activation_answer(
+            SimResponse(202, self._view(activation), {"Location": activation["links"][0]["href"]}))
 
     def _get_activation(self, q: SimRequest) -> dict[str, Any]:
         policy = self._policy(q)

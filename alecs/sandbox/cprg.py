@@ -1,7 +1,8 @@
 """CP codes and reporting groups (CPRG v1) as the sandbox simulates it.
 
-Seeded: CP codes 300001 (www.example.com) and 300002 (static.example.com) on contract C-0SANDBOX, access group
-10001; reporting group 500001 (All web traffic) with both. CP codes created through PAPI appear here too.
+Seeded: reporting group 500001 (All web traffic) with CP codes 300001 (www.example.com) and 300002
+(static.example.com), on contract C-0SANDBOX, access group 10001. The CP codes are the account's CpcodeStore,
+shared with Property Manager (which creates them) and the Reporting API.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import uuid
 from typing import Any
 
 from alecs.sandbox.account import ACCOUNT, CONTRACT, GROUP, Account
+from alecs.sandbox.cpcodes import CpCode, CpcodeStore
 from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse
 
 BASE = "/cprg/v1"
@@ -37,35 +39,27 @@ def _contract(value: str | None) -> str | None:
     return value.removeprefix("ctr_") if value else value
 
 
+def cpcode_json(cpcode: CpCode) -> dict[str, Any]:
+    """A CP code as CPRG shows it."""
+    return {"cpcodeId": cpcode.number, "cpcodeName": cpcode.name, "purgeable": cpcode.purgeable,
+            "accountId": ACCOUNT.removeprefix("act_"), "defaultTimezone": TIMEZONES["0"], "type": "Regular",
+            "overrideTimezone": {"timezoneId": cpcode.timezone, "timezoneValue": TIMEZONES[cpcode.timezone]},
+            "accessGroup": {"groupId": GROUP_ID, "contractId": CONTRACT_ID},
+            "contracts": [{"contractId": CONTRACT_ID, "status": "ongoing"}],
+            "products": [{"productId": cpcode.product, "productName": PRODUCTS.get(cpcode.product, cpcode.product)}]}
+
+
 class CprgSim:
-    def __init__(self, account: Account) -> None:
+    """CP code and reporting group routes; the CP codes themselves are the account's CpcodeStore."""
+
+    def __init__(self, account: Account, cpcodes: CpcodeStore) -> None:
         self.account = account
-        self.cpcodes: dict[int, dict[str, Any]] = {}
-        for number, name in ((300001, "www.example.com"), (300002, "static.example.com")):
-            self.cpcodes[number] = self._cpcode(number, name, "prd_SPM")
+        self.cpcodes = cpcodes
         self.groups: dict[int, dict[str, Any]] = {}
-        self._new_group("All web traffic", [300001, 300002], 500001)
+        self._new_group("All web traffic", [c for c in cpcodes.all() if c.number in (300001, 300002)], 500001)
 
     # -- state -------------------------------------------------------------------------------------
-    def _cpcode(self, number: int, name: str, product: str) -> dict[str, Any]:
-        return {"cpcodeId": number, "cpcodeName": name, "purgeable": True, "accountId": ACCOUNT.removeprefix("act_"),
-                "defaultTimezone": TIMEZONES["0"], "type": "Regular",
-                "overrideTimezone": {"timezoneId": "0", "timezoneValue": TIMEZONES["0"]},
-                "accessGroup": {"groupId": GROUP_ID, "contractId": CONTRACT_ID},
-                "contracts": [{"contractId": CONTRACT_ID, "status": "ongoing"}],
-                "products": [{"productId": product, "productName": PRODUCTS.get(product, product)}]}
-
-    def _sync(self) -> None:
-        """CP codes created through PAPI exist in CPRG too."""
-        papi = self.account.apis.get("PapiSim")
-        for key, item in dict(getattr(papi, "cpcodes", {})).items():
-            number = int(str(key).removeprefix("cpc_"))
-            if number not in self.cpcodes:
-                products = item.get("productIds") or ["prd_SPM"]
-                self.cpcodes[number] = self._cpcode(number, item.get("cpcodeName", str(number)), products[0])
-
-    def _find_cpcode(self, value: str) -> dict[str, Any]:
-        self._sync()
+    def _find_cpcode(self, value: str) -> CpCode:
         cpcode = self.cpcodes.get(_int_id(value, "cpcode"))
         if cpcode is None:
             raise _error(404, "Not Found", f"The cpcode with id {value} is not found", "not.found")
@@ -85,20 +79,21 @@ class CprgSim:
             cpcodes = []
             for item in (contract or {}).get("cpcodes") or []:
                 number = item.get("cpcodeId") if isinstance(item, dict) else None
-                if not isinstance(number, int) or number not in self.cpcodes:
+                member = self.cpcodes.get(number) if isinstance(number, int) else None
+                if member is None:
                     raise _error(400, "Bad Request", f"Invalid cpcode {number} for the reporting group")
-                cpcodes.append({"cpcodeId": number, "cpcodeName": self.cpcodes[number]["cpcodeName"]})
+                cpcodes.append({"cpcodeId": member.number, "cpcodeName": member.name})
             if not cpcodes:
                 raise _error(400, "Bad Request", "A reporting group needs at least one CP code")
             out.append({"contractId": _contract(contract.get("contractId")) or contract_id, "cpcodes": cpcodes})
         return out
 
-    def _new_group(self, name: str, cpcodes: list[int], number: int | None = None) -> dict[str, Any]:
+    def _new_group(self, name: str, cpcodes: list[CpCode], number: int | None = None) -> dict[str, Any]:
         number = number or 500000 + self.account.next_id()
         group = {"reportingGroupId": number, "reportingGroupName": name,
                  "accessGroup": {"groupId": GROUP_ID, "contractId": CONTRACT_ID},
                  "contracts": [{"contractId": CONTRACT_ID, "cpcodes": [
-                     {"cpcodeId": c, "cpcodeName": self.cpcodes[c]["cpcodeName"]} for c in cpcodes]}]}
+                     {"cpcodeId": c.number, "cpcodeName": c.name} for c in cpcodes]}]}
         self.groups[number] = group
         return group
 
@@ -106,7 +101,7 @@ class CprgSim:
     def routes(self, r: Router) -> None:
         r.add("GET", f"{BASE}/cpcodes", self._list_cpcodes)
         r.add("GET", f"{BASE}/cpcodes/contracts/{{contractId}}/watermark-limits", self._cpcode_limits)
-        r.add("GET", f"{BASE}/cpcodes/{{cpcodeId}}", lambda q: self._find_cpcode(q.params["cpcodeId"]))
+        r.add("GET", f"{BASE}/cpcodes/{{cpcodeId}}", lambda q: cpcode_json(self._find_cpcode(q.params["cpcodeId"])))
         r.add("PUT", f"{BASE}/cpcodes/{{cpcodeId}}", self._put_cpcode)
         r.add("GET", f"{BASE}/reporting-groups", self._list_groups)
         r.add("POST", f"{BASE}/reporting-groups", self._post_group)
@@ -118,8 +113,7 @@ class CprgSim:
         r.add("GET", f"{BASE}/reporting-groups/{{reportingGroupId}}/products", self._group_products)
 
     def _list_cpcodes(self, q: SimRequest) -> dict[str, Any]:
-        self._sync()
-        items = list(self.cpcodes.values())
+        items = [cpcode_json(c) for c in self.cpcodes.all()]
         if q.query.get("contractId"):
             items = [c for c in items if c["accessGroup"]["contractId"] == _contract(q.query["contractId"])]
         if q.query.get("groupId"):
@@ -141,20 +135,15 @@ class CprgSim:
         zone = (data.get("overrideTimezone") or {}).get("timezoneId")
         if zone not in TIMEZONES:
             raise _error(400, "Bad Request", f"Invalid timezone id {zone}; use one of {', '.join(TIMEZONES)}")
-        cpcode["cpcodeName"] = name
-        cpcode["overrideTimezone"] = {"timezoneId": zone, "timezoneValue": TIMEZONES[zone]}
+        cpcode.name, cpcode.timezone = name, zone
         if isinstance(data.get("purgeable"), bool):
-            cpcode["purgeable"] = data["purgeable"]
+            cpcode.purgeable = data["purgeable"]
         for group in self.groups.values():
             for contract in group["contracts"]:
                 for member in contract["cpcodes"]:
-                    if member["cpcodeId"] == cpcode["cpcodeId"]:
+                    if member["cpcodeId"] == cpcode.number:
                         member["cpcodeName"] = name
-        papi = self.account.apis.get("PapiSim")
-        papi_cpcode = getattr(papi, "cpcodes", {}).get(f"cpc_{cpcode['cpcodeId']}")
-        if isinstance(papi_cpcode, dict):
-            papi_cpcode["cpcodeName"] = name
-        return cpcode
+        return cpcode_json(cpcode)
 
     def _limits(self, q: SimRequest, limit: int, used: int) -> dict[str, Any]:
         if _contract(q.params["contractId"]) != CONTRACT_ID:
@@ -162,8 +151,7 @@ class CprgSim:
         return {"limit": limit, "currentCapacity": limit - used, "limitType": "account"}
 
     def _cpcode_limits(self, q: SimRequest) -> dict[str, Any]:
-        self._sync()
-        return self._limits(q, CPCODE_LIMIT, len(self.cpcodes))
+        return self._limits(q, CPCODE_LIMIT, len(self.cpcodes.all()))
 
     def _group_limits(self, q: SimRequest) -> dict[str, Any]:
         return self._limits(q, GROUP_LIMIT, len(self.groups))
@@ -182,7 +170,6 @@ class CprgSim:
         return {"groups": items}
 
     def _validated(self, data: Any) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
-        self._sync()
         if not isinstance(data, dict):
             raise _error(400, "Bad Request", "The request body must be a JSON object")
         name = data.get("reportingGroupName")
@@ -222,6 +209,8 @@ class CprgSim:
         products: dict[str, dict[str, Any]] = {}
         for contract in group["contracts"]:
             for member in contract["cpcodes"]:
-                for product in self.cpcodes[member["cpcodeId"]]["products"]:
-                    products[product["productId"]] = product
+                cpcode = self.cpcodes.get(member["cpcodeId"])
+                if cpcode is not None:
+                    products[cpcode.product] = {"productId": cpcode.product,
+                                                "productName": PRODUCTS.get(cpcode.product, cpcode.product)}
         return {"products": list(products.values())}

@@ -11,7 +11,7 @@ import copy
 from typing import Any
 
 from alecs.sandbox.account import CONTRACT, GROUP, Account
-from alecs.sandbox.http import HttpError, Router, SimRequest
+from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse
 
 BASE = "/datastream-config-api/v2/log"
 GROUP_ID = int(GROUP.removeprefix("grp_"))
@@ -101,7 +101,7 @@ class DatastreamSim:
             raise _error(404, "Not Found", f"Stream {stream['streamId']} has no version {version}.")
         return copy.deepcopy(stream) | ({"streamVersion": int(version)} if version else {})
 
-    def _change(self, q: SimRequest, final: str) -> dict[str, Any]:
+    def _change(self, q: SimRequest, final: str) -> SimResponse:
         stream = self._find(q)
         status = stream["streamStatus"]
         if status in ("ACTIVATING", "DEACTIVATING"):
@@ -113,4 +113,4 @@ class DatastreamSim:
         stream["streamStatus"] = "ACTIVATING" if final == "ACTIVATED" else "DEACTIVATING"
         stream["modifiedDate"] = self.account.iso()
         self.pending[stream["streamId"]] = (final, self.account.now() + self.account.settings.activation_seconds)
-        return copy.deepcopy(stream)
+        return self.account.activation_answer(SimResponse(200, copy.deepcopy(stream)))

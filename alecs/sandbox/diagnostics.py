@@ -25,7 +25,7 @@ from alecs.sandbox.diagnostics_results import (
     mtr_result,
     translation_result,
 )
-from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse
+from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse, body_of
 
 BASE = "/edge-diagnostics/v1"
 USER = "sandbox"
@@ -41,10 +41,13 @@ def bad(detail: str, field: str, kind: str = "field.invalid", title: str = "Inva
                      errors=[{"type": kind, "title": title, "requestField": field}])
 
 
-def body_of(req: SimRequest, *required: str) -> dict[str, Any]:
-    data = req.json
-    if not isinstance(data, dict):
-        raise HttpError(400, "Incorrect request.", "The request body must be a JSON object.", type_="bad.request.error")
+def _incorrect(detail: str) -> HttpError:
+    return HttpError(400, "Incorrect request.", detail, type_="bad.request.error")
+
+
+def fields_of(req: SimRequest, *required: str) -> dict[str, Any]:
+    """The JSON object body with each of `required` present and non-empty."""
+    data = body_of(req, _incorrect)
     for name in required:
         if data.get(name) in (None, "", []):
             raise bad(f"`{name}` is required.", name, "field.required", "Missing value.")
@@ -127,14 +130,14 @@ class DiagnosticsSim:
 
     # -- synchronous tools ---------------------------------------------------------------------------
     def curl(self, q: SimRequest) -> Any:
-        data = body_of(q, "url")
+        data = fields_of(q, "url")
         source = self._source(data)
         host = self._url(data)
         return {"executionStatus": "SUCCESS", "internalIp": source, **self._times(),
                 "edgeIpLocation": location_of(source), "result": curl_result(host), "request": data}
 
     def dig(self, q: SimRequest) -> Any:
-        data = body_of(q, "hostname", "queryType")
+        data = fields_of(q, "hostname", "queryType")
         if not isinstance(data.get("isGtmHostname"), bool):
             raise bad("`isGtmHostname` is required.", "isGtmHostname", "field.required", "Missing value.")
         source = self._source(data)
@@ -143,7 +146,7 @@ class DiagnosticsSim:
                 "edgeIpLocation": location_of(source), "request": data}
 
     def mtr(self, q: SimRequest) -> Any:
-        data = body_of(q, "destination", "destinationType", "packetType")
+        data = fields_of(q, "destination", "destinationType", "packetType")
         for flag in ("resolveDns", "showIps", "showLocations"):
             if not isinstance(data.get(flag), bool):
                 raise bad(f"`{flag}` is required.", flag, "field.required", "Missing value.")
@@ -156,7 +159,7 @@ class DiagnosticsSim:
         return mtr_result(source, str(data["destination"]), data) | self._times()
 
     def _per_ip(self, q: SimRequest, each: Any) -> Any:
-        data = body_of(q, "ipAddresses")
+        data = fields_of(q, "ipAddresses")
         results = []
         for ip in data["ipAddresses"]:
             try:
@@ -176,7 +179,7 @@ class DiagnosticsSim:
         return self._per_ip(q, lambda ip: {"isEdgeIp": bool(ip and edge_ip(ip))})
 
     def translate_url(self, q: SimRequest) -> Any:
-        data = body_of(q, "url")
+        data = fields_of(q, "url")
         host = urlsplit(str(data["url"])).hostname or str(data["url"]).split("/")[0]
         return {"request": data, "translatedUrl": {
             "typeCode": "S", "serialNumber": "1682", "cpCode": 300001, "ttl": "1d", "cacheKeyHostname": host,
@@ -203,7 +206,7 @@ class DiagnosticsSim:
         return base | content_result(source, self._url(job.request))
 
     def translate_error(self, q: SimRequest) -> SimResponse:
-        data = body_of(q, "errorCode")
+        data = fields_of(q, "errorCode")
         if not ERROR_CODE.match(str(data["errorCode"])):
             raise bad(f"`errorCode` {data['errorCode']} is not a valid error reference, e.g. "
                       "18.2a3c2f17.1621415935.409841.", "errorCode")
@@ -211,7 +214,7 @@ class DiagnosticsSim:
 
     def _starter(self, scenario: str) -> Any:
         def handle(q: SimRequest) -> SimResponse:
-            data = body_of(q, "url")
+            data = fields_of(q, "url")
             self._source(data)
             self._url(data)
             return self._start(scenario, data)

@@ -1,25 +1,25 @@
-"""Edge DNS bulk zone requests, transfer and DNSSEC status, TSIG keys and reference data (part of DnsSim)."""
+"""Edge DNS bulk zone requests, transfer and DNSSEC status, TSIG keys and reference data, over the zone store."""
 
 from __future__ import annotations
 
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from alecs.sandbox.account import Account
 from alecs.sandbox.dns_records import RECORD_TYPES, norm
+from alecs.sandbox.dns_zones import BASE, DNS_CONTRACT, ZoneStore, gid
 from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse
 
-if TYPE_CHECKING:
-    from alecs.sandbox.dns import DnsSim
-
-BASE = "/config-dns/v2"
 TSIG_ALGORITHMS = ("HMAC-MD5.SIG-ALG.REG.INT", "hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384",
                    "hmac-sha512")
 
 
 @dataclass
 class BulkRequest:
+    """A bulk zone create or delete job; it runs once `settings.activation_seconds` have passed."""
+
     id: str
     kind: str  # create or delete
     zones: list[Any]
@@ -33,8 +33,11 @@ class BulkRequest:
 
 
 class DnsOps:
-    def __init__(self, sim: DnsSim) -> None:
-        self.sim = sim
+    """Routes for bulk zone jobs, zone status, TSIG keys and reference data."""
+
+    def __init__(self, account: Account, store: ZoneStore) -> None:
+        self.account = account
+        self.store = store
         self.requests: dict[str, BulkRequest] = {}
 
     def routes(self, r: Router) -> None:
@@ -53,7 +56,7 @@ class DnsOps:
 
     # -- bulk zone requests --------------------------------------------------------------------------------
     def _tick(self) -> None:
-        account = self.sim.account
+        account = self.account
         for req in self.requests.values():
             if not req.done and account.now() - req.submitted >= account.settings.activation_seconds:
                 self._apply(req)
@@ -63,22 +66,21 @@ class DnsOps:
         for item in req.zones:
             if req.kind == "create":
                 try:
-                    name, ztype, data = self.sim.check_new_zone(item, req.contract)
+                    name, ztype, data = self.store.check_new_zone(item, req.contract)
                 except HttpError as exc:
                     reason = "ZONE_ALREADY_EXISTS" if exc.status == 409 else "INVALID_ZONE"
                     self._fail(req, str(item.get("zone")), reason)
                     continue
-                self.sim.add_zone(name, ztype, data)
+                self.store.add_zone(name, ztype, data)
                 req.succeeded.append(name)
             else:
-                zone = self.sim.zones.get(norm(item))
+                zone = self.store.zones.get(norm(item))
                 if zone is None:
                     self._fail(req, str(item), "ZONE_NOT_FOUND")
                 elif zone.delegated and not req.bypass:
                     self._fail(req, zone.name, "ZONE_DELEGATION_ERROR")
                 else:
-                    del self.sim.zones[zone.name]
-                    self.sim.changelists.pop(zone.name, None)
+                    self.store.delete(zone)
                     req.succeeded.append(zone.name)
 
     @staticmethod
@@ -92,13 +94,13 @@ class DnsOps:
             if not isinstance(zones, list) or not zones:
                 raise HttpError(400, "Bad request", "zones must be a non-empty list.",
                                 errors=[{"field": "zones", "detail": "required"}])
-            req = BulkRequest(str(uuid.uuid4()), kind, zones, self.sim.account.now(),
-                              self.sim.account.iso(time.time() + 86400),
+            req = BulkRequest(str(uuid.uuid4()), kind, zones, self.account.now(),
+                              self.account.iso(time.time() + 86400),
                               bypass=q.query.get("bypassSafetyChecks") == "true")
             if kind == "create":
-                self.sim._gid(q)
+                gid(q)
                 req.contract = q.query.get("contractId") or ""
-                if req.contract != "C-0SANDBOX":
+                if req.contract != DNS_CONTRACT:
                     raise HttpError(403, "Forbidden", f"Contract {req.contract} is not available to this client.")
                 if not all(isinstance(z, dict) for z in zones):
                     raise HttpError(400, "Bad request", "Each zone is an object {zone, type, ...}.")
@@ -139,7 +141,7 @@ class DnsOps:
         names = data.get("zones") if isinstance(data, dict) else None
         if not isinstance(names, list) or not names:
             raise HttpError(400, "Bad request", "zones must be a non-empty list of zone names.")
-        zones = [self.sim.zone(n) for n in names]
+        zones = [self.store.zone(n) for n in names]
         wrong = [z.name for z in zones if ztype and z.type != ztype]
         if wrong:
             raise HttpError(400, "Bad request", f"Not {ztype} zones: {', '.join(wrong)}.")
@@ -171,7 +173,7 @@ class DnsOps:
     # -- TSIG keys ---------------------------------------------------------------------------------------------
     def list_keys(self, q: SimRequest) -> dict[str, Any]:
         keys: dict[str, dict[str, Any]] = {}
-        for zone in self.sim.zones.values():
+        for zone in self.store.zones.values():
             key = zone.settings.get("tsigKey")
             if key:
                 entry = keys.setdefault(key["name"], dict(key) | {"zonesCount": 0})
@@ -180,15 +182,16 @@ class DnsOps:
         return {"metadata": {"totalElements": len(items)}, "keys": items}
 
     def get_key(self, q: SimRequest) -> dict[str, Any]:
-        zone = self.sim.zone(q.params["zone"])
+        zone = self.store.zone(q.params["zone"])
         key = zone.settings.get("tsigKey")
         if not key:
             raise HttpError(404, "Not found", f"Zone {zone.name} has no TSIG key.")
-        count = sum(1 for z in self.sim.zones.values() if (z.settings.get("tsigKey") or {}).get("name") == key["name"])
+        count = sum(1 for z in self.store.zones.values()
+                    if (z.settings.get("tsigKey") or {}).get("name") == key["name"])
         return dict(key) | {"zonesCount": count}
 
     def put_key(self, q: SimRequest) -> SimResponse:
-        zone = self.sim.zone(q.params["zone"])
+        zone = self.store.zone(q.params["zone"])
         data = q.json
         if not isinstance(data, dict) or not all(data.get(k) for k in ("name", "algorithm", "secret")):
             raise HttpError(400, "Bad request", "A TSIG key needs name, algorithm and secret.")
@@ -196,25 +199,25 @@ class DnsOps:
             raise HttpError(400, "Bad request", f"Unknown TSIG algorithm {data['algorithm']}.",
                             errors=[{"field": "algorithm", "detail": "unsupported"}])
         zone.settings["tsigKey"] = {k: data[k] for k in ("name", "algorithm", "secret")}
-        self.sim.new_version(zone)
+        self.store.new_version(zone)
         return SimResponse(204)
 
     def delete_key(self, q: SimRequest) -> SimResponse:
-        zone = self.sim.zone(q.params["zone"])
+        zone = self.store.zone(q.params["zone"])
         if not zone.settings.pop("tsigKey", None):
             raise HttpError(404, "Not found", f"Zone {zone.name} has no TSIG key.")
-        self.sim.new_version(zone)
+        self.store.new_version(zone)
         return SimResponse(204)
 
     # -- reference data ----------------------------------------------------------------------------------------
     def contracts(self, q: SimRequest) -> dict[str, Any]:
-        self.sim._gid(q)
-        count = sum(1 for z in self.sim.zones.values() if z.contract == "C-0SANDBOX")
-        return {"contracts": [{"contractId": "C-0SANDBOX", "contractName": "Sandbox Inc",
+        gid(q)
+        count = sum(1 for z in self.store.zones.values() if z.contract == DNS_CONTRACT)
+        return {"contracts": [{"contractId": DNS_CONTRACT, "contractName": "Sandbox Inc",
                                "contractTypeName": "DIRECT_CUSTOMER", "zoneCount": count, "maximumZones": 1000,
                                "features": ["PRIMARY_ZONES", "SECONDARY_ZONES", "ALIAS_ZONES", "DNSSEC"],
                                "permissions": ["READ", "WRITE", "ADD"]}]}
 
     def record_types(self, q: SimRequest) -> dict[str, Any]:
-        zone = self.sim.zone(q.query.get("zone") or "")
+        zone = self.store.zone(q.query.get("zone") or "")
         return {"types": [t for t in RECORD_TYPES if zone.type == "PRIMARY" or t not in ("SOA",)]}

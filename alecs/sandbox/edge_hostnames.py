@@ -14,6 +14,7 @@ from typing import Any
 
 from alecs.sandbox.account import Account
 from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse
+from alecs.sandbox.papi_store import PropertyStore
 
 BASE = "/hapi/v1"
 IP_VERSIONS = ("IPV4", "IPV6_COMPLIANCE", "IPV6_PERFORMANCE")
@@ -25,8 +26,11 @@ def _error(status: int, title: str, detail: str) -> HttpError:
 
 
 class EdgeHostnamesSim:
-    def __init__(self, account: Account) -> None:
+    """Edge hostnames and their change requests; whether one is in use is the property store's answer."""
+
+    def __init__(self, account: Account, properties: PropertyStore) -> None:
         self.account = account
+        self.properties = properties
         self.hostnames: dict[int, dict[str, Any]] = {}
         self.changes: dict[int, dict[str, Any]] = {}
         self._ready: dict[int, float] = {}
@@ -73,16 +77,6 @@ class EdgeHostnamesSim:
         if found is None:
             raise _error(404, "Edge hostname not found", f"No edge hostname {record}.{zone} in this account.")
         return found
-
-    def _in_use(self, hostname: dict[str, Any]) -> bool:
-        papi = self.account.apis.get("PapiSim")
-        wanted = f"ehn_{hostname['edgeHostnameId']}"
-        for prop in getattr(papi, "properties", {}).values():
-            for version in getattr(prop, "versions", {}).values():
-                active = "ACTIVE" in (getattr(version, "staging", ""), getattr(version, "production", ""))
-                if active and any(h.get("edgeHostnameId") == wanted for h in getattr(version, "hostnames", [])):
-                    return True
-        return False
 
     def _change(self, q: SimRequest, hostname: dict[str, Any], action: str,
                 ops: list[dict[str, Any]]) -> SimResponse:
@@ -161,7 +155,7 @@ class EdgeHostnamesSim:
 
     def _delete(self, q: SimRequest) -> SimResponse:
         hostname = self._find(q)
-        if self._in_use(hostname):
+        if self.properties.edge_hostname_in_use(str(hostname["edgeHostnameId"])):
             raise _error(400, "Edge hostname in use", f"{hostname['recordName']}.{hostname['dnsZone']} is used by "
                          "an active property; remove it from the property and activate first.")
         return self._change(q, hostname, "DELETE", [])

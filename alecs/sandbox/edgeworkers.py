@@ -19,7 +19,7 @@ from pathlib import PurePath
 from typing import Any
 
 from alecs.sandbox.account import ACCOUNT, CONTRACT, GROUP, Account
-from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse
+from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse, body_of
 
 BASE = "/edgeworkers/v1"
 ACCOUNT_ID = ACCOUNT.removeprefix("act_")
@@ -53,11 +53,15 @@ def error(status: int, title: str, detail: str, *, errors: list[Any] | None = No
     return HttpError(status, title, detail, errors=errors, type_=f"/edgeworkers/error-types/edgeworkers-{kind}")
 
 
-def body_of(req: SimRequest) -> dict[str, Any]:
-    data = req.json
-    if not isinstance(data, dict):
-        raise error(400, "Bad Request", "The request body must be a JSON object.")
-    return data
+def bad_request(detail: str) -> HttpError:
+    """EdgeWorkers' 400 for a request it cannot take."""
+    return error(400, "Bad Request", detail)
+
+
+def being_activated(network: str) -> HttpError:
+    """EdgeWorkers' documented 400 (EW1021) for activating a version whose activation is still running."""
+    return HttpError(400, "Bad Request.", f"This version is already being activated on {network.lower()}",
+                     type_="/edgeworkers/error-types/edgeworkers-bad-request", extra={"errorCode": "EW1021"})
 
 
 def inspect_bundle(data: bytes) -> tuple[list[dict[str, str]], dict[str, Any]]:
@@ -220,7 +224,7 @@ class EdgeworkersSim:
         return {"edgeWorkerIds": [ew.json() for ew in out]}
 
     def create_id(self, q: SimRequest) -> SimResponse:
-        data = body_of(q)
+        data = body_of(q, bad_request)
         problems = [{"field": k, "message": f"{k} is required."} for k in ("name", "groupId", "resourceTierId")
                     if data.get(k) in (None, "")]
         if problems:
@@ -314,7 +318,7 @@ class EdgeworkersSim:
     def _submitter(self, kind: str) -> Any:
         def handle(q: SimRequest) -> SimResponse:
             ew = self._find(q.params["ew"])
-            data = body_of(q)
+            data = body_of(q, bad_request)
             network, version = data.get("network"), str(data.get("version") or "")
             if network not in NETWORKS:
                 raise error(400, "Bad Request", "network must be STAGING or PRODUCTION.",
@@ -322,14 +326,18 @@ class EdgeworkersSim:
             if version not in ew.versions:
                 raise error(400, "Bad Request", f"Version {version or '(none)'} does not exist for EdgeWorker ID "
                             f"{ew.id}.", errors=[{"field": "version", "message": "Unknown version."}])
-            if any(j.network == network and j.status in UNFINISHED for j in ew.jobs):
+            running = [j for j in ew.jobs if j.network == network and j.status in UNFINISHED]
+            if kind == "activation" and any(j.kind == kind and j.version == version for j in running):
+                raise being_activated(network)
+            if running:
                 raise error(409, "Conflict", f"An activation or deactivation is already in progress on {network}.")
             if kind == "deactivation" and ew.active.get(network) != version:
                 raise error(400, "Bad Request", f"Version {version} is not active on {network}.")
             job = Job(1 + max((j.id for j in ew.jobs if j.kind == kind), default=0), kind, version, network,
                       data.get("note"), self.account.now(), self.account.iso())
             ew.jobs.append(job)
-            return SimResponse(201, job.json(ew.id), {"Location": f"{BASE}/ids/{ew.id}/{kind}s/{job.id}"})
+            return self.account.activation_answer(
+                SimResponse(201, job.json(ew.id), {"Location": f"{BASE}/ids/{ew.id}/{kind}s/{job.id}"}))
         return handle
 
     def cancel(self, q: SimRequest) -> Any:
@@ -350,7 +358,7 @@ class EdgeworkersSim:
 
     def create_logging(self, q: SimRequest) -> SimResponse:
         ew = self._find(q.params["ew"])
-        data = body_of(q)
+        data = body_of(q, bad_request)
         if data.get("network") not in NETWORKS or data.get("level") not in LEVELS:
             raise error(400, "Bad Request", "network must be STAGING or PRODUCTION and level one of "
                         + ", ".join(LEVELS) + ".")

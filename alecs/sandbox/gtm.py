@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote
 
 from alecs.sandbox.account import Account
 from alecs.sandbox.gtm_checks import check_datacenter, check_map, check_property, check_resource
-from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse
+from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse, body_of
 
 BASE = "/config-gtm/v1"
 DOMAIN = "sandbox.akadns.net"
@@ -26,13 +26,6 @@ KINDS = {"datacenters": "datacenterId", "properties": "name", "resources": "name
          "cidr-maps": "name"}
 DOMAIN_KEYS = {"datacenters": "datacenters", "properties": "properties", "resources": "resources",
                "geographic-maps": "geographicMaps", "cidr-maps": "cidrMaps"}
-
-
-def body_of(req: SimRequest) -> dict[str, Any]:
-    data = req.json
-    if not isinstance(data, dict):
-        raise HttpError(400, "Bad request", "The request body must be a JSON object.")
-    return data
 
 
 def link(*parts: Any) -> list[dict[str, str]]:

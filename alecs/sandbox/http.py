@@ -1,4 +1,9 @@
-"""The simulator's HTTPS front: routing, problem+json answers, signature checks and a request log."""
+"""The simulator's HTTPS front: routing, problem+json answers, signature checks and a request log.
+
+Every request goes through `_Handler._serve`: EdgeGrid verification, injected faults, then `Router.dispatch`
+under the state lock; the answer is sent after `SimResponse.delay` seconds, outside the lock, when a handler
+asks for it (a slow activation answer).
+"""
 
 from __future__ import annotations
 
@@ -21,6 +26,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class SimRequest:
+    """One request as the handlers see it: path parameters are filled in by the router."""
+
     method: str
     path: str
     query: dict[str, str]
@@ -44,20 +51,38 @@ class SimRequest:
 
 @dataclass
 class SimResponse:
+    """A handler's answer; `delay` holds it back that many seconds after the state has changed."""
+
     status: int
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
+    delay: float = 0.0
 
 
 class HttpError(Exception):
     """Raised by handlers; becomes an application/problem+json answer."""
 
     def __init__(self, status: int, title: str, detail: str = "", *, errors: list[Any] | None = None,
-                 headers: dict[str, str] | None = None, type_: str | None = None) -> None:
+                 headers: dict[str, str] | None = None, type_: str | None = None,
+                 extra: dict[str, Any] | None = None) -> None:
         super().__init__(title)
         self.status, self.title, self.detail = status, title, detail
         self.errors, self.headers, self.type = errors, headers or {}, type_
+        self.extra = extra or {}  # members some APIs add to their problems (PAPI's messageId, params, ...)
+
+
+def bad_body(detail: str) -> HttpError:
+    """The plain 400 most APIs give for a body that is not what they expect."""
+    return HttpError(400, "Bad request", detail)
+
+
+def body_of(req: SimRequest, invalid: Callable[[str], HttpError] = bad_body) -> dict[str, Any]:
+    """The request's JSON object body; anything else is refused with `invalid(detail)`, the API's own 400."""
+    data = req.json
+    if not isinstance(data, dict):
+        raise invalid("The request body must be a JSON object.")
+    return data
 
 
 def problem(req: SimRequest, exc: HttpError) -> SimResponse:
@@ -68,8 +93,11 @@ def problem(req: SimRequest, exc: HttpError) -> SimResponse:
         "detail": exc.detail,
         "instance": f"https://{req.host}{req.path}#sandbox",
     }
+    if not exc.detail and exc.extra:
+        del body["detail"]  # problems with their own members (PAPI's 422) have no top-level detail
     if exc.errors:
         body["errors"] = exc.errors
+    body.update(exc.extra)
     return SimResponse(exc.status, body, exc.headers, "application/problem+json")
 
 
@@ -78,6 +106,8 @@ RouteHandler = Callable[[SimRequest], SimResponse | Any]
 
 
 class Router:
+    """Routes by method and path template; `dispatch` is where every verified request is answered."""
+
     def __init__(self) -> None:
         self.routes: list[tuple[str, re.Pattern[str], RouteHandler]] = []
 
@@ -92,6 +122,7 @@ class Router:
         return deco
 
     def dispatch(self, req: SimRequest) -> SimResponse:
+        """The answer of the handler whose template matches; 404 or 405 when none does."""
         allowed = False
         for method, pattern, handler in self.routes:
             m = pattern.match(req.path)
@@ -148,6 +179,8 @@ class Fault:
 
 
 class SimulatorServer(ThreadingHTTPServer):
+    """Threaded HTTPS server: one thread per connection, one lock over the simulated state."""
+
     daemon_threads = True
     allow_reuse_address = True
 
@@ -159,6 +192,7 @@ class SimulatorServer(ThreadingHTTPServer):
         self.context = context
         self.faults: list[Fault] = []
         self.limits = SandboxLimits()
+        self.stopping = threading.Event()  # cuts short answers held back by SimResponse.delay
 
     def take_fault(self, method: str, path: str) -> Fault | None:
         with self.state_lock:
@@ -213,6 +247,8 @@ class _SimulatorRequestHandler(BaseHTTPRequestHandler):
             log.exception("sandbox handler failed for %s %s", self.command, split.path)
             resp = problem(req, HttpError(500, "Internal server error", "The simulator failed."))
         self.server.request_log.add(LoggedRequest(self.command, split.path, req.query, headers, body, resp.status))
+        if resp.delay > 0:  # the change is made and logged; only the answer is late
+            self.server.stopping.wait(resp.delay)
         payload = b"" if resp.body is None else (
             resp.body if isinstance(resp.body, bytes) else json.dumps(resp.body).encode())
         self.send_response(resp.status)

@@ -1,7 +1,9 @@
 """Network lists (v2) as the sandbox simulates it.
 
-Seeded: 1024_BLOCKEDIPS (IP, syncPoint 3, active on STAGING and PRODUCTION; snapshot at syncPoint 3),
-1025_EMBARGOEDGEOS (GEO, never activated). Activations stay PENDING_ACTIVATION for
+Seeded (the IP/Geo firewall of the seeded WAF policies uses all three, see appsec_seed.py):
+1024_BLOCKEDIPS (IP, blocked by the WAF; syncPoint 3, active on STAGING and PRODUCTION; snapshot at syncPoint 3),
+1025_EMBARGOEDGEOS (GEO, blocked by the WAF; never activated on its own), 1026_OFFICEIPS (IP, allowed through
+the WAF; syncPoint 1, active on both networks). Activations stay PENDING_ACTIVATION for
 `settings.activation_seconds`, then become ACTIVE; a list changed after its activation shows MODIFIED.
 """
 
@@ -16,7 +18,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from alecs.sandbox.account import CONTRACT, GROUP, Account
-from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse
+from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse, body_of
 
 BASE = "/network-list/v2"
 ENVS = ("STAGING", "PRODUCTION")
@@ -68,11 +70,8 @@ def _flag(q: SimRequest, name: str, default: bool) -> bool:
     return default if value is None else value.lower() == "true"
 
 
-def _body(q: SimRequest) -> dict[str, Any]:
-    data = q.json
-    if not isinstance(data, dict):
-        raise HttpError(400, "Bad Request", "The request body must be a JSON object.")
-    return data
+def _bad_request(detail: str) -> HttpError:
+    return HttpError(400, "Bad Request", detail)
 
 
 class NetlistsSim:
@@ -93,6 +92,11 @@ class NetlistsSim:
         geos = NetList("1025_EMBARGOEDGEOS", "Embargoed countries", "GEO", ["KP", "IR"], None, 1,
                        created=now, updated=now)
         self.lists[geos.id] = geos
+        offices = NetList("1026_OFFICEIPS", "Office IPs", "IP", ["203.0.113.0/24"], "Office networks the WAF lets "
+                          "through", 1, CONTRACT.removeprefix("ctr_"), int(GROUP[4:]), now, now)
+        self.lists[offices.id] = offices
+        for env in ENVS:
+            self._new_activation(offices, env, "Initial activation").status = "ACTIVE"
 
     def routes(self, r: Router) -> None:
         nl = f"{BASE}/network-lists"
@@ -203,7 +207,7 @@ class NetlistsSim:
                 "links": {"create": {"href": f"{BASE}/network-lists/", "method": "POST"}}}
 
     def create(self, q: SimRequest) -> SimResponse:
-        data = _body(q)
+        data = body_of(q, _bad_request)
         missing = [f for f in ("name", "type") if not data.get(f)]
         if missing:
             raise HttpError(400, "Bad Request", f"Missing required fields: {', '.join(missing)}.",
@@ -228,7 +232,7 @@ class NetlistsSim:
 
     def update(self, q: SimRequest) -> Any:
         nl = self._find(q)
-        data = _body(q)
+        data = body_of(q, _bad_request)
         missing = [f for f in ("name", "type", "list", "syncPoint") if f not in data]
         if missing:
             raise HttpError(400, "Bad Request", f"Missing required fields: {', '.join(missing)}.")
@@ -245,7 +249,7 @@ class NetlistsSim:
 
     def details(self, q: SimRequest) -> SimResponse:
         nl = self._find(q)
-        data = _body(q)
+        data = body_of(q, _bad_request)
         if not data.get("name"):
             raise HttpError(400, "Bad Request", "name is required.")
         nl.name = data["name"]
@@ -264,7 +268,7 @@ class NetlistsSim:
 
     def append(self, q: SimRequest) -> SimResponse:
         nl = self._find(q)
-        data = _body(q)
+        data = body_of(q, _bad_request)
         if "list" not in data:
             raise HttpError(400, "Bad Request", "list is required.")
         new = [e for e in self._check(nl.type, data["list"]) if e not in nl.elements]
@@ -334,7 +338,7 @@ class NetlistsSim:
         if current is not None and current.status == "PENDING_ACTIVATION":
             raise HttpError(409, "Conflict", f"Activation {current.id} of {nl.id} on {env} is still pending.")
         act = self._new_activation(nl, env, str(data.get("comments") or ""))
-        return self._status_json(nl, act, env)
+        return self.account.activation_answer(SimResponse(200, self._status_json(nl, act, env)))
 
     def status(self, q: SimRequest) -> Any:
         nl = self._find(q)
@@ -366,7 +370,7 @@ class NetlistsSim:
 
     # -- notifications -------------------------------------------------------------------------
     def _subscription(self, q: SimRequest) -> tuple[list[str], list[str]]:
-        data = _body(q)
+        data = body_of(q, _bad_request)
         recipients, ids = data.get("recipients"), data.get("uniqueIds")
         if not recipients or not ids:
             raise HttpError(400, "Bad Request", "recipients and uniqueIds must each list at least one value.")

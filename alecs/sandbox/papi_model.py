@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
+from alecs.sandbox.account import CONTRACT, GROUP, SUBGROUP
 from alecs.sandbox.http import HttpError, SimRequest
 
 BASE = "/papi/v1"
@@ -16,6 +17,12 @@ BEHAVIORS = ["origin", "cpCode", "caching", "allowPost", "gzipResponse", "http2"
              "modifyOutgoingResponseHeader", "redirect", "denyAccess", "prefetch", "downstreamCache", "include"]
 CRITERIA = ["path", "fileExtension", "hostname", "requestHeader", "contentType", "matchAdvanced", "cookie"]
 FINAL = {"ACTIVE", "FAILED", "ABORTED", "INACTIVE", "DEACTIVATED"}
+
+
+class Certificates(Protocol):
+    """What Property Manager asks the certificate system (CPS): the names on an enrollment's certificate."""
+
+    def certificate_names(self, enrollment_id: int, network: str) -> list[str]: ...
 
 
 def default_rules(cpcode: int = 300001) -> dict[str, Any]:
@@ -37,11 +44,18 @@ def need(req: SimRequest, *names: str) -> None:
         raise HttpError(400, "Missing required parameters", f"Provide {', '.join(missing)} as query parameters.")
 
 
-def body_of(req: SimRequest) -> dict[str, Any]:
-    data = req.json
-    if not isinstance(data, dict):
-        raise HttpError(400, "Bad request", "The request body must be a JSON object.")
-    return data
+def prefixes(q: SimRequest) -> None:
+    """PAPI refuses requests without the PAPI-Use-Prefixes header (schemas excepted)."""
+    if q.header("PAPI-Use-Prefixes") not in ("true", "false") and not q.path.startswith(BASE + "/schemas"):
+        raise HttpError(400, "Missing PAPI-Use-Prefixes header", "Set PAPI-Use-Prefixes to true or false.")
+
+
+def scope(q: SimRequest) -> None:
+    """403 for a contractId or groupId the sandbox's API client cannot use."""
+    if q.query.get("contractId") and strip("ctr_", q.query["contractId"]) != CONTRACT:
+        raise HttpError(403, "Forbidden", f"You have no access to contract {q.query['contractId']}.")
+    if q.query.get("groupId") and strip("grp_", q.query["groupId"]) not in (GROUP, SUBGROUP):
+        raise HttpError(403, "Forbidden", f"You have no access to group {q.query['groupId']}.")
 
 
 def strip(prefix: str, value: Any) -> str:
@@ -100,6 +114,29 @@ class Activation:
     type: str = "ACTIVATE"
 
 
+
+
+PROBLEMS = "https://problems.luna.akamaiapis.net"
+
+
+def activation_refused(prop: Property, version: int, pending: bool) -> HttpError:
+    """PAPI's 422 for an activation POST that cannot start because that network already has the version
+    active, or an activation of the property still pending.
+
+    The pending case is the 422 of PAPI's reference (techdocs property-mgr/reference/422: two consecutive
+    activations). For the active case PAPI's error reference lists the type activation/already-activated
+    ("The property version has already been activated"), given here in the same envelope (messageId,
+    params, result; no top-level detail)."""
+    if pending:
+        kind, message = "papi/v1/property_activation_still_pending", "property_activation_still_pending"
+    else:
+        kind, message = "papi/v0/activation/already-activated", "The property version has already been activated."
+    title = "Property Manager Exception"
+    noun = "Property" if prop.kind == "property" else "Include"
+    return HttpError(422, title, type_=f"{PROBLEMS}/{kind}", errors=[{"type": kind, "title": title,
+                                                                        "detail": message}],
+                     extra={"details": {}, "messageId": kind.rsplit("/", 1)[-1].replace("-", "_"),
+                            "params": [f"{noun} {prop.id[4:]}", f"Version {version}"], "result": "ERROR"})
 
 
 def validate_rules(rules: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

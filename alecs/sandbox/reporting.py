@@ -1,7 +1,9 @@
 """Reporting API v1 as the sandbox simulates it.
 
-Seeded report types: hits-by-time v1, bytes-by-time v1 (cpcode, time-based) and hits-by-cpcode v1 (grouped
-by CP code). Reportable CP codes: 300001, 300002 and any CP code created through PAPI in the sandbox.
+Seeded report types: hits-by-time v1, bytes-by-time v1 (cpcode, time-based), hits-by-cpcode v1 (grouped
+by CP code) and the URL reports urlhits-by-url, urlbytes-by-url, urlresponses-by-url v1 (grouped by
+hostname.url, seeded traffic in reporting_urls.py). Reportable CP codes: the account's (cpcodes.CpcodeStore:
+300001, 300002 and any created since).
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from alecs.sandbox.account import Account
+from alecs.sandbox.cpcodes import CpcodeStore
 from alecs.sandbox.http import HttpError, Router, SimRequest
+from alecs.sandbox.reporting_urls import GROUP_BY, URL_FILTERS, URL_METRICS, url_rows
 
 BASE = "/reporting-api/v1"
 INTERVALS = {"FIVE_MINUTES": timedelta(minutes=5), "HOUR": timedelta(hours=1), "DAY": timedelta(days=1),
              "WEEK": timedelta(weeks=1), "MONTH": timedelta(days=30)}
 MAX_ROWS = 5000
-SEEDED_CPCODES = {"300001", "300002"}
 
 METRICS = {
     "hits-by-time": [("edgeHitsPerSecond", "Edge Hits/Sec", "HIT_PER_SECOND", False),
@@ -30,7 +33,8 @@ METRICS = {
                       ("edgeBytesTotal", "Edge Bytes Total", "BYTE", True)],
     "hits-by-cpcode": [("edgeHits", "Edge Hits", "COUNT", False), ("originHits", "Origin Hits", "COUNT", False),
                        ("hitsOffload", "Offloaded Hits", "PERCENT", False)],
-}
+} | URL_METRICS
+DELIVERY_TYPE = {"name": "delivery_type", "type": "enum", "required": False, "values": ["secure", "non_secure"]}
 
 
 def _problem(status: int, title: str, error_type: str, error_title: str) -> HttpError:
@@ -54,22 +58,27 @@ def _iso(moment: datetime) -> str:
 
 
 class ReportingSim:
-    def __init__(self, account: Account) -> None:
+    """Report types, their definitions, and report data for the account's CP codes."""
+
+    def __init__(self, account: Account, cpcodes: CpcodeStore) -> None:
         self.account = account
+        self.cpcodes = cpcodes
         self.reports = {name: self._definition(name) for name in METRICS}
 
     def _definition(self, name: str) -> dict[str, Any]:
         time_based = name.endswith("-by-time")
+        by_url = name in URL_METRICS
         href = f"{BASE}/reports/{name}/versions/1"
         return {
             "name": name, "businessObjectName": "cpcode", "version": 1, "status": "PUBLISHED", "deprecated": False,
             "timeBased": time_based, "supportsPagination": False, "outputType": "FLAT", "available": True,
-            "requiredProducts": ["Ion Standard"], "requiredRoles": ["Reports - Traffic Read Only"],
+            "requiredProducts": ["Basic Traffic Reports" if by_url else "Ion Standard"],
+            "requiredRoles": ["Reports - Traffic Read Only"],
             "metrics": [{"name": m, "label": label, "unit": unit, "summaryStatistic": summary}
                         for m, label, unit, summary in METRICS[name]],
-            "groupBy": ["startdatetime"] if time_based else ["cpcode"],
-            "filters": [{"name": "delivery_type", "type": "enum", "required": False,
-                         "values": ["secure", "non_secure"]}],
+            "groupBy": ["startdatetime"] if time_based else [GROUP_BY] if by_url else ["cpcode"],
+            "filters": [DELIVERY_TYPE] + [{"name": f, "type": "string", "required": False}
+                                          for f in (URL_FILTERS if by_url else ())],
             "intervals": list(INTERVALS), "dataRetentionDays": 92, "groupOutlyingValues": {"enabled": False},
             "links": [{"rel": "self", "href": href}, {"rel": "versions", "href": f"{BASE}/reports/{name}/versions"},
                       {"rel": "all-reports", "href": f"{BASE}/reports"},
@@ -98,9 +107,7 @@ class ReportingSim:
         return report
 
     def _allowed_cpcodes(self) -> set[str]:
-        papi = self.account.apis.get("PapiSim")
-        created = {str(k).removeprefix("cpc_") for k in getattr(papi, "cpcodes", {})}
-        return SEEDED_CPCODES | created
+        return {str(c.number) for c in self.cpcodes.all()}
 
     def _run(self, q: SimRequest) -> dict[str, Any]:
         report = self._version(q)
@@ -111,7 +118,7 @@ class ReportingSim:
         start, end = _time(q.query.get("start"), "start"), _time(q.query.get("end"), "end")
         if end <= start:
             raise _problem(400, "Request is invalid.", "date.range.invalid.order", "end must be after start.")
-        if (end - start) / INTERVALS[interval] > MAX_ROWS:
+        if report["timeBased"] and (end - start) / INTERVALS[interval] > MAX_ROWS:
             raise _problem(400, "Request is invalid.", "date.range.invalid.too.many.points",
                            f"The range would return more than {MAX_ROWS} rows; use a coarser interval.")
         spec = q.json if q.method == "POST" else {
@@ -130,14 +137,18 @@ class ReportingSim:
         if unknown:
             raise _problem(400, "Request is invalid.", "request.metrics.invalid",
                            f"Unknown metric(s) for {report['name']}: {', '.join(unknown)}")
-        rows = self._rows(report, objects, wanted, start, end, INTERVALS[interval])
+        filters = spec.get("filters") or {}
+        if report["name"] in URL_METRICS:
+            rows = url_rows(report["name"], objects, wanted, start, end, filters)
+        else:
+            rows = self._rows(report, objects, wanted, start, end, INTERVALS[interval])
         group_by = report["groupBy"]
         return {
             "metadata": {
                 "name": report["name"], "version": str(report["version"]), "outputType": "FLAT",
                 "groupBy": group_by, "interval": interval, "start": _iso(start), "end": _iso(end),
                 "availableDataEnds": _iso(min(end, datetime.now(UTC))), "rowCount": len(rows),
-                "filters": [{"name": k, "values": v} for k, v in (spec.get("filters") or {}).items()],
+                "filters": [{"name": k, "values": v} for k, v in filters.items()],
                 "columns": [{"name": "groupBy", "label": group_by[0]}] + [
                     {"name": m, "label": known[m]["label"]} for m in wanted],
                 "objectType": "cpcode", "objectIds": objects,

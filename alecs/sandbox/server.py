@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 import secrets
 import ssl
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
 
 from alecs.edgerc import Credentials
 from alecs.sandbox.account import Account, Settings
 from alecs.sandbox.edgegrid import Client, Verifier
 from alecs.sandbox.http import LoggedRequest, Router, SimulatorServer
+from alecs.sandbox.simulators import Simulators, simulate
 from alecs.sandbox.tls import make_certificates
-
-# Simulated APIs: "module:Class", each with routes(router). Order does not matter.
-SIMULATORS: tuple[str, ...] = (
-    "alecs.sandbox.papi:PapiSim",
-    "alecs.sandbox.ccu:CcuSim",
-    "alecs.sandbox.dns:DnsSim",
-    "alecs.sandbox.gtm:GtmSim",
-    "alecs.sandbox.appsec:AppsecSim",
-    "alecs.sandbox.certs:CertsSim",
-    "alecs.sandbox.netlists:NetlistsSim",
-    "alecs.sandbox.siem:SiemSim",
-    "alecs.sandbox.edgeworkers:EdgeworkersSim",
-    "alecs.sandbox.edgekv:EdgekvSim",
-    "alecs.sandbox.diagnostics:DiagnosticsSim",
-    "alecs.sandbox.reporting:ReportingSim",
-    "alecs.sandbox.cprg:CprgSim",
-    "alecs.sandbox.iam:IamSim",
-    "alecs.sandbox.cloudlets:CloudletsSim",
-    "alecs.sandbox.datastream:DatastreamSim",
-    "alecs.sandbox.edge_hostnames:EdgeHostnamesSim",
-    "alecs.sandbox.invoicing:InvoicingSim",
-)
 
 SECTION = "default"
 
@@ -58,31 +35,25 @@ class Sandbox:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
         self.router = Router()
-        self.account = self._build_account()
+        self.account, self.sims = self._build_account()
         self.server = SimulatorServer(("127.0.0.1", port), self.router, self.verifier, self.lock, context)
         self.server.limits.reset(self.settings.rate_limits)
         self.port = self.server.server_address[1]
         self._thread: threading.Thread | None = None
 
-    def _build_account(self) -> Account:
+    def _build_account(self) -> tuple[Account, Simulators]:
         account = Account(self.settings)
+        sims = simulate(account)
         self.router.routes.clear()
-        for ref in SIMULATORS:
-            module, _, cls = ref.partition(":")
-            sim = getattr(importlib.import_module(module), cls)(account)
-            account.apis[cls] = sim
-            sim.routes(self.router)
-        return account
+        sims.routes(self.router)
+        return account, sims
 
     def reset(self) -> None:
         """Back to the seeded account (tests call this between cases)."""
         with self.lock:
-            self.account = self._build_account()
+            self.account, self.sims = self._build_account()
             self.server.request_log.clear()
             self.server.limits.reset(self.settings.rate_limits)
-
-    def api(self, name: str) -> Any:
-        return self.account.apis[name]
 
     @property
     def host(self) -> str:
@@ -108,6 +79,7 @@ class Sandbox:
         return self
 
     def stop(self) -> None:
+        self.server.stopping.set()
         self.server.shutdown()
         self.server.server_close()
         if self._tmp is not None:

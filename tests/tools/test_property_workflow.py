@@ -23,7 +23,8 @@ async def test_new_property_is_edited_diffed_and_activated(server: AlecsServer, 
             {"cnameType": "EDGE_HOSTNAME", "cnameFrom": "shop.example.com", "edgeHostnameId": ehn}]})
         hostnames = await ok(client, "get-property-hostnames", {"propertyId": pid, "propertyVersion": 1})
         assert hostnames["items"][0]["cnameTo"] == "shop.example.com.edgekey.net"
-        assert hostnames["items"][0]["certStatus"]["production"][0]["status"] == "DEPLOYED"
+        # no certificate covers shop.example.com: its new edge hostname names no CPS enrollment
+        assert hostnames["items"][0]["certStatus"]["production"][0]["status"] == "PENDING"
 
         rules = await ok(client, "get-property-rules", {"propertyId": pid, "propertyVersion": 1})
         tree = rules["rules"]

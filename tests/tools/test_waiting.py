@@ -25,11 +25,14 @@ async def test_cancelling_a_waiting_activation_stops_the_polling(server: AlecsSe
         progressed.set()
 
     async with connect(server) as client:
+        # version 1 is active already (activating it again is PAPI's 422): activate a new version 2
+        assert not (await client.call_tool("create-property-version", {"propertyId": "prp_100001",
+                                                                       "createFromVersion": 1})).is_error
         with anyio.move_on_after(30) as scope:
             async with anyio.create_task_group() as tg:
                 async def waiting_call() -> None:
                     await client.call_tool("activate-property", {
-                        "propertyId": "prp_100001", "propertyVersion": 1, "network": "STAGING",
+                        "propertyId": "prp_100001", "propertyVersion": 2, "network": "STAGING",
                         "notifyEmails": ["noc@example.com"], "wait": True, "timeoutSeconds": 3600},
                         progress_callback=progress)
 

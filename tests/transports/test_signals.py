@@ -130,7 +130,10 @@ def test_sigterm_lets_an_in_flight_call_finish_then_closes_with_1001_and_exits_0
     url = proc.url()
     port = int(url.rsplit(":", 1)[1].split("/")[0])
     ws = session(url, tok)
-    call(ws, 2, "activate-property", {"propertyId": "prp_100001", "propertyVersion": 1, "network": "STAGING",
+    # version 1 is active already (activating it again is PAPI's 422): activate a new version 2
+    call(ws, 3, "create-property-version", {"propertyId": "prp_100001", "createFromVersion": 1})
+    assert not json.loads(ws.recv(30))["result"]["isError"]
+    call(ws, 2, "activate-property", {"propertyId": "prp_100001", "propertyVersion": 2, "network": "STAGING",
                                       "contractId": "ctr_C-0SANDBOX", "groupId": "grp_10001", "wait": True,
                                       "notifyEmails": ["ops@example.com"],
                                       "timeoutSeconds": 60}, meta={"progressToken": "p"})

@@ -60,10 +60,15 @@ async def _hostnames(client: Client) -> dict[str, Any]:
     return await _new_version(client) | OVERRIDES["update-property-hostnames"]
 
 
+@prepares("activate-property")
+async def _inactive_version(client: Client) -> dict[str, Any]:
+    return await _new_version(client)  # version 1 is active: activating it again is PAPI's 422
+
+
 @prepares("cancel-property-activation")
 async def _pending(client: Client) -> dict[str, Any]:
-    out = await call_ok(client, "activate-property", {"propertyId": "prp_100001", "propertyVersion": 1,
-                                                      "network": "STAGING", "notifyEmails": ["noc@example.com"]})
+    out = await call_ok(client, "activate-property", await _new_version(client) | {
+        "network": "STAGING", "notifyEmails": ["noc@example.com"]})
     return {"propertyId": "prp_100001", "activationId": out["activationId"]}
 
 
