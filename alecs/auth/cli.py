@@ -37,7 +37,7 @@ def _when(ts: float | None) -> str:
         return "after 9999"
 
 
-def _limits(record: TokenRecord) -> str:
+def limits_text(record: TokenRecord) -> str:
     """sessions=5 rate=120/min networks=staging confirm=require, or - for none."""
     parts = [f"sessions={record.max_sessions}" if record.max_sessions is not None else "",
              f"rate={record.rate_per_minute}/min" if record.rate_per_minute is not None else "",
@@ -62,7 +62,7 @@ def _print_new(record: TokenRecord, token: str, as_json: bool) -> None:
         print(json.dumps({"id": record.id, "token": token}), flush=True)
     else:
         print(f"id:      {record.id}\nscope:   {record.scope}\nexpires: {_when(record.expires)}\n"
-              f"limits:  {_limits(record)}\ntoken:   {token}", flush=True)
+              f"limits:  {limits_text(record)}\ntoken:   {token}", flush=True)
     print(f"alecs: {WARNING}", file=sys.stderr, flush=True)
 
 
@@ -79,7 +79,7 @@ def _list(args: argparse.Namespace) -> int:
                               "LAST USED", "STATE"]]
     for r in records:
         rows.append([r.id, r.description or "-", r.scope, ",".join(r.customers) if r.customers else "all",
-                     ",".join(r.toolsets) if r.toolsets else "all", _limits(r), _when(r.created), _when(r.expires),
+                     ",".join(r.toolsets) if r.toolsets else "all", limits_text(r), _when(r.created), _when(r.expires),
                      _when(r.last_used), r.state(now)])
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
     for row in rows:

@@ -173,6 +173,10 @@ class TokenStore:
         records = {r["id"]: TokenRecord.from_dict(r) for r in tokens}
         return Snapshot(opened.salt, opened.digest_key, records)
 
+    def sibling(self, suffix: str, format_name: str, what: str) -> SealedFile:
+        """Another sealed file beside this store, under the same master key: `tokens.json` -> `tokens<suffix>`."""
+        return SealedFile(self.path.with_name(self.path.stem + suffix), self._key, format_name, what)
+
     def _locked(self) -> contextlib.AbstractContextManager[None]:
         return self._file.locked()
 

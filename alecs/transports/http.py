@@ -21,6 +21,7 @@ from mcp.server.auth.provider import AccessToken
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from starlette.types import Receive, Scope, Send
 
+from alecs.oauth.app import OAuthApp
 from alecs.principal import CURRENT
 from alecs.transports.guard import Guard, Refusal, audit_connection
 from alecs.transports.websocket import Limits
@@ -46,8 +47,10 @@ class _Active:
 
 class HttpTransport:
     def __init__(self, lowlevel: Any, guard: Guard, *, host: str, port: int, path: str,
-                 tls: tuple[str, str] | None = None, limits: Limits | None = None, grace: float = 30.0) -> None:
+                 tls: tuple[str, str] | None = None, limits: Limits | None = None, grace: float = 30.0,
+                 oauth: OAuthApp | None = None) -> None:
         self.guard = guard
+        self.oauth = oauth  # the OAuth endpoints, when OAuth is on
         self.host, self.port, self.path = host, port, path
         self.tls = tls
         self.limits = limits or Limits()
@@ -67,6 +70,9 @@ class HttpTransport:
         if path == "/healthz" and method in ("GET", "HEAD"):
             await _respond(send, 200, b"ok", "text/plain")
             return
+        if self.oauth is not None and self.oauth.handles(path):
+            await self.oauth(scope, receive, send)
+            return
         if path != self.path:
             await _respond(send, 404, b'{"error": "not found"}')
             return
@@ -75,7 +81,10 @@ class HttpTransport:
         if isinstance(verdict, Refusal):
             audit_connection("http", verdict.address or address, "refused", reason=verdict.reason,
                              status=verdict.status)
-            await _respond(send, verdict.status, verdict.body(), extra=verdict.headers)
+            extra = verdict.headers
+            if verdict.status == 401 and self.oauth is not None:
+                extra = self.oauth.challenge_headers(verdict.reason, verdict.error)
+            await _respond(send, verdict.status, verdict.body(), extra=extra)
             return
         principal = verdict.principal
         address = verdict.address or address
@@ -83,7 +92,7 @@ class HttpTransport:
         scope["user"] = AuthenticatedUser(AccessToken(token=principal.label, client_id=principal.label,
                                                       scopes=[principal.scope]))
         CURRENT.set(principal)  # sessions opened by this request inherit it
-        active = _Active(principal.label, method)
+        active = _Active(principal.grant or principal.label, method)  # revoking a grant ends its requests
         self.active.add(active)
         started = time.monotonic()
         try:
