@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -53,6 +54,10 @@ class TestCA:
     ca_file: Path
     cert_file: Path
     key_file: Path
+
+    def context(self) -> ssl.SSLContext:
+        """A client context that trusts the test CA only."""
+        return ssl.create_default_context(cafile=str(self.ca_file))
 
 
 @pytest.fixture(scope="session")
@@ -108,7 +113,7 @@ def oauth_server(fresh_sandbox: Sandbox, registry: Registry, store: TokenStore,
         remote = Remote(server, settings, LiveTokens(store), None,
                         OAuthSettings(enabled=True, public_url=public_url, **oauth))
         await remote.start()
-        verify: Any = str(test_ca.ca_file) if tls else True
+        verify: Any = test_ca.context() if tls else True
         http = httpx2.AsyncClient(timeout=30, verify=verify)
         try:
             yield Served(remote, http, verify)
