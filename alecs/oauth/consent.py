@@ -103,11 +103,16 @@ class ConsentPage:
     async def _continue(self, request: Request, pending: PendingConsent, credential: str, csrf: str) -> Response:
         credential = credential.strip()
         keys = self.gate.keys(request, credential)
-        wait = self.gate.retry_after(keys)
-        if wait > 0:
-            page = self._sign_in(pending, csrf, f"Too many failed attempts: try again in {int(wait) + 1} s.", 429)
-            return self._answer(pending, Page(page.status, page.body, (("Retry-After", str(int(wait) + 1)),)))
-        record = await self._identify(credential)
+        # Like the MCP endpoint's Guard: a genuine active token is let in whatever the counts say (nobody's
+        # failures lock its owner out); anything else waits out a block first, sign-in codes above all (short).
+        record = await self.provider.tokens.lookup(credential) if parse_token(credential) is not None else None
+        if record is None or record.state() != "active":
+            wait = self.gate.retry_after(keys)
+            if wait > 0:
+                page = self._sign_in(pending, csrf, f"Too many failed attempts: try again in {int(wait) + 1} s.", 429)
+                return self._answer(pending, Page(page.status, page.body, (("Retry-After", str(int(wait) + 1)),)))
+            if record is None:
+                record = await self._redeem(credential)
         if record is None or record.state() != "active":
             self.gate.failed(keys)
             why = "This token or sign-in code is not valid." if record is None else f"This token is {record.state()}."
@@ -132,10 +137,8 @@ class ConsentPage:
             return self._answer(pending, self._sign_in(pending, csrf, f"This token is {state}.", 401))
         return self._redirect(self.provider.approve(pending))
 
-    async def _identify(self, credential: str) -> TokenRecord | None:
-        """The token a credential stands for: an alecs token itself, or a sign-in code (used up on success)."""
-        if parse_token(credential) is not None:
-            return await self.provider.tokens.lookup(credential)
+    async def _redeem(self, credential: str) -> TokenRecord | None:
+        """The token a sign-in code stands for (the code is used up), or None."""
         if normalize_sign_in_code(credential) is None:
             return None
         store = self.provider.grants.store

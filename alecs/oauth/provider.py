@@ -42,7 +42,6 @@ from mcp.server.auth.provider import (
     construct_redirect_uri,
 )
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
-from pydantic import AnyUrl
 
 from alecs.auth.live import LiveTokens
 from alecs.auth.tokens import TokenRecord
@@ -142,7 +141,7 @@ class AlecsProvider:
         self.urls = urls
         self.pending: dict[str, PendingConsent] = {}
         self._codes: dict[str, AlecsCode] = {}
-        self._used_codes: dict[str, tuple[str, float]] = {}  # code digest -> (grant id, forget after)
+        self._used_codes: dict[str, tuple[AlecsCode, float]] = {}  # digest -> (the code, with its grant; forget at)
         self._code_key = secrets.token_bytes(32)
 
     # -- clients -------------------------------------------------------------------------------------
@@ -249,11 +248,9 @@ class AlecsProvider:
             del self._used_codes[key]
         used = self._used_codes.get(digest)
         if used is not None:  # OAuth 2.1 §4.1.3: a code used twice revokes what it gave
-            grant_id = used[0]
-            await self._revoke(grant_id, "authorization code reused")
-            return AlecsCode(code="-", scopes=[], expires_at=now + 1, client_id=client.client_id, code_challenge="",
-                             redirect_uri=AnyUrl("http://localhost/"), redirect_uri_provided_explicitly=False,
-                             token_id="-", client_name="-", grant_scope="read", reused_grant=grant_id)
+            assert used[0].reused_grant is not None
+            await self._revoke(used[0].reused_grant, "authorization code reused")
+            return used[0]
         code = self._codes.get(digest)
         if code is not None and code.expires_at < now:
             del self._codes[digest]
@@ -275,7 +272,8 @@ class AlecsProvider:
             access_seconds=self.settings.access_seconds, refresh_seconds=self.settings.refresh_seconds,
             token_expires=record.expires))
         self.grants.adopt(snapshot)
-        self._used_codes[digest] = (issued.grant.id, time.time() + max(self.settings.code_seconds, 60) * 10)
+        self._used_codes[digest] = (authorization_code.model_copy(update={"reused_grant": issued.grant.id}),
+                                    time.time() + max(self.settings.code_seconds, 60) * 10)
         audit_oauth("token", client=client.client_id, token=record.id, grant=issued.grant.id, scope=issued.grant.scope)
         return _token_response(issued)
 

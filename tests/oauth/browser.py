@@ -164,8 +164,9 @@ class OAuthClient:
         return await self.http.post(f"{self.issuer}/token", data=data)
 
     async def exchange(self, code: str, verifier: str, **extra: str) -> httpx2.Response:
-        return await self.token(grant_type="authorization_code", code=code, code_verifier=verifier,
-                                redirect_uri=self.redirect_uri, resource=self.resource, **extra)
+        form = {"grant_type": "authorization_code", "code": code, "code_verifier": verifier,
+                "redirect_uri": self.redirect_uri, "resource": self.resource, **extra}
+        return await self.token(**form)
 
     async def refresh(self, refresh_token: str) -> httpx2.Response:
         return await self.token(grant_type="refresh_token", refresh_token=refresh_token, resource=self.resource)
