@@ -356,5 +356,7 @@ class GrantStore:
     def grants_of(self, token_ids: Iterable[str] | None = None) -> list[Grant]:
         """Grants (of these tokens, or all), oldest first."""
         wanted = None if token_ids is None else set(token_ids)
+        if self.signature() is None:  # no OAuth yet: nothing to decrypt (and no key derivation to pay for)
+            return []
         return sorted((g for g in self.load().grants.values() if wanted is None or g.token_id in wanted),
                       key=lambda g: g.created)

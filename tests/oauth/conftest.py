@@ -22,7 +22,7 @@ from alecs.sandbox.server import Sandbox
 from alecs.tools.registry import Registry
 from alecs.transports.guard import FailureLimiter
 from alecs.transports.remote import Remote, RemoteSettings
-from tests.oauth.browser import ConsentBrowser, OAuthClient
+from tests.oauth.browser import ConsentBrowser, OAuthClient, pkce, query
 from tests.support.mcp import make_server
 
 MASTER_KEY = "oauth-tests-master-key"
@@ -93,6 +93,18 @@ class Served:
 
     def client(self, **kw: Any) -> OAuthClient:
         return OAuthClient(self.http, self.issuer, self.url, **kw)
+
+    async def authorize(self, credential: str, scope: str | None = None, **client: Any) -> tuple[OAuthClient, dict[
+            str, Any]]:
+        """Register a client, sign in and approve with `credential`, exchange the code: (client, token response)."""
+        oauth = self.client(**client)
+        assert (await oauth.register()).status_code == 201
+        verifier, challenge = pkce()
+        extra = {"scope": scope} if scope else {}
+        back = await self.browser().authorize(oauth.authorize_url(challenge, **extra), credential)
+        response = await oauth.exchange(query(back)["code"], verifier)
+        assert response.status_code == 200, response.text
+        return oauth, response.json()
 
     def browser(self) -> ConsentBrowser:
         """A fresh browser (its own cookie jar) on the same connection settings."""
