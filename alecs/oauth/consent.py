@@ -10,8 +10,9 @@ Two steps on one URL (`/authorize/consent`):
 
 Protection: a CSRF token bound to the browser (an HttpOnly, SameSite=Strict cookie, and the form's keyed hash of
 it and the request id), `Origin` checked when sent, `Content-Security-Policy` without scripts and with
-`form-action` limited to this page and the client's redirect origin, `X-Frame-Options: DENY`, no referrer, no
-caching. The credential is only ever in a POST body: never in a URL, a log or the page sent back.
+`form-action` limited to this page and the client's redirect origin, `X-Frame-Options: DENY`, no caching, and
+`Referrer-Policy: same-origin` (no referrer leaves for another site). The credential is only ever in a POST body:
+never in a URL, a log or the page sent back.
 """
 
 from __future__ import annotations
@@ -229,7 +230,9 @@ def security_headers(pending: PendingConsent | None) -> tuple[tuple[str, str], .
         targets += f" {redirect.scheme}://{redirect.netloc}" if redirect.netloc else f" {redirect.scheme}:"
     csp = (f"default-src 'none'; style-src 'self'; img-src 'none'; form-action {targets}; frame-ancestors 'none'; "
            f"base-uri 'none'")
-    return (("Content-Security-Policy", csp), ("X-Frame-Options", "DENY"), ("Referrer-Policy", "no-referrer"),
+    # same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on the form's POST, which the
+    # Origin check must refuse; nothing leaves for another origin either way.
+    return (("Content-Security-Policy", csp), ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"),
             ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff"))
 
 
@@ -249,7 +252,7 @@ def _error_html(error: str) -> str:
 def _document(title: str, body: str) -> str:
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>{_e(title)}</title>
+<meta name="referrer" content="same-origin"><title>{_e(title)}</title>
 <link rel="stylesheet" href="{CSS_PATH}"></head>
 <body><main class="card">{body}
 <p class="foot">alecs · Akamai control plane · {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}</p>

@@ -9,11 +9,10 @@ import sys
 import time
 
 import httpx2
-import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.oauth.browser import Page, pkce, query
+from tests.oauth.browser import Page, pkce
 from tests.oauth.conftest import MASTER_KEY
 from tests.support.waiting import poll
 
