@@ -14,6 +14,7 @@ import httpx2
 import pytest
 import trustme
 
+from alecs.auth.hosts import host_allow_list
 from alecs.auth.live import LiveTokens
 from alecs.auth.tokens import TokenStore
 from alecs.oauth.settings import OAuthSettings
@@ -119,11 +120,12 @@ def oauth_server(fresh_sandbox: Sandbox, registry: Registry, store: TokenStore,
     async def run(tls: bool = False, limiter: FailureLimiter | None = None, public_url: str | None = None,
                   **oauth: Any) -> AsyncIterator[Served]:
         server = make_server(fresh_sandbox, registry, services={"tokens": store})
-        settings = RemoteSettings(transport="http", port=0, reload_seconds=0.05, limiter=limiter or FailureLimiter())
+        settings = RemoteSettings(transport="http", port=0, reload_seconds=0.05, limiter=limiter or FailureLimiter(),
+                                  allowed_hosts=host_allow_list(public_url=public_url))
         if tls:
             settings = replace(settings, cert=str(test_ca.cert_file), key=str(test_ca.key_file))
         remote = Remote(server, settings, LiveTokens(store), None,
-                        OAuthSettings(enabled=True, public_url=public_url, **oauth))
+                        OAuthSettings(**{"enabled": True, "public_url": public_url, **oauth}))
         await remote.start()
         verify: Any = test_ca.context() if tls else True
         http = httpx2.AsyncClient(timeout=30, verify=verify)
