@@ -236,3 +236,25 @@ async def test_a_client_metadata_url_at_a_private_address_is_refused(oauth_serve
             assert response.status_code == 400, client_id
             assert "private, loopback or reserved" in response.json()["error_description"], response.json()
     assert grant_store.grants_of() == []
+
+
+async def test_a_confidential_client_must_present_its_secret_by_post_or_basic(oauth_server, mint, grant_store):
+    _, token = mint("write")
+    async with oauth_server() as served:
+        client = await registered(served, redirect_uri="http://127.0.0.1:33418/callback")
+        assert client.client_secret is None  # public clients get no secret
+        confidential = served.client()
+        assert (await confidential.register(token_endpoint_auth_method="client_secret_basic")).status_code == 201
+        secret = confidential.client_secret
+        assert secret
+        verifier, challenge = pkce()
+        code = query(await served.browser().authorize(confidential.authorize_url(challenge), token))["code"]
+        form = {"grant_type": "authorization_code", "code": code, "code_verifier": verifier,
+                "redirect_uri": confidential.redirect_uri, "client_id": confidential.client_id}
+        wrong = await served.http.post(served.issuer + "/token", data=form, auth=(confidential.client_id, "nope"))
+        assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"
+        missing = await served.http.post(served.issuer + "/token", data=form)
+        assert missing.status_code == 401 and "secret is required" in missing.json()["error_description"]
+        assert grant_store.grants_of() == []
+        right = await served.http.post(served.issuer + "/token", data=form, auth=(confidential.client_id, secret))
+        assert right.status_code == 200 and right.json()["access_token"].startswith("alecs_at_")
