@@ -3,7 +3,6 @@ tokens only) on the same token store; and no secret of the whole flow reaches a 
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from alecs.transports.remote import Remote, RemoteSettings
 from tests.oauth.browser import ConsentBrowser, OAuthClient, Page, pkce, query
 from tests.oauth.conftest import MASTER_KEY
 from tests.support.mcp import make_server
+from tests.support.net import free_port
 from tests.support.waiting import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,6 +68,7 @@ async def test_alecs_tunnel_and_bearer_tokens_are_unaffected_by_oauth(oauth_serv
 
 def _server_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ALECS_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # the venv's `alecs`
     env.update(TOKEN_MASTER_KEY=MASTER_KEY, ALECS_TOKEN_STORE=str(tmp_path / "state" / "tokens.json"),
                ALECS_TOKEN_RELOAD_SECONDS="0.1", PYTHONPATH=os.pathsep.join(p for p in sys.path if p),
                HOME=str(tmp_path))
@@ -75,20 +76,23 @@ def _server_env(tmp_path: Path) -> dict[str, str]:
 
 
 async def test_no_secret_of_the_oauth_flow_appears_in_the_servers_debug_log(tmp_path):
-    env = _server_env(tmp_path)
-    made = subprocess.run([sys.executable, "-m", "alecs", "token", "generate", "--scope", "write", "--json",
+    """The README's commands as written (the sandbox, port, public URL and log level from the environment)."""
+    port = free_port()
+    env = {**_server_env(tmp_path), "ALECS_SANDBOX": "1", "ALECS_WS_PORT": str(port), "ALECS_LOG_LEVEL": "debug",
+           "ALECS_PUBLIC_URL": f"http://127.0.0.1:{port}/mcp"}
+    made = subprocess.run(["alecs", "token", "generate", "--scope", "write", "--description", "alice",
                            "--sign-in-code"], env=env, capture_output=True, text=True, timeout=60, check=True)
-    token_line, code_line = made.stdout.splitlines()
-    token, sign_in = json.loads(token_line)["token"], json.loads(code_line)["sign_in_code"]
+    printed = dict(line.split(":", 1) for line in made.stdout.splitlines() if ":" in line)
+    token, sign_in = printed["token"].strip(), printed["sign-in code"].split()[0]
     log = tmp_path / "server.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "alecs", "serve", "--transport", "http", "--oauth", "--sandbox",
-                                 "--port", "0", "--log-level", "debug"], env=env, cwd=tmp_path, stdout=out,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(["alecs", "serve", "--transport", "http", "--oauth"], env=env, cwd=tmp_path,
+                                stdout=out, stderr=subprocess.STDOUT)
     try:
         url = wait_until(lambda: next((line.split("listening on ", 1)[1] for line in log.read_text().splitlines()
                                        if "listening on " in line), None) or proc.poll(), 60, "the server")
-        assert isinstance(url, str), log.read_text()[-2000:]
+        assert url == f"http://127.0.0.1:{port}/mcp", log.read_text()[-2000:]
+        secrets: list[str] = [token.split("_", 2)[2], sign_in, sign_in.replace("-", ""), MASTER_KEY]
         issuer = url.rsplit("/mcp", 1)[0]
         secrets: list[str] = [token.split("_", 2)[2], sign_in, sign_in.replace("-", ""), MASTER_KEY]
         async with httpx2.AsyncClient(timeout=30) as http:
