@@ -131,6 +131,11 @@ class OAuthApp:
         self.paths = frozenset(r.path for r in routes)
         self._app = RequestBodyLimitMiddleware(Router(routes=routes), self.settings.max_body_bytes)
 
+    def prune(self) -> None:
+        """Forget grants that ended more than 30 days ago (blocks: run it in a worker thread)."""
+        self.grants.store.prune({r.id: r.state() for r in self.tokens.store.records()})
+        self.grants.refresh(force=True)
+
     async def aclose(self) -> None:
         """Close the metadata documents' connection pool."""
         await self.documents.aclose()

@@ -315,15 +315,23 @@ class GrantStore:
         if used:
             self.update(change)
 
-    def prune(self, token_states: Mapping[str, str], keep_seconds: float = 30 * 86400) -> None:
-        """Forget grants that ended (revoked, lapsed, or their token is gone) more than `keep_seconds` ago."""
-        def change(snap: GrantSnapshot) -> None:
+    def prune(self, token_states: Mapping[str, str], keep_seconds: float = 30 * 86400) -> list[str]:
+        """Forget grants that ended (revoked, lapsed, or their token is gone) more than `keep_seconds` ago; the ids
+        forgotten. Writes nothing when there is nothing to forget."""
+        def ended(grant: Grant, now: float) -> bool:
+            end = grant.revoked or (grant.refresh_expires if grant.state(now) == "expired" else None)
+            return grant.token_id not in token_states or bool(end and end < now - keep_seconds)
+
+        if self.signature() is None or not any(ended(g, time.time()) for g in self.load().grants.values()):
+            return []
+
+        def change(snap: GrantSnapshot) -> list[str]:
             now = time.time()
-            for grant in list(snap.grants.values()):
-                ended = grant.revoked or (grant.refresh_expires if grant.state(now) == "expired" else None)
-                if token_states.get(grant.token_id) is None or (ended and ended < now - keep_seconds):
-                    del snap.grants[grant.id]
-        self.update(change)
+            doomed = [g.id for g in snap.grants.values() if ended(g, now)]
+            for grant_id in doomed:
+                del snap.grants[grant_id]
+            return doomed
+        return self.update(change)[0]
 
     # -- sign-in codes -------------------------------------------------------------------------------
     def new_sign_in_code(self, token_id: str, minutes: float = 15) -> tuple[str, float]:

@@ -179,6 +179,8 @@ class Remote:
 
     async def start(self) -> None:
         await anyio.to_thread.run_sync(lambda: self.tokens.refresh(force=True))
+        if self.oauth is not None:
+            await anyio.to_thread.run_sync(self.oauth.prune)
         await self.transport.start()
         if self.oauth is not None:
             self.oauth.start(self.url)

@@ -135,3 +135,35 @@ async def test_a_one_time_sign_in_code_stands_for_its_token_once(oauth_server, s
         assert again.status in (401, 403)
     listed = json.loads(alecs_token(store, "list", "--json").stdout)
     assert listed[0]["id"] == made["id"] and listed[0]["grants"][0]["scope"] == "read"
+
+
+async def test_the_sdk_token_verifier_sees_an_oauth_token_as_its_grant_on_its_resource(oauth_server, mint):
+    from alecs.auth.verifier import principal_of, token_verifier  # noqa: PLC0415
+
+    token_id, token = mint("admin", toolsets=["dns"])
+    async with oauth_server() as served:
+        _, tokens = await served.authorize(token, scope="write")
+        access = await token_verifier(served.remote.tokens).verify_token(tokens["access_token"])
+        principal = principal_of(access)
+        assert access is not None and principal is not None and access.resource == served.url
+        assert (principal.token_id, principal.scope, principal.toolsets) == (token_id, "write", frozenset({"dns"}))
+        assert principal.grant and principal.grant.startswith("grt_") and access.scopes == ["read", "write"]
+        assert tokens["access_token"] not in repr(access)
+
+
+async def test_grants_that_ended_long_ago_are_forgotten_at_start(oauth_server, mint, store, grant_store):
+    from dataclasses import replace as changed  # noqa: PLC0415
+
+    _, token = mint("write")
+    async with oauth_server() as served:
+        await served.authorize(token)
+        await served.authorize(token)
+    old, recent = grant_store.grants_of()
+
+    def age(snap) -> None:
+        snap.grants[old.id] = changed(old, revoked=time.time() - 31 * 86400, revoked_reason="test")
+        snap.grants[recent.id] = changed(recent, revoked=time.time() - 86400, revoked_reason="test")
+    grant_store.update(age)
+    async with oauth_server():
+        pass
+    assert [g.id for g in grant_store.grants_of()] == [recent.id]
