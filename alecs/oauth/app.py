@@ -201,20 +201,22 @@ class OAuthApp:
 
     def _token(self, handle: Handler) -> Handler:
         async def token(request: Request) -> Response:
+            # Like the Guard: a good request always passes (client ids are public: anyone could run up a popular
+            # client's count); a failing one counts against what it presented, and once that is blocked, gets 429.
             form = await request.form()
             presented = form.get("refresh_token") or form.get("client_id")
             keys = self.gate.keys(request, presented if isinstance(presented, str) else None)
-            wait = self.gate.retry_after(keys)
-            if wait > 0:
-                return _too_many(wait, "Too many failed token requests")
             resource = form.get("resource")
             if isinstance(resource, str) and not same_resource(resource, self.urls.resource):
-                self.gate.failed(keys)
-                return JSONResponse({"error": "invalid_target", "error_description": (
+                response: Response = JSONResponse({"error": "invalid_target", "error_description": (
                     f"This server is the resource {self.urls.resource}; it issues no tokens for {resource}.")},
                     status_code=400, headers=NO_STORE)
-            response = await handle(request)
+            else:
+                response = await handle(request)
             if response.status_code in (400, 401):
+                wait = self.gate.retry_after(keys)
+                if wait > 0:
+                    return _too_many(wait, "Too many failed token requests")
                 self.gate.failed(keys)
             return response
         return token

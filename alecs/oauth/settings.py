@@ -71,6 +71,8 @@ def urls_for(public_url: str) -> OAuthUrls:
         raise ConfigError(f"OAuth needs an https:// {PUBLIC_URL_ENV} (got '{public_url}'): authorization codes and "
                           f"tokens must not cross the network in clear text. Plain http is accepted on loopback only.")
     netloc = parts.netloc.lower()
+    if (parts.scheme, parts.port) in (("https", 443), ("http", 80)):  # as browsers write an Origin
+        netloc = netloc.rsplit(":", 1)[0]
     return OAuthUrls(resource=f"{parts.scheme}://{netloc}{parts.path.rstrip('/') or ''}",
                      issuer=f"{parts.scheme}://{netloc}")
 

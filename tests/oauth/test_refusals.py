@@ -258,3 +258,15 @@ async def test_a_confidential_client_must_present_its_secret_by_post_or_basic(oa
         assert grant_store.grants_of() == []
         right = await served.http.post(served.issuer + "/token", data=form, auth=(confidential.client_id, secret))
         assert right.status_code == 200 and right.json()["access_token"].startswith("alecs_at_")
+
+
+async def test_failing_token_requests_are_slowed_down_but_never_a_good_one(oauth_server, mint):
+    _, token = mint("write")
+    async with oauth_server(limiter=FailureLimiter(max_failures=3, window=60, block=60)) as served:
+        client = await registered(served)
+        verifier, challenge = pkce()
+        code = query(await served.browser().authorize(client.authorize_url(challenge), token))["code"]
+        statuses = [(await client.exchange("not-a-code", verifier)).status_code for _ in range(4)]
+        assert statuses[:2] == [400, 400] and statuses[-1] == 429
+        good = await client.exchange(code, verifier)  # the same (public) client id, a genuine code
+        assert good.status_code == 200
