@@ -53,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="allow a non-loopback address without TLS (only behind a TLS proxy on this host)")
     remote.add_argument("--tls-cert", help="certificate chain (PEM) for wss:// / https:// (env ALECS_SSL_CERT)")
     remote.add_argument("--tls-key", help="private key (PEM) of --tls-cert (env ALECS_SSL_KEY)")
+    remote.add_argument("--oauth", action="store_true", default=env_flag("ALECS_OAUTH"),
+                        help="be an OAuth 2.1 authorization server for remote MCP clients (Claude connectors, "
+                             "ChatGPT, Cursor, VS Code) on --transport http; set ALECS_PUBLIC_URL (env ALECS_OAUTH=1)")
 
     sandbox = sub.add_parser("sandbox", help="run the simulated Akamai account and print its .edgerc section")
     sandbox.add_argument("--port", type=int, default=0)

@@ -45,7 +45,8 @@ _KEYED = re.compile(
     re.I)
 _PATTERNS = (
     (re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}", re.I), rf"\1 {MASK}"),
-    (re.compile(r"\b(alecs_[0-9a-f]{16}_)[A-Za-z0-9_-]{8,}"), rf"\1{MASK}"),  # bearer tokens (keep the id part)
+    # bearer tokens, OAuth access and refresh tokens (keep the id part)
+    (re.compile(r"\b(alecs_(?:at_|rt_)?[0-9a-f]{16}_)[A-Za-z0-9_-]{8,}"), rf"\1{MASK}"),
     (re.compile(r"\bakab-[A-Za-z0-9-]{8,}(?![A-Za-z0-9.-]*\.akamaiapis\.net)"), f"akab-{MASK}"),  # EdgeGrid tokens
 )
 _literals: set[str] = set()

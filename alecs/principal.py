@@ -24,6 +24,7 @@ class Principal:
     rate_per_minute: int | None = None  # None: the server's default cap on this token's calls per minute
     networks: frozenset[Network] | None = None  # None: every network; {"staging"}: production changes refused
     confirm: ConfirmPolicy | None = None  # None: the server's ALECS_CONFIRM policy
+    grant: str | None = None  # the OAuth grant a session acts through (its token's rights); None: the token itself
 
     @property
     def label(self) -> str:

@@ -5,6 +5,10 @@ in-memory and cheap, safe on the event loop. `lookup` is the event loop's way in
 snapshot does not know makes it re-read the store (in a worker thread) if the file changed, so a token generated
 while the server runs is accepted on its first connection. Those re-reads are shared by every miss waiting at the
 same time and happen at most once per `miss_interval`, so a flood of unknown tokens costs one `stat` per interval.
+
+With OAuth on, `grants` (`alecs.oauth.live.LiveGrants`) joins in: an OAuth access token verifies as its alecs
+token's record seen through the grant (the grant's scope, never wider), a grant id (`grt_...`) is valid while the
+grant and its token are, and `refresh` and `flush` cover the grant store too.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import time
 import anyio
 
 from alecs.auth.tokens import Snapshot, TokenRecord, TokenStore, parse_token
+from alecs.oauth.live import LiveGrants, is_grant_id
+from alecs.oauth.store import ACCESS_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +30,9 @@ log = logging.getLogger(__name__)
 class LiveTokens:
     """The server's view of the token store (see the module docstring)."""
 
-    def __init__(self, store: TokenStore, miss_interval: float = 0.02) -> None:
+    def __init__(self, store: TokenStore, miss_interval: float = 0.02, grants: LiveGrants | None = None) -> None:
         self.store = store
+        self.grants = grants
         self.miss_interval = miss_interval
         self._snapshot: Snapshot | None = None
         self._signature: tuple[int, int, int] | None = None
@@ -38,9 +45,10 @@ class LiveTokens:
     def refresh(self, force: bool = False) -> bool:
         """Re-read the store if it changed; True when it did. Raises TokenStoreError on a bad store."""
         with self._reload_lock:
+            grants_changed = self.grants.refresh(force) if self.grants is not None else False
             signature = self.store.signature()
             if not force and self._snapshot is not None and signature == self._signature:
-                return False
+                return grants_changed
             snapshot = self.store.load()
             self._snapshot, self._signature = snapshot, signature
             return True
@@ -48,7 +56,16 @@ class LiveTokens:
     def verify(self, token: str) -> TokenRecord | None:
         """The record of a genuine token, whatever its state; None for anything else."""
         snapshot = self._snapshot
-        return snapshot.verify(token) if snapshot is not None else None
+        if snapshot is None:
+            return None
+        if token.startswith(ACCESS_PREFIX):
+            return self.grants.record_for(token, snapshot.records) if self.grants is not None else None
+        return snapshot.verify(token)
+
+    def verify_id(self, token_id: str) -> TokenRecord | None:
+        """The record with this id, whatever its state (for a token proven some other way: a sign-in code)."""
+        snapshot = self._snapshot
+        return snapshot.records.get(token_id) if snapshot is not None else None
 
     async def lookup(self, token: str) -> TokenRecord | None:
         """`verify`, re-reading a changed store first when a well-formed token is not in the snapshot."""
@@ -77,8 +94,10 @@ class LiveTokens:
             self._checked_at = checked
 
     def valid(self, token_id: str, now: float | None = None) -> bool:
-        """True while the token with this id exists and is active."""
+        """True while the token (or OAuth grant) with this id exists and is active."""
         snapshot = self._snapshot
+        if self.grants is not None and is_grant_id(token_id):
+            return snapshot is not None and self.grants.valid(token_id, snapshot.records, now)
         record = snapshot.records.get(token_id) if snapshot is not None else None
         return record is not None and record.state(now) == "active"
 
@@ -88,7 +107,9 @@ class LiveTokens:
             self._used[token_id] = time.time()
 
     def flush(self) -> None:
-        """Write the batched last-used times to the store."""
+        """Write the batched last-used times to the store (and the grant store)."""
+        if self.grants is not None:
+            self.grants.flush()
         with self._lock:
             used, self._used = self._used, {}
         if not used:

@@ -1,50 +1,39 @@
 """The token store: one encrypted file holding keyed hashes of bearer tokens, written atomically under a lock.
 
 A token is `alecs_<idhex>_<secret>`; its id is `tok_<idhex>`, so lookup is by id and the secret is checked with an
-HMAC (key derived from TOKEN_MASTER_KEY) compared in constant time. The file is AES-GCM encrypted with another key
-derived from TOKEN_MASTER_KEY (scrypt with the file's salt, then HKDF); it holds no token and no plaintext metadata.
+HMAC (key derived from TOKEN_MASTER_KEY) compared in constant time. The file is a `SealedFile` (`alecs.auth.sealed`:
+AES-GCM with a key derived from TOKEN_MASTER_KEY, atomic, locked, 0600); it holds no token and no plaintext metadata.
 Every method here blocks (file I/O, locks, scrypt): call it off the event loop.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import fcntl
 import hashlib
 import hmac
-import json
 import math
 import os
 import re
 import secrets
-import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-
 from alecs.auth.rights import TokenRights, lifetime_seconds, validate_rights
-from alecs.errors import ConfigError
+from alecs.auth.sealed import MASTER_KEY_ENV, SCRYPT, SealedFile, SealedStoreError, derive_keys
 from alecs.principal import Principal, Scope
 
-MASTER_KEY_ENV = "TOKEN_MASTER_KEY"
 STORE_ENV = "ALECS_TOKEN_STORE"
 TOKEN_RE = re.compile(r"^alecs_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$")
 ID_RE = re.compile(r"^tok_[0-9a-f]{16}$")
 FORMAT = "alecs-token-store"
-SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+__all__ = ["FORMAT", "MASTER_KEY_ENV", "SCRYPT", "Snapshot", "TokenRecord", "TokenStore", "TokenStoreError",
+           "derive_keys", "parse_token"]
 
 
-class TokenStoreError(ConfigError):
+class TokenStoreError(SealedStoreError):
     """The token store cannot be used (no key, wrong key, unreadable file, unknown token)."""
 
 
@@ -139,31 +128,6 @@ def require_master_key(env: Mapping[str, str] | None = None) -> str:
     return key
 
 
-_KEYS: dict[tuple[bytes, bytes], tuple[bytes, bytes]] = {}
-_KEYS_LOCK = threading.Lock()
-
-
-def derive_keys(master: str, salt: bytes) -> tuple[bytes, bytes]:
-    """(encryption key, digest key) for a store salt; scrypt runs once per process and salt."""
-    ident = (hashlib.sha256(master.encode()).digest(), salt)
-    with _KEYS_LOCK:
-        if ident in _KEYS:
-            return _KEYS[ident]
-    root = Scrypt(salt=salt, length=32, **SCRYPT).derive(master.encode())
-
-    def expand(info: bytes) -> bytes:
-        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(root)
-
-    keys = (expand(b"alecs token store encryption v1"), expand(b"alecs token digest v1"))
-    with _KEYS_LOCK:
-        _KEYS[ident] = keys
-    return keys
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
-
-
 @dataclass
 class Snapshot:
     """The store's content at one moment, with the digest key that checks its tokens."""
@@ -187,97 +151,37 @@ class Snapshot:
 
 
 class TokenStore:
+    """The bearer tokens of remote serving, in a `SealedFile` (see the module docstring)."""
+
     def __init__(self, path: Path | str, key: str) -> None:
         self.path = Path(path)
         self._key = key
+        self._file = SealedFile(self.path, key, FORMAT, "token store")
 
     # -- file ----------------------------------------------------------------------------------------
     def signature(self) -> tuple[int, int, int] | None:
         """Changes whenever the file is replaced or rewritten."""
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
-            return None
-        return (st.st_ino, st.st_mtime_ns, st.st_size)
+        return self._file.signature()
 
     def load(self) -> Snapshot:
         """The current content (no lock needed: writers replace the file atomically)."""
         try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return self._empty()
-        except OSError as exc:
-            raise TokenStoreError(f"Cannot read the token store {self.path}: {exc.strerror}.") from None
-        return self._decrypt(raw)
+            opened = self._file.open()
+            tokens = (opened.payload or {"tokens": []})["tokens"]
+        except SealedStoreError as exc:
+            raise TokenStoreError(str(exc)) from None
+        records = {r["id"]: TokenRecord.from_dict(r) for r in tokens}
+        return Snapshot(opened.salt, opened.digest_key, records)
 
-    def _empty(self) -> Snapshot:
-        salt = secrets.token_bytes(16)
-        return Snapshot(salt, derive_keys(self._key, salt)[1])
+    def sibling(self, suffix: str, format_name: str, what: str) -> SealedFile:
+        """Another sealed file beside this store, under the same master key: `tokens.json` -> `tokens<suffix>`."""
+        return SealedFile(self.path.with_name(self.path.stem + suffix), self._key, format_name, what)
 
-    def _decrypt(self, raw: bytes) -> Snapshot:
-        try:
-            doc = json.loads(raw)
-            assert doc["format"] == FORMAT and doc["version"] == 1
-            salt = base64.b64decode(doc["kdf"]["salt"])
-            nonce, data = base64.b64decode(doc["nonce"]), base64.b64decode(doc["data"])
-        except Exception:
-            raise TokenStoreError(f"The token store {self.path} is not a readable alecs token store.") from None
-        enc_key, digest_key = derive_keys(self._key, salt)
-        try:
-            plain = AESGCM(enc_key).decrypt(nonce, data, self._aad(salt))
-        except InvalidTag:
-            raise TokenStoreError(
-                f"{MASTER_KEY_ENV} does not open the token store {self.path}: it was written with another key "
-                f"(or the file was altered). Use the key it was created with.") from None
-        records = {r["id"]: TokenRecord.from_dict(r) for r in json.loads(plain)["tokens"]}
-        return Snapshot(salt, digest_key, records)
-
-    @staticmethod
-    def _aad(salt: bytes) -> bytes:
-        return f"{FORMAT}:1:{_b64(salt)}".encode()
-
-    def _encrypt(self, snap: Snapshot) -> bytes:
-        enc_key, _ = derive_keys(self._key, snap.salt)
-        nonce = secrets.token_bytes(12)
-        plain = json.dumps({"tokens": [asdict(r) for r in snap.records.values()]}).encode()
-        data = AESGCM(enc_key).encrypt(nonce, plain, self._aad(snap.salt))
-        doc = {"format": FORMAT, "version": 1, "kdf": {"name": "scrypt", **SCRYPT, "salt": _b64(snap.salt)},
-               "nonce": _b64(nonce), "data": _b64(data)}
-        return json.dumps(doc).encode()
-
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.path.with_name(self.path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)  # closing releases the lock
+    def _locked(self) -> contextlib.AbstractContextManager[None]:
+        return self._file.locked()
 
     def _write(self, snap: Snapshot) -> None:
-        """Temp file, fsync, rename, fsync the directory: a crash leaves the old file or the new one."""
-        directory = self.path.parent
-        for stale in directory.glob(f".{self.path.name}.*.tmp"):  # left by a writer that died (we hold the lock)
-            with contextlib.suppress(OSError):
-                stale.unlink()
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{self.path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                os.fchmod(f.fileno(), 0o600)
-                f.write(self._encrypt(snap))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        dfd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
+        self._file.write(snap.salt, {"tokens": [asdict(r) for r in snap.records.values()]})
 
     def update(self, change: Callable[[dict[str, TokenRecord]], Any]) -> Any:
         """Read, change and write the records under the store's lock; returns what `change` returns."""

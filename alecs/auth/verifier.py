@@ -7,7 +7,8 @@ alecs `Principal` rides on it (`.principal`, or `principal_of(access_token)` for
 Decisions: the AccessToken's `token`, `client_id` and `subject` are the token *id*, never the secret (the SDK
 keeps AccessTokens in request scope, where reprs and logs can reach them); scopes are cumulative (`read` ⊂
 `write` ⊂ `admin`) so the SDK's `required_scopes=["read"]` admits every token that may read; `expires_at` is the
-token's expiry in whole seconds.
+token's expiry in whole seconds. An OAuth access token (with OAuth on) verifies as its alecs token seen through the
+grant: the principal carries the grant's id and scope, and `resource` is the resource it was issued for (RFC 8707).
 """
 
 from __future__ import annotations
@@ -41,9 +42,12 @@ class StoreTokenVerifier:
         if record is None or record.state() != "active":
             return None
         self.tokens.touch(record.id)
+        principal = record.principal()
+        resource = self.tokens.grants.resource if principal.grant and self.tokens.grants is not None else None
         return PrincipalAccessToken(
             token=record.id, client_id=record.id, subject=record.id, scopes=granted_scopes(record.scope),
-            expires_at=int(record.expires) if record.expires is not None else None, principal=record.principal())
+            expires_at=int(record.expires) if record.expires is not None else None, principal=principal,
+            resource=resource)
 
 
 def principal_of(access_token: AccessToken | None) -> Principal | None:

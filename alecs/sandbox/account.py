@@ -1,4 +1,4 @@
-"""The simulated account: shared identifiers, settings, an id counter and a clock."""
+"""The simulated account: settings, an id counter and a clock (its identifiers are in `alecs.sandbox.ids`)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,6 @@ from datetime import UTC, datetime
 
 from alecs.akamai.limits import Rate
 from alecs.sandbox.http import SimResponse
-
-CONTRACT = "ctr_C-0SANDBOX"
-GROUP = "grp_10001"
-SUBGROUP = "grp_10002"
-ACCOUNT = "act_A-CCT0SANDBOX"
 
 
 @dataclass

@@ -8,9 +8,10 @@ import copy
 from typing import Any
 
 from alecs.sandbox import appsec_seed as seed
-from alecs.sandbox.account import CONTRACT, GROUP, Account
+from alecs.sandbox.account import Account
 from alecs.sandbox.appsec_common import PROBLEMS, int_id, not_found
 from alecs.sandbox.http import HttpError, SimRequest
+from alecs.sandbox.ids import CONTRACT, GROUP
 
 LOCKED_DETAIL = ("You can't edit this security configuration version. It may be active, previously active, "
                  "pending activation, or not fully created yet.")

@@ -14,7 +14,7 @@ import itertools
 import re
 from typing import Any
 
-from alecs.sandbox.account import CONTRACT, Account
+from alecs.sandbox.account import Account
 from alecs.sandbox.certs_model import (
     ACTIONS,
     BASE,
@@ -30,6 +30,7 @@ from alecs.sandbox.certs_model import (
     stages_for,
 )
 from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse
+from alecs.sandbox.ids import CONTRACT
 
 CPS_CONTRACT = CONTRACT.removeprefix("ctr_")
 INFO_TYPES = {"pre-verification-warnings": mt("warnings.v1"), "post-verification-warnings": mt("warnings.v1"),

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from alecs.sandbox.account import GROUP, SUBGROUP, Account
+from alecs.sandbox.account import Account
 from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse
+from alecs.sandbox.ids import GROUP, SUBGROUP
 
 BASE = "/cloudlets/v3"
 GROUPS = {int(GROUP.removeprefix("grp_")), int(SUBGROUP.removeprefix("grp_"))}

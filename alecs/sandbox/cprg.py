@@ -10,9 +10,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from alecs.sandbox.account import ACCOUNT, CONTRACT, GROUP, Account
+from alecs.sandbox.account import Account
 from alecs.sandbox.cpcodes import CpCode, CpcodeStore
 from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse
+from alecs.sandbox.ids import ACCOUNT, CONTRACT, GROUP
 
 BASE = "/cprg/v1"
 CONTRACT_ID = CONTRACT.removeprefix("ctr_")

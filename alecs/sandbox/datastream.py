@@ -10,8 +10,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from alecs.sandbox.account import CONTRACT, GROUP, Account
+from alecs.sandbox.account import Account
 from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse
+from alecs.sandbox.ids import CONTRACT, GROUP
 
 BASE = "/datastream-config-api/v2/log"
 GROUP_ID = int(GROUP.removeprefix("grp_"))

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from alecs.sandbox.account import ACCOUNT, CONTRACT, GROUP, Account
+from alecs.sandbox.account import Account
 from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse, body_of
+from alecs.sandbox.ids import ACCOUNT, CONTRACT, GROUP
 
 BASE = "/edgeworkers/v1"
 ACCOUNT_ID = ACCOUNT.removeprefix("act_")

@@ -12,8 +12,9 @@ import copy
 import secrets
 from typing import Any
 
-from alecs.sandbox.account import ACCOUNT, Account
+from alecs.sandbox.account import Account
 from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse
+from alecs.sandbox.ids import ACCOUNT
 
 BASE = "/identity-management/v3"
 ADMIN = f"{BASE}/user-admin"

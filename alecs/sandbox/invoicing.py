@@ -12,8 +12,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from alecs.sandbox.account import ACCOUNT, CONTRACT, Account
+from alecs.sandbox.account import Account
 from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse
+from alecs.sandbox.ids import ACCOUNT, CONTRACT
 
 BASE = "/invoicing-api/v3"
 CONTRACT_ID = CONTRACT.removeprefix("ctr_")

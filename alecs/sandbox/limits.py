@@ -16,13 +16,23 @@ import time
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from alecs.akamai.limits import Limit, LimitTable, Rate
-from alecs.sandbox.account import ACCOUNT
+from alecs.sandbox.ids import ACCOUNT
 
-if TYPE_CHECKING:
-    from alecs.sandbox.http import SimRequest
+
+class LimitedRequest(Protocol):
+    """What the limits read of a verified request (the HTTP layer's SimRequest; a protocol, so that the HTTP layer
+    can import this module without an import circle)."""
+
+    method: str
+    path: str
+    host: str
+    query: dict[str, str]
+
+    @property
+    def json(self) -> Any: ...
 
 CCU_TITLES = {"ccu": "Rate Limit exceeded", "ccu-url": "URL Rate Limit exceeded",
               "ccu-cpcode": "CPCODE Rate Limit exceeded", "ccu-tag": "TAG Rate Limit exceeded"}
@@ -68,7 +78,7 @@ class SandboxLimits:
             self._levels.clear()
             self.refused = 0
 
-    def admit(self, client_token: str, req: SimRequest) -> dict[str, str]:
+    def admit(self, client_token: str, req: LimitedRequest) -> dict[str, str]:
         """Take the request's tokens and return the rate limit headers for its answer, or raise RateLimitExceeded.
 
         Every client token of this sandbox belongs to its one account; `accountSwitchKey` selects another."""
@@ -120,7 +130,7 @@ class SandboxLimits:
             headers.update(limit.extra_headers)
         return headers
 
-    def _refusal(self, req: SimRequest, drawn: list[tuple[Limit, _Level, int]],
+    def _refusal(self, req: LimitedRequest, drawn: list[tuple[Limit, _Level, int]],
                  short: list[tuple[Limit, _Level, int]], now: float) -> RateLimitExceeded:
         limit, level, cost = short[0]
         wait = max(level.wait_for(c, now) for _, level, c in short)

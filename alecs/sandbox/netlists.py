@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from alecs.sandbox.account import CONTRACT, GROUP, Account
+from alecs.sandbox.account import Account
 from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse, body_of
+from alecs.sandbox.ids import CONTRACT, GROUP
 
 BASE = "/network-list/v2"
 ENVS = ("STAGING", "PRODUCTION")

@@ -8,10 +8,11 @@ import copy
 import hashlib
 from typing import Any
 
-from alecs.sandbox.account import ACCOUNT, CONTRACT, Account
+from alecs.sandbox.account import Account
 from alecs.sandbox.certs_model import covers
 from alecs.sandbox.cpcodes import CpcodeStore
 from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse, body_of
+from alecs.sandbox.ids import ACCOUNT, CONTRACT
 from alecs.sandbox.papi_assets import PapiAssets
 from alecs.sandbox.papi_model import (
     BASE,

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from alecs.sandbox.account import ACCOUNT, CONTRACT, GROUP, SUBGROUP, Account
+from alecs.sandbox.account import Account
 from alecs.sandbox.cpcodes import CpCode, CpcodeStore
 from alecs.sandbox.http import HttpError, Router, SimRequest, SimResponse, body_of
+from alecs.sandbox.ids import ACCOUNT, CONTRACT, GROUP, SUBGROUP
 from alecs.sandbox.papi_model import BASE, BEHAVIORS, CRITERIA, PRODUCTS, RULE_FORMATS, need, prefixes, scope, strip
 from alecs.sandbox.papi_store import PropertyStore
 

@@ -7,8 +7,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from alecs.sandbox.account import CONTRACT, GROUP, SUBGROUP
 from alecs.sandbox.http import HttpError, SimRequest
+from alecs.sandbox.ids import CONTRACT, GROUP, SUBGROUP
 
 BASE = "/papi/v1"
 PRODUCTS = {"prd_SPM": "Ion Standard", "prd_Fresca": "Ion Premier", "prd_Site_Accel": "Dynamic Site Accelerator"}

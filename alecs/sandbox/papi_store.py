@@ -8,8 +8,9 @@ www.example.com on edge hostname ehn_200001) and include inc_400001 common-rules
 
 from __future__ import annotations
 
-from alecs.sandbox.account import CONTRACT, GROUP, Account
+from alecs.sandbox.account import Account
 from alecs.sandbox.http import HttpError
+from alecs.sandbox.ids import CONTRACT, GROUP
 from alecs.sandbox.papi_model import Activation, Property, Version, default_rules, strip
 
 

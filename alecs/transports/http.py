@@ -20,6 +20,7 @@ import uvicorn
 from starlette.types import Message, Receive, Scope, Send
 
 from alecs.caller import authenticated
+from alecs.oauth.app import OAuthApp
 from alecs.principal import Principal
 from alecs.seams import PendingConnections, SessionManager, UvicornServer, advertise, bounded_h11
 from alecs.transports import SessionRunner
@@ -45,11 +46,14 @@ class _Active:
 
 
 class HttpTransport:
-    """Serves MCP's Streamable HTTP transport to callers the Guard admits, request by request."""
+    """Serves MCP's Streamable HTTP transport to callers the Guard admits, request by request; with `oauth`, also
+    the OAuth authorization server's endpoints."""
 
     def __init__(self, server: SessionRunner, guard: Guard, *, host: str, port: int, path: str,
-                 tls: tuple[str, str] | None = None, limits: Limits | None = None) -> None:
+                 tls: tuple[str, str] | None = None, limits: Limits | None = None,
+                 oauth: OAuthApp | None = None) -> None:
         self.guard = guard
+        self.oauth = oauth  # the OAuth endpoints, when OAuth is on
         self.host, self.port, self.path = host, port, path
         self.tls = tls
         self.limits = limits or Limits()
@@ -76,6 +80,9 @@ class HttpTransport:
         if path == "/healthz" and method in ("GET", "HEAD"):
             await _respond(send, 200, b"ok", "text/plain")
             return
+        if self.oauth is not None and self.oauth.handles(path):
+            await self.oauth(scope, receive, send)
+            return
         if path != self.path:
             await _respond(send, 404, b'{"error": "not found"}', extra=CLOSE)
             return
@@ -84,13 +91,16 @@ class HttpTransport:
         if isinstance(verdict, Refusal):
             audit_connection("http", verdict.address or address, "refused", reason=verdict.reason,
                              status=verdict.status)
-            await _respond(send, verdict.status, verdict.body(), extra=verdict.headers + CLOSE)
+            extra = verdict.headers
+            if verdict.status == 401 and self.oauth is not None:
+                extra = self.oauth.challenge_headers(verdict.reason, verdict.error)
+            await _respond(send, verdict.status, verdict.body(), extra=extra + CLOSE)
             return
         principal = verdict.principal
         address = verdict.address or address
         scope["user"] = authenticated(principal)
         scope["headers"] = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"authorization"]
-        active = _Active(principal.label, method)
+        active = _Active(principal.grant or principal.label, method)  # revoking a grant ends its requests
         self.active.add(active)
         started = time.monotonic()
         try:

@@ -20,6 +20,8 @@ from alecs.app import AppConfig, build_app
 from alecs.auth.live import LiveTokens
 from alecs.auth.tokens import TokenStore, default_store_path, require_master_key
 from alecs.errors import ConfigError
+from alecs.oauth.app import OAuthApp
+from alecs.oauth.settings import OAuthSettings, oauth_settings
 from alecs.services import Services
 from alecs.transports import SessionRunner
 from alecs.transports.guard import Guard
@@ -80,15 +82,17 @@ class Remote:
     """A running remote server: a transport, the token watch, TLS reload and shutdown."""
 
     def __init__(self, server: SessionRunner, settings: RemoteSettings, tokens: LiveTokens,
-                 ssl_context: ssl.SSLContext | None = None) -> None:
+                 ssl_context: ssl.SSLContext | None = None, oauth: OAuthSettings | None = None) -> None:
         self.settings, self.tokens = settings, tokens
         guard = Guard(tokens, settings.allowed_origins, settings.limiter, allowed_hosts=settings.allowed_hosts,
                       trusted_proxies=settings.trusted_proxies)
         s = settings
+        self.oauth = OAuthApp(oauth, tokens, limiter=guard.limiter, proxies=guard.trusted_proxies,
+                              allowed_hosts=guard.allowed_hosts) if oauth is not None and oauth.enabled else None
         self.transport: Transport
         if s.transport == "http":
             self.transport = HttpTransport(server, guard, host=s.host, port=s.port, path=s.path, tls=s.tls,
-                                           limits=s.limits)
+                                           limits=s.limits, oauth=self.oauth)
         else:
             self.transport = WebSocketTransport(server, guard, host=s.host, port=s.port, path=s.path,
                                                 ssl_context=ssl_context, limits=s.limits)
@@ -101,7 +105,11 @@ class Remote:
 
     async def start(self) -> None:
         await anyio.to_thread.run_sync(lambda: self.tokens.refresh(force=True))
+        if self.oauth is not None:
+            await anyio.to_thread.run_sync(self.oauth.prune)
         await self.transport.start()
+        if self.oauth is not None:
+            self.oauth.start(self.url)
         self._watch = asyncio.create_task(self._watch_tokens())
 
     async def _watch_tokens(self) -> None:
@@ -141,6 +149,8 @@ class Remote:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watch
         await self.transport.shutdown(self.settings.grace if grace is None else grace)
+        if self.oauth is not None:
+            await self.oauth.aclose()
         await anyio.to_thread.run_sync(self.tokens.flush)
 
 
@@ -163,9 +173,9 @@ def announce_listening(remote: Remote) -> None:
 
 
 async def run_remote(server: SessionRunner, settings: RemoteSettings, tokens: LiveTokens,
-                     ssl_context: ssl.SSLContext | None = None) -> int:
+                     ssl_context: ssl.SSLContext | None = None, oauth: OAuthSettings | None = None) -> int:
     raise_file_limit()
-    remote = Remote(server, settings, tokens, ssl_context)
+    remote = Remote(server, settings, tokens, ssl_context, oauth)
     await remote.start()
     # Everything loaded so far (registry, schemas, the sandbox) lives as long as the process: keep it out of the
     # garbage collector's full passes, which otherwise stall every session for ~100 ms when a burst of traffic
@@ -186,8 +196,10 @@ async def run_remote(server: SessionRunner, settings: RemoteSettings, tokens: Li
 def serve_remote(args: argparse.Namespace, cfg: AppConfig) -> int:
     settings = resolve_settings(args)
     ssl_context = check_settings(settings)
+    oauth = oauth_settings(bool(getattr(args, "oauth", False)))
+    oauth.check(transport=settings.transport, listen_url=settings.url(), listen_loopback=is_loopback(settings.host))
     store = TokenStore(default_store_path(), require_master_key())
     tokens = LiveTokens(store)
     tokens.refresh(force=True)  # a wrong key or unreadable store stops here, with its explanation
     with build_app(cfg, Services(tokens=store)) as app:
-        return asyncio.run(run_remote(app.server, settings, tokens, ssl_context))
+        return asyncio.run(run_remote(app.server, settings, tokens, ssl_context, oauth))

@@ -81,7 +81,8 @@ def test_a_san_added_in_cps_is_deployed_network_by_network(api: SandboxApi) -> N
                        json={"acknowledgement": "acknowledge"},
                        headers={"Accept": cps("change-id.v1"), "Content-Type": cps("acknowledgement.v1")})
     assert done.status_code == 200, done.text
-    wait_until(lambda: stage() == "wait-ack-change-management", what="the certificate on staging only")
+    wait_until(lambda: stage() == "wait-ack-change-management", what="the certificate on staging only",
+               interval=0.3)  # CPS allows 20 requests in 2 s
     assert _status(api, version)["api.example.com"] == ("DEPLOYED", "PENDING")
 
     info = api.get(f"{change}/input/info/change-management-info",
@@ -90,7 +91,7 @@ def test_a_san_added_in_cps_is_deployed_network_by_network(api: SandboxApi) -> N
                       json={"acknowledgement": "acknowledge", "hash": info["validationResultHash"]},
                       headers={"Accept": cps("change-id.v1"), "Content-Type": cps("acknowledgement-with-hash.v1")})
     assert ack.status_code == 200, ack.text
-    wait_until(lambda: stage() == "complete", what="the certificate on production")
+    wait_until(lambda: stage() == "complete", what="the certificate on production", interval=0.3)
     assert _status(api, version)["api.example.com"] == ("DEPLOYED", "DEPLOYED")
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from alecs.auth.live import LiveTokens
 from alecs.auth.tokens import TokenStore
+from alecs.oauth.settings import OAuthSettings
 from alecs.sandbox.server import Sandbox
 from alecs.tools.registry import Registry
 from alecs.transports.guard import FailureLimiter
@@ -26,6 +27,12 @@ from tests.support.waiting import wait_until
 
 MASTER_KEY = "remote-tests-master-key"
 REPO = Path(__file__).resolve().parents[2]
+
+
+def _oauth_for(transport: str) -> OAuthSettings | None:
+    """ALECS_TEST_OAUTH=1 (set by tests/oauth/test_coexistence.py) runs these tests with OAuth on, on HTTP."""
+    on = transport == "http" and os.environ.get("ALECS_TEST_OAUTH") == "1"
+    return OAuthSettings(enabled=True, public_url="https://alecs.test/mcp") if on else None
 
 
 @pytest.fixture
@@ -52,7 +59,7 @@ def serve(fresh_sandbox: Sandbox, registry: Registry, store: TokenStore) -> Call
                            **settings)
         if limits is not None:
             s = replace(s, limits=limits)
-        remote = Remote(server, s, LiveTokens(store), ssl_context)
+        remote = Remote(server, s, LiveTokens(store), ssl_context, _oauth_for(s.transport))
         await remote.start()
         try:
             yield remote
@@ -112,7 +119,10 @@ def spawn(tmp_path: Path, subprocess_env: dict[str, str]) -> Iterator[Callable[.
     procs: list[ServerProcess] = []
 
     def start(*args: str, env: dict[str, str] | None = None) -> ServerProcess:
-        proc = ServerProcess(list(args), {**subprocess_env, **(env or {})}, tmp_path / f"server-{len(procs)}.log")
+        oauth = {"ALECS_OAUTH": "1", "ALECS_PUBLIC_URL": "https://alecs.test/mcp"} if _oauth_for(
+            "http" if "http" in args else "websocket") else {}
+        proc = ServerProcess(list(args), {**subprocess_env, **oauth, **(env or {})},
+                             tmp_path / f"server-{len(procs)}.log")
         procs.append(proc)
         return proc
     yield start
