@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 import re
 from collections.abc import Sequence
 
 import mcp_types as types
 
 from alecs.tools.model import tool_entry
+from alecs.tools.outputs import listed_output_schema
 from alecs.tools.registry import ALL, Registry
 from alecs.tools.spec import ToolSpec
 
@@ -58,9 +60,16 @@ def markdown(registry: Registry) -> str:
     return "\n".join(lines)
 
 
+def output_bytes(specs: Sequence[ToolSpec]) -> int:
+    """The bytes of `tools/list` that the listed output schemas of `specs` take (`"outputSchema":{…},`)."""
+    sizes = (len(json.dumps(schema, separators=(",", ":"))) + len('"outputSchema":,')
+             for s in specs if (schema := listed_output_schema(s)) is not None)
+    return sum(sizes)
+
+
 def _stats_row(label: str, specs: Sequence[ToolSpec], reads_only: bool = False) -> str:
     size = list_bytes(specs, reads_only)
-    return f"{label:<16} {len(specs):>5} {size:>8} {size // 4:>8}"
+    return f"{label:<16} {len(specs):>5} {size:>8} {size // 4:>8} {output_bytes(specs):>8}"
 
 
 def print_catalogue(args: argparse.Namespace) -> int:
@@ -71,7 +80,7 @@ def print_catalogue(args: argparse.Namespace) -> int:
         return 0
     chosen = registry.selected(registry.selection_from(args.toolsets, args.tools, args.read_only))
     if args.stats:
-        print(f"{'toolset':<16} {'tools':>5} {'bytes':>8} {'~tokens':>8}")
+        print(f"{'toolset':<16} {'tools':>5} {'bytes':>8} {'~tokens':>8} {'outputs':>8}")
         for toolset in registry.toolsets():
             print(_stats_row(toolset.name, registry.in_toolset(toolset)))
         print(_stats_row("selected", chosen, args.read_only))

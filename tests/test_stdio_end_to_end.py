@@ -36,7 +36,7 @@ async def test_create_activate_and_list_over_stdio() -> None:
             "contractId": "ctr_C-0SANDBOX", "groupId": "grp_10001", "propertyName": "stdio.example.com",
             "productId": "prd_SPM"})
         assert not created.is_error, created.content
-        property_id = created.structured_content["propertyLink"].split("/")[-1].split("?")[0]
+        property_id = created.structured_content["propertyId"]
         activation = await client.call_tool("activate-property", {
             "propertyId": property_id, "propertyVersion": 1, "network": "STAGING",
             "notifyEmails": ["noc@example.com"], "wait": True, "timeoutSeconds": 60})

@@ -151,9 +151,14 @@ async def get_change(call: ToolCall, args: dict[str, Any]) -> Any:
     text = f"Change {args['changeId']}: {info.get('state')} / {info.get('status')} - {info.get('description')}"
     if info.get("error"):
         text += f"\nerror: {render(info['error'])}"
+    schedule = {k: v for k, v in (info.get("deploymentSchedule") or {}).items() if v}
+    if schedule:
+        text += "\ndeployment schedule: " + ", ".join(f"{k} {v}" for k, v in schedule.items())
     if steps:
-        text += "\n" + "\n".join(f"- {s}" for s in steps)
-    return ToolOutput(result, text)
+        text += "\nallowedInput: what the change waits for, and how to answer it\n" + "\n".join(f"- {s}" for s in steps)
+    # The text says the state, the error, the schedule and each allowed input as a next step.
+    shown = ("enrollmentId", "changeId", "state", "status", "description", "next", "statusInfo", "allowedInput")
+    return ToolOutput(result, text, shows=shown)
 
 
 async def _info(call: ToolCall, args: dict[str, Any], input_type: str) -> Any:
@@ -166,24 +171,30 @@ async def get_dv_challenges(call: ToolCall, args: dict[str, Any]) -> Any:
     data = await _info(call, args, "lets-encrypt-challenges") or {}
     lines = []
     for domain in data.get("dv") or []:
+        times = ", ".join(f"{label} {domain[key]}" for key, label in
+                          (("requestTimestamp", "requested"), ("validatedTimestamp", "validated"),
+                           ("expires", "expires")) if domain.get(key))
         lines.append(f"{domain.get('domain')}: {domain.get('status')} ({domain.get('validationStatus')})"
-                     + (f" - {domain['error']}" if domain.get("error") else ""))
+                     + (f"; {times}" if times else "") + (f" - {domain['error']}" if domain.get("error") else ""))
         for ch in domain.get("challenges") or []:
+            state = f" [{ch.get('status')}" + (f": {ch['error']}" if ch.get("error") else "") + "]"
             if ch.get("type") == "http-01":
                 lines.append(f"  http-01: serve {ch.get('responseBody')} at {ch.get('fullPath')} "
-                             f"(or redirect to {ch.get('redirectFullPath')})")
+                             f"(or redirect to {ch.get('redirectFullPath')}){state}")
             elif ch.get("type") == "dns-01":
-                lines.append(f"  dns-01: TXT {ch.get('fullPath')} = {ch.get('responseBody')}")
+                lines.append(f"  dns-01: TXT {ch.get('fullPath')} = {ch.get('responseBody')}{state}")
+            if ch.get("validationRecords"):
+                lines.append(f"    validationRecords: {render(ch['validationRecords'])}")
     lines.append("When the tokens are in place: acknowledge-enrollment-change "
                  "inputType=lets-encrypt-challenges-completed.")
-    return ToolOutput(data, "\n".join(lines))
+    return ToolOutput(data, "\n".join(lines), shows=("dv",))
 
 
 async def get_change_info(call: ToolCall, args: dict[str, Any]) -> Any:
     """What a pending change waits for (warnings, challenges, validation results)."""
     data = await _info(call, args, args["inputType"])
     if isinstance(data, dict) and isinstance(data.get("warnings"), str):
-        return ToolOutput(data, f"{args['inputType']}:\n{data['warnings']}")
+        return ToolOutput(data, f"{args['inputType']}:\n{data['warnings']}", shows=("warnings",))
     return data
 
 

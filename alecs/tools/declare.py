@@ -19,13 +19,13 @@ changes, an output schema, search synonyms) is one more key there and one more f
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Required, TypedDict, Unpack
 
-from alecs.tools.spec import Param, ToolHandler, Toolset, ToolSpec
+from alecs.tools.spec import Param, RowRenderer, ToolHandler, Toolset, ToolSpec
 
 __all__ = ["Api", "Param", "ToolOptions", "Toolset", "body", "custom_tool", "header", "local", "path", "query",
-           "whole_body"]
+           "whole_body", "with_intents"]
 
 
 class CommonOptions(TypedDict, total=False):
@@ -39,6 +39,10 @@ class CommonOptions(TypedDict, total=False):
     items: str  # dotted path of the list in the result: paged with limit/cursor
     columns: tuple[str, ...]  # fields of each item shown in the text result
     example: Mapping[str, Any]  # arguments that work against the sandbox (conformance tests use them)
+    row: RowRenderer  # renders one listed item as its line of text (default: field=value)
+    returns: Mapping[str, Any]  # fields the handler adds to the result, by Python type (the outputSchema)
+    intents: tuple[str, ...]  # task phrases and synonyms search-tools matches ("roll back a property")
+    everyday: bool  # False: not in the default selection although its toolset is (default tools/list budget)
 
 
 class ToolOptions(CommonOptions, total=False):
@@ -133,3 +137,12 @@ def local(name: str, description: str, type: Any = str, *, required: bool = Fals
           **constraints: Any) -> Param:
     """An input only the tool's handler reads (never sent as is)."""
     return Param(name, description, type, "local", required, default, constraints=constraints)
+
+
+def with_intents(tools: list[ToolSpec], intents: Mapping[str, tuple[str, ...]]) -> list[ToolSpec]:
+    """A module's tools with the task phrases of its `INTENTS` table (tool name → phrases an engineer would type),
+    kept beside `TOOLS` so that declarations stay as they are. A name that is not one of `tools` is an error."""
+    unknown = set(intents) - {t.name for t in tools}
+    if unknown:
+        raise ValueError(f"INTENTS names tools that are not declared here: {', '.join(sorted(unknown))}")
+    return [replace(t, intents=t.intents + tuple(intents[t.name])) if t.name in intents else t for t in tools]

@@ -121,4 +121,5 @@ async def get_zone_file(call: ToolCall, args: dict[str, Any]) -> Any:
         f"{BASE}/zones/{{zone}}/zone-file"
     text = await call.get(fill_path(route, args), headers={"Accept": "text/dns"}, fresh=True)
     text = text if isinstance(text, str) else render(text)
-    return ToolOutput({"zone": args["zone"], "versionId": args.get("versionId"), "zoneFile": text}, text)
+    version = {"versionId": args["versionId"]} if args.get("versionId") else {}
+    return ToolOutput({"zone": args["zone"]} | version | {"zoneFile": text}, text, shows=("zoneFile",))

@@ -18,6 +18,8 @@ from alecs.tools.call import ProgressFn, SessionControl, ToolCall
 from alecs.tools.model import CUSTOMER, PAGE_FIELDS, input_model
 from alecs.tools.results import ToolOutput, dig, paginate, render, structured
 from alecs.tools.spec import ToolSpec
+from alecs.tools.text import render_object, render_page
+from alecs.tools.tidy import FULL, NOISY_APIS, Trimmed, ids_from_links, single, trim
 
 log = logging.getLogger(__name__)
 
@@ -99,13 +101,40 @@ def internal_error(tool: str) -> Outcome:
 
 
 def shape(spec: ToolSpec, result: Any, args: dict[str, Any]) -> Outcome:
-    """The outcome of a successful call: paged when the tool lists items, with a readable text."""
+    """The outcome of a successful call: ids instead of links, PAPI's one-item envelope opened, the bulk left out
+    unless `full`, paged when the tool lists items, and a text that carries the data (alecs.tools.text)."""
     text: str | None = None
+    shows: tuple[str, ...] | None = None
     if isinstance(result, ToolOutput):
-        result, text = result.data, result.text
+        result, text, shows = result.data, result.text, result.shows
+    if spec.method == "GET" and not spec.items:
+        result = single(result)
+    if not spec.any_operation:  # call-akamai-operation answers in the shape its operation's documentation gives
+        result = ids_from_links(result)
+    trimmed = trim(result) if spec.api in NOISY_APIS and not args.get(FULL) else Trimmed(result)
     if spec.items:
-        items = dig(result, spec.items) if spec.items != "." else result
-        if isinstance(items, list):
-            page = paginate(items, args.get(PAGE_FIELDS[0]), args.get(PAGE_FIELDS[1]))
-            return Outcome(page, text or render(page, spec.columns, paged=True))
-    return Outcome(structured(result), text or render(result))
+        data, rendered = _paged(spec, trimmed.data, args)
+    else:
+        data = structured(trimmed.data)
+        rendered = "" if text is not None else render_object(data).text
+        rest = {k: v for k, v in data.items() if shows is not None and k not in shows}
+        if text is not None and rest:
+            text += "\n" + render_object(rest).text
+    note = trimmed.note()
+    return Outcome(data, (rendered if text is None else text) + ("\n" + note if note else ""))
+
+
+def _paged(spec: ToolSpec, result: Any, args: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """One page of the tool's list, with the answer's other fields (an etag, the parent's ids) beside it."""
+    assert spec.items is not None
+    whole = spec.items == "."
+    items = result if whole else dig(result, spec.items)
+    items = [] if items is None else items if isinstance(items, list) else [items]
+    root = spec.items.split(".")[0]
+    context = {k: v for k, v in result.items() if k != root} if isinstance(result, dict) and not whole else {}
+    page = paginate(items, args.get(PAGE_FIELDS[0]), args.get(PAGE_FIELDS[1]))
+    noun = next((p for p in reversed(spec.items.split(".")) if p not in ("items", "")), "items")
+    text = render_page(page, spec.columns, spec.row, noun).text
+    if context:
+        text = render_object(context).text + "\n" + text
+    return context | page, text

@@ -11,7 +11,9 @@ import mcp_types as types
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
 from pydantic.json_schema import GenerateJsonSchema
 
+from alecs.tools.outputs import listed_output_schema
 from alecs.tools.spec import ToolSpec
+from alecs.tools.tidy import FULL, NOISY_APIS
 
 CUSTOMER = "customer"
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -89,6 +91,10 @@ def input_model(spec: ToolSpec) -> type[BaseModel]:
     if spec.items:
         fields["limit"] = _field(int, None, False, None, {"ge": 1, "le": 500})
         fields["cursor"] = _field(str, None, False, None, {"max_length": 20})
+    if spec.api in NOISY_APIS:
+        # Declared once for every tool whose API answers with what results leave out by default; the text of a
+        # result that left something out says so and names this argument (alecs.tools.tidy).
+        fields[FULL] = _field(bool, None, False, None, {})
     fields[CUSTOMER] = _field(str, CUSTOMER_DOC, False, None, {"max_length": 64})
     return create_model(f"Args_{spec.name.replace('-', '_')}", __base__=ToolArgs, **fields)
 
@@ -107,10 +113,14 @@ def tool_entry(spec: ToolSpec, reads_only: bool = False) -> types.Tool:
     """The tool's `tools/list` entry, annotations included (cached per tool). `reads_only`: as read callers see a
     tool that chooses its operation per call (it refuses every change for them)."""
     read_only = spec.read_only or reads_only
-    return types.Tool(
+    tool = types.Tool(
         name=spec.name, title=spec.title, description=spec.description, input_schema=input_schema(spec),
         annotations=types.ToolAnnotations(
             read_only_hint=read_only, destructive_hint=spec.destructive and not read_only,
             idempotent_hint=spec.is_idempotent or reads_only, open_world_hint=not spec.local,
         ),
     )
+    output = listed_output_schema(spec)
+    if output is not None:  # set only when there is one: an unset field stays off the wire (exclude_unset)
+        tool.output_schema = output
+    return tool

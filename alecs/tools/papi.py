@@ -7,6 +7,7 @@ from typing import Any, Literal
 from alecs.tools import papi_flows as flows
 from alecs.tools.declare import Api, Toolset, body, header, local, path, query, whole_body
 from alecs.tools.spec import ToolSpec
+from alecs.tools.text import diff_line
 
 PROPERTY = Toolset("property", "Property Manager: properties, versions, rule trees, hostnames, activations, includes",
                    default=True)
@@ -103,7 +104,7 @@ TOOLS: list[ToolSpec] = [
             doc="What changed between two versions' rule trees, as a list of JSON paths with old and new values.",
             params=(PRP, path("fromVersion", "Older version.", int, api_name="propertyVersion", ge=1),
                     local("toVersion", "Newer version.", int, required=True, ge=1), CTR_OPT, GRP_OPT),
-            handler=flows.diff_versions, items="changes", columns=("op", "path")),
+            handler=flows.diff_versions, items="changes", columns=("op", "path"), row=diff_line),
     # Rule trees
     api.get("get-property-rules", "/properties/{propertyId}/versions/{propertyVersion}/rules", title="Get rule tree",
             doc="A version's rule tree with its etag, and any validation errors and warnings.",

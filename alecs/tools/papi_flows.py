@@ -29,10 +29,12 @@ def _issues(data: dict[str, Any]) -> str:
 
 
 def _with_issues(data: dict[str, Any], head: str) -> ToolOutput:
+    """A rule tree answer: errors and warnings first, then the rest of the answer (ids, etag, the tree)."""
     issues = _issues(data)
     counts = f"{len(data.get('errors') or [])} error(s), {len(data.get('warnings') or [])} warning(s)"
-    text = f"{head}; etag {data.get('etag')}; {counts}" + (f"\n{issues}" if issues else "")
-    return ToolOutput(data, text + "\n" + render(data.get("rules")))
+    rest = {k: v for k, v in data.items() if k not in ("errors", "warnings")}
+    text = f"{head}: {counts}" + (f"\n{issues}" if issues else "") + "\n" + render(rest)
+    return ToolOutput(data, text)
 
 
 async def search_properties(call: ToolCall, args: dict[str, Any]) -> Any:
@@ -48,14 +50,14 @@ async def get_rules(call: ToolCall, args: dict[str, Any]) -> Any:
     route = fill_path(f"{BASE}/properties/{{propertyId}}/versions/{{propertyVersion}}/rules", args)
     params = _scope(args) | {"validateMode": args.get("validateMode")}
     data = await call.get(route, params=params, headers=H)
-    return _with_issues(data, f"Rules of {args['propertyId']} v{args['propertyVersion']}")
+    return _with_issues(data, "Rule tree")
 
 
 async def update_rules(call: ToolCall, args: dict[str, Any]) -> Any:
     """Saves a rule tree (with its etag), summarising validation errors and warnings."""
     req = call.build(args)
     data = (await call.send(**req)).data
-    return _with_issues(data, f"Saved rules of {args['propertyId']} v{args['propertyVersion']}")
+    return _with_issues(data, "Saved the rule tree")
 
 
 async def diff_versions(call: ToolCall, args: dict[str, Any]) -> Any:

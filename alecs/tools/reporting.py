@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from alecs.tools.call import ToolCall, fill_path
 from alecs.tools.declare import Api, Toolset, body, path, query
-from alecs.tools.results import ToolOutput
+from alecs.tools.results import ToolOutput, render
 from alecs.tools.spec import ToolSpec
 
 BASE = "/reporting-api/v1"
@@ -75,9 +75,15 @@ def report_table(data: dict[str, Any]) -> ToolOutput:
             f"interval {meta.get('interval')}, {len(rows)} row(s)")
     if meta.get("availableDataEnds"):
         head += f"; data available until {meta['availableDataEnds']}"
-    text = head + "\n" + (table(columns, rows) if rows else "(no data)")
+    head += f"; output {meta.get('outputType', 'FLAT')}, grouped by {', '.join(group_by) or 'nothing'}"
+    head += f", filters {render(meta['filters'])}" if meta.get("filters") else ", no filters"
+    metrics = [f"{key} ({label})" for key, label in columns if key not in group_by and label != key]
+    if metrics:
+        head += "\nmetrics: " + ", ".join(metrics)
+    text = head + "\n" + (table([(key, key) for key, _ in columns], rows) if rows else "(no data)")
     if summary:
         text += "\nSummary: " + ", ".join(f"{k}={_cell(v)}" for k, v in summary.items())
+    meta = {k: v for k, v in meta.items() if k != "columns"}  # the columns are said once, below, by row key
     result = {"metadata": meta, "columns": [{"name": k, "label": label} for k, label in columns],
               "rows": rows, "summaryStatistics": summary}
     return ToolOutput(result, text)

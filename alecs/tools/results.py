@@ -1,21 +1,24 @@
-"""Shapes Akamai answers for the assistant: structured JSON plus a short text a person can read."""
+"""Shapes Akamai answers for the assistant: structured JSON (paged when it is a list) plus the text it reads."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from alecs.tools.text import render_object, render_page
+
 DEFAULT_PAGE = 50
-TEXT_LIMIT = 6000
 
 
 @dataclass
 class ToolOutput:
-    """What a handler may return when it wants its own text."""
+    """What a handler may return when it wants its own text. `shows` names the top-level fields of `data` that
+    text carries (None: all of them); the executor renders the others below it, so that nothing is dropped."""
 
     data: Any
     text: str | None = None
+    shows: tuple[str, ...] | None = None
 
 
 def dig(data: Any, dotted: str) -> Any:
@@ -28,37 +31,21 @@ def dig(data: Any, dotted: str) -> Any:
 
 
 def paginate(items: list[Any], limit: int | None, cursor: str | None) -> dict[str, Any]:
-    """One page of `items` from a numeric cursor, with the total and the next cursor."""
+    """One page of `items` from a numeric cursor, with the total and, while there are more, the next cursor."""
     start = int(cursor) if cursor and cursor.isdigit() else 0
     size = limit or DEFAULT_PAGE
-    page = items[start:start + size]
-    nxt = start + size if start + size < len(items) else None
-    return {"items": page, "total": len(items), "nextCursor": str(nxt) if nxt is not None else None}
+    page = {"items": items[start:start + size], "total": len(items)}
+    if start + size < len(items):
+        page["nextCursor"] = str(start + size)
+    return page
 
 
-def _line(item: Any, columns: tuple[str, ...]) -> str:
-    if isinstance(item, dict) and columns:
-        parts = [f"{c}={dig(item, c)}" for c in columns if dig(item, c) is not None]
-        if parts:
-            return "- " + ", ".join(parts)
-    text = json.dumps(item, separators=(",", ":"), default=str)
-    return "- " + (text if len(text) <= 200 else text[:197] + "...")
-
-
-def render(data: Any, columns: tuple[str, ...] = (), paged: bool = False) -> str:
-    """The text the assistant reads: a page of items one per line, or the answer as indented JSON."""
+def render(data: Any, columns: Sequence[str] = (), paged: bool = False) -> str:
+    """The text the assistant reads: a page of items one per line, or the answer as indented `key: value` lines
+    (alecs.tools.text)."""
     if paged and isinstance(data, dict):
-        items = data["items"]
-        head = f"{len(items)} of {data['total']} items"
-        if data.get("nextCursor"):
-            head += f" (more: cursor={data['nextCursor']})"
-        return "\n".join([head + ":"] + [_line(i, columns) for i in items])
-    if data is None:
-        return "Done (no content)."
-    text = json.dumps(data, indent=1, default=str) if not isinstance(data, str) else data
-    if len(text) > TEXT_LIMIT:
-        text = text[:TEXT_LIMIT] + "\n... (truncated; the full result is in the structured content)"
-    return text
+        return render_page(data, columns).text
+    return render_object(data).text
 
 
 def structured(data: Any) -> dict[str, Any]:

@@ -100,6 +100,9 @@ def _summary(event: dict[str, Any]) -> str:
             f"[{actions or 'no action'}] {messages}")
 
 
+TEXT_EVENTS = 50  # events summarised in the text, one line each
+
+
 async def fetch_events(call: ToolCall, args: dict[str, Any]) -> Any:
     """Security events for a time range or after an offset, decoded, with the offset to continue."""
     params = {"offset": args.get("offset"), "from": args.get("from"), "to": args.get("to"), "limit": args.get("limit")}
@@ -117,7 +120,17 @@ async def fetch_events(call: ToolCall, args: dict[str, Any]) -> Any:
     text = f"{len(events)} security event(s) for configuration {args['configId']}"
     if context.get("offset"):
         text += f"; next offset: {context['offset']}"
-    return ToolOutput(result, "\n".join([text + ":"] + [_summary(e) for e in events[:50]]))
+    out = [text + ":"] + [_summary(e) for e in events[:TEXT_EVENTS]]
+    if len(events) > TEXT_EVENTS:
+        out.append(f"… {len(events) - TEXT_EVENTS} more row(s) not shown here: the structured content has every "
+                     "event (or narrow from/to).")
+    if events:
+        out.append("Left out of the events' lines: the rest of each event (attackData's rule ids, selectors "
+                     "and data, request and response headers, botData, clientData, userRiskData); the structured "
+                     "content has every field.")
+    if result.get("next"):
+        out.append(f"next: {result['next']}")
+    return ToolOutput(result, "\n".join(out))
 
 
 TOOLS: list[ToolSpec] = [

@@ -9,9 +9,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from alecs.tools.call import ToolCall
+    from alecs.tools.text import Inline
 
 Where = Literal["path", "query", "body", "body_root", "header", "local"]
 ToolHandler = Callable[["ToolCall", dict[str, Any]], Awaitable[Any]]
+RowRenderer = Callable[[Any], "Inline"]
+"""Renders one item of a paged result as its line of text (e.g. a diff change with its old and new value)."""
 """What runs a tool whose work is more than the one request its declaration describes: it gets the running call
 (to send requests, report progress, reach the session) and the validated arguments, and returns the result."""
 
@@ -73,6 +76,15 @@ class ToolSpec:
     # call changes anything is known per call, so read-only callers see the tool and its handler refuses each
     # call that would change something.
     any_operation: bool = False
+    row: RowRenderer | None = None  # None: items are rendered field=value (alecs.tools.text.render_page)
+    # Fields of the structured result by name and Python type, beyond Akamai's answer (a handler's own fields):
+    # they become the tool's outputSchema (alecs.tools.outputs).
+    returns: Mapping[str, Any] = field(default_factory=dict)
+    # Phrases an engineer would type for this job ("block an IP range", "top URLs"): search-tools ranks by them.
+    intents: tuple[str, ...] = ()
+    # In the everyday (default) selection? None: when its toolset is; False: only when asked for (by toolset or
+    # name), to keep the default tools/list within its budget; True: even though its toolset is not.
+    everyday: bool | None = None
 
     @property
     def local(self) -> bool:

@@ -55,7 +55,10 @@ async def test_dv_enrollment_goes_from_request_through_acknowledgements_to_produ
         assert (status["state"], status["status"]) == ("awaiting-input", "wait-ack-change-management")
         assert progress and any("running" in (m or "") for _, _, m in progress)
         staging = await ok(client, "get-enrollment-deployment", {"enrollmentId": enrollment, "network": "staging"})
-        assert staging["primaryCertificate"]["certificate"].startswith("-----BEGIN CERTIFICATE-----")
+        assert "certificate" not in staging["primaryCertificate"]  # PEM bodies only with full=true
+        pem = await ok(client, "get-enrollment-deployment", {"enrollmentId": enrollment, "network": "staging",
+                                                                 "full": True})
+        assert pem["primaryCertificate"]["certificate"].startswith("-----BEGIN CERTIFICATE-----")
         assert "no certificate on production" in await error_text(
             client, "get-enrollment-deployment", {"enrollmentId": enrollment, "network": "production"})
 

@@ -20,7 +20,7 @@ async def test_create_rename_and_read_a_cpcode_and_its_reporting_group(server: A
     async with connect(server) as client:
         created = await call(client, "create-cpcode", {"contractId": "ctr_C-0SANDBOX", "groupId": "grp_10001",
                                                        "cpcodeName": "images.example.com", "productId": "prd_SPM"})
-        number = int(created["cpcodeLink"].split("/")[-1].split("?")[0].removeprefix("cpc_"))
+        number = int(created["cpcodeId"].removeprefix("cpc_"))
 
         found = await call(client, "search-cpcodes", {"cpcodeName": "images.example.com"})
         assert [c["cpcodeId"] for c in found["items"]] == [number]

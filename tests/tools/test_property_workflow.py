@@ -14,11 +14,11 @@ async def test_new_property_is_edited_diffed_and_activated(server: AlecsServer, 
     async with connect(server) as client:
         created = await ok(client, "create-property", SCOPE | {"propertyName": "shop.example.com",
                                                                "productId": "prd_SPM"})
-        pid = created["propertyLink"].split("/")[-1].split("?")[0]
+        pid = created["propertyId"]
         edge = await ok(client, "create-edge-hostname", SCOPE | {
             "productId": "prd_SPM", "domainPrefix": "shop.example.com", "domainSuffix": "edgekey.net",
             "ipVersionBehavior": "IPV6_COMPLIANCE"})
-        ehn = edge["edgeHostnameLink"].split("/")[-1].split("?")[0]
+        ehn = edge["edgeHostnameId"]
         await ok(client, "update-property-hostnames", {"propertyId": pid, "propertyVersion": 1, "hostnames": [
             {"cnameType": "EDGE_HOSTNAME", "cnameFrom": "shop.example.com", "edgeHostnameId": ehn}]})
         hostnames = await ok(client, "get-property-hostnames", {"propertyId": pid, "propertyVersion": 1})
@@ -82,7 +82,7 @@ async def test_cancelling_a_pending_activation_keeps_the_old_version_live(server
                                                                    "activationId": started["activationId"]})
         assert cancelled["activations"]["items"][0]["status"] == "ABORTED"
         prop = await ok(client, "get-property", {"propertyId": "prp_100001"})
-        assert prop["properties"]["items"][0]["productionVersion"] == 1
+        assert prop["productionVersion"] == 1
 
 
 async def test_purges_return_an_id_and_estimate_and_bad_objects_get_akamai_s_error(server: AlecsServer,

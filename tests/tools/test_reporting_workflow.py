@@ -42,12 +42,15 @@ async def test_run_report_returns_a_readable_table_and_numeric_rows(server: Alec
                                                      "Offloaded Hits"]
     lines = text.splitlines()
     assert lines[0].startswith("hits-by-time v1 for cpcode 300001") and "6 row(s)" in lines[0]
-    assert lines[1].split() == ["startdatetime", "Edge", "Hits/Sec", "Origin", "Hits/Sec", "Offloaded", "Hits"]
-    assert set(lines[2]) <= {"-", " "}
-    first = lines[3].split()
+    # The header names the metrics as a next call gives them; their labels are said once, above the table.
+    assert lines[1] == ("metrics: edgeHitsPerSecond (Edge Hits/Sec), originHitsPerSecond (Origin Hits/Sec), "
+                        "hitsOffload (Offloaded Hits)")
+    assert lines[2].split() == ["startdatetime", "edgeHitsPerSecond", "originHitsPerSecond", "hitsOffload"]
+    assert set(lines[3]) <= {"-", " "}
+    first = lines[4].split()
     assert first[0] == "2025-01-01T00:00:00Z"
     assert first[3] == f"{rows[0]['hitsOffload']:,.2f}"
-    assert len(lines) == 3 + 6
+    assert len(lines) == 4 + 6
 
 
 async def test_report_on_a_cpcode_outside_the_account_is_refused_with_akamais_error(server: AlecsServer) -> None:

@@ -81,10 +81,10 @@ async def _activation(client: Client) -> dict[str, Any]:
 async def _deletable(client: Client) -> dict[str, Any]:
     out = await call_ok(client, "create-property", {"contractId": "ctr_C-0SANDBOX", "groupId": "grp_10001",
                                                     "propertyName": "gone.example.com", "productId": "prd_SPM"})
-    return {"propertyId": out["propertyLink"].split("/")[-1].split("?")[0]}
+    return {"propertyId": out["propertyId"]}
 
 
 @prepares("get-bulk-activation")
 async def _bulk(client: Client) -> dict[str, Any]:
     out = await call_ok(client, "bulk-activate-properties", OVERRIDES["bulk-activate-properties"])
-    return {"bulkActivationId": out["bulkActivationLink"].split("/")[-1]}
+    return {"bulkActivationId": out["bulkActivationId"]}
