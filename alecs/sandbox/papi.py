@@ -126,6 +126,7 @@ class PapiSim:
               lambda q: {"criteria": {"items": [{"name": c} for c in CRITERIA]}})
         r.add("GET", BASE + "/properties/{propertyId}/versions/{propertyVersion}/hostnames", self.get_hostnames)
         r.add("PUT", BASE + "/properties/{propertyId}/versions/{propertyVersion}/hostnames", self.put_hostnames)
+        r.add("PATCH", BASE + "/properties/{propertyId}/versions/{propertyVersion}/hostnames", self.patch_hostnames)
         r.add("GET", BASE + "/hostnames", self.account_hostnames)
         r.add("GET", BASE + "/properties/{propertyId}/activations", self.list_activations)
         r.add("POST", BASE + "/properties/{propertyId}/activations", self.activate)
@@ -302,13 +303,31 @@ class PapiSim:
     def get_hostnames(self, q: SimRequest) -> Any:
         prefixes(q)
         prop = self.store.find(q.params["propertyId"])
-        v = self.store.version(prop, q.params["propertyVersion"])
+        return self._hostnames_answer(q, prop, self.store.version(prop, q.params["propertyVersion"]))
+
+    def _new_hostname(self, i: int, h: Any) -> dict[str, Any]:
+        """One hostname of a PUT or a PATCH's `add`, checked as PAPI checks it."""
+        if not isinstance(h, dict) or not h.get("cnameFrom"):
+            raise HttpError(400, "Invalid hostname", f"Item {i} needs cnameFrom.")
+        ehn = h.get("edgeHostnameId") or next(
+            (k for k, e in self.assets.edge_hostnames.items() if e["edgeHostnameDomain"] == h.get("cnameTo")), None)
+        if ehn is None:
+            raise HttpError(400, "Unknown edge hostname", f"Item {i}: create the edge hostname first.")
+        provisioning = h.get("certProvisioningType") or "CPS_MANAGED"
+        if provisioning not in ("CPS_MANAGED", "DEFAULT"):
+            raise HttpError(400, "Invalid hostname", f"Item {i}: certProvisioningType is CPS_MANAGED or DEFAULT.")
+        if provisioning == "DEFAULT" and str(h.get("cnameTo") or (self.assets.edge_hostname(ehn) or {}).get(
+                "edgeHostnameDomain", "")).endswith(".akamaized.net"):
+            raise HttpError(400, "Invalid hostname", f"Item {i}: DEFAULT certificates are not available on "
+                            "akamaized.net edge hostnames.")
+        return self._hostname(h["cnameFrom"], strip("ehn_", ehn), provisioning)
+
+    def _hostnames_answer(self, q: SimRequest, prop: Property, v: Version) -> dict[str, Any]:
         items = copy.deepcopy(v.hostnames)
         if q.query.get("includeCertStatus") == "true":
             for h in items:
                 h["certStatus"] = self._cert_status(h)
-        return {"propertyId": prop.id, "propertyVersion": v.number, "etag": v.etag,
-                "hostnames": {"items": items}}
+        return {"propertyId": prop.id, "propertyVersion": v.number, "etag": v.etag, "hostnames": {"items": items}}
 
     def put_hostnames(self, q: SimRequest) -> Any:
         prefixes(q)
@@ -319,24 +338,25 @@ class PapiSim:
         data = q.json
         if not isinstance(data, list):
             raise HttpError(400, "Bad request", "The body must be a list of hostnames.")
-        items = []
-        for i, h in enumerate(data):
-            if not isinstance(h, dict) or not h.get("cnameFrom"):
-                raise HttpError(400, "Invalid hostname", f"Item {i} needs cnameFrom.")
-            ehn = h.get("edgeHostnameId") or next(
-                (k for k, e in self.assets.edge_hostnames.items() if e["edgeHostnameDomain"] == h.get("cnameTo")), None)
-            if ehn is None:
-                raise HttpError(400, "Unknown edge hostname", f"Item {i}: create the edge hostname first.")
-            provisioning = h.get("certProvisioningType") or "CPS_MANAGED"
-            if provisioning not in ("CPS_MANAGED", "DEFAULT"):
-                raise HttpError(400, "Invalid hostname", f"Item {i}: certProvisioningType is CPS_MANAGED or DEFAULT.")
-            if provisioning == "DEFAULT" and str(h.get("cnameTo") or (self.assets.edge_hostname(ehn) or {}).get(
-                    "edgeHostnameDomain", "")).endswith(".akamaized.net"):
-                raise HttpError(400, "Invalid hostname", f"Item {i}: DEFAULT certificates are not available on "
-                                "akamaized.net edge hostnames.")
-            items.append(self._hostname(h["cnameFrom"], strip("ehn_", ehn), provisioning))
-        v.hostnames = items
-        return {"propertyId": prop.id, "propertyVersion": v.number, "etag": v.etag, "hostnames": {"items": items}}
+        v.hostnames = [self._new_hostname(i, h) for i, h in enumerate(data)]
+        return self._hostnames_answer(q, prop, v)
+
+    def patch_hostnames(self, q: SimRequest) -> Any:
+        """PAPI's add/remove edit of a version's hostnames: removals by name, additions as PUT items; a name added
+        again gets the new edge hostname."""
+        prefixes(q)
+        prop = self.store.find(q.params["propertyId"])
+        v = self.store.version(prop, q.params["propertyVersion"])
+        self._editable(v)
+        self._if_match(q, v)
+        data = q.json
+        if not isinstance(data, dict) or not isinstance(data.get("add", []), list) \
+                or not isinstance(data.get("remove", []), list):
+            raise HttpError(400, "Bad request", "The body is {add: [hostname objects], remove: [hostnames]}.")
+        added = [self._new_hostname(i, h) for i, h in enumerate(data.get("add", []))]
+        gone = {str(name).lower() for name in data.get("remove", [])} | {h["cnameFrom"].lower() for h in added}
+        v.hostnames = [h for h in v.hostnames if h["cnameFrom"].lower() not in gone] + added
+        return self._hostnames_answer(q, prop, v)
 
     def account_hostnames(self, q: SimRequest) -> Any:
         prefixes(q)

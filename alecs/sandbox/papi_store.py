@@ -58,10 +58,14 @@ class PropertyStore:
         return version
 
     def tick(self) -> None:
-        """Activations move on with time: PENDING -> ACTIVE after the configured delay."""
+        """Activations move on with time: PENDING -> ACTIVE after the configured delay; the activation it
+        supersedes on that network becomes INACTIVE, as PAPI reports it."""
         now = self.account.now()
         for act in self.activations.values():
             if act.status == "PENDING" and now - act.submitted >= self.account.settings.activation_seconds:
+                for older in self.activations.values():
+                    if older.target is act.target and older.network == act.network and older.status == "ACTIVE":
+                        older.status = "INACTIVE"
                 act.status = "ACTIVE"
                 field_name = "staging" if act.network == "STAGING" else "production"
                 for v in act.target.versions.values():

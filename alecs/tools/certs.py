@@ -164,4 +164,15 @@ TOOLS: list[ToolSpec] = [
             doc="Domain validation attempts of an enrollment per domain, with errors (why validation failed).",
             params=(ENR,),
             headers=media(MT["dv-history"]), items="results", columns=("domain",)),
+    # Workflows: one call for what takes several requests (not in the default selection: --toolsets certs).
+    api.get("list-expiring-certificates", "/enrollments", title="List expiring certificates",
+            doc="Certificates of a contract's enrollments that expire within N days on a network, soonest first "
+                "(alecs reads every enrollment's deployment).",
+            params=(CTR, local("days", "Expiring within this many days (default 30; expired ones too).", int,
+                               default=30, ge=0, le=3650),
+                    local("network", "production (default) or staging.", Literal["production", "staging"],
+                          default="production")),
+            headers=media(MT["enrollments"]), handler=flows.expiring_certificates, everyday=False,
+            items="certificates", columns=("enrollmentId", "cn", "sans", "expiry", "daysLeft"),
+            returns={"days": int, "network": str, "withoutCertificate": list[int]}),
 ]

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
 from typing import Any
 
+import anyio
+
+from alecs.errors import AlecsError
 from alecs.tools.call import ToolCall, fill_path
 from alecs.tools.results import ToolOutput, render
 from alecs.tools.waiting import wait_for
@@ -212,3 +216,73 @@ async def acknowledge_change(call: ToolCall, args: dict[str, Any]) -> Any:
     result["next"] = (f"get-enrollment-change enrollmentId={args['enrollmentId']} changeId={args['changeId']} "
                       "wait=true")
     return result
+
+
+# Deployments read at once by list-expiring-certificates: CPS allows 20 requests per 2 s (alecs.akamai.limits).
+FAN_OUT = 4
+
+
+def _expiry(certificate: Any) -> datetime | None:
+    text = str((certificate or {}).get("expiry") or "")
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def _expiring_row(enrollment: dict[str, Any], network: str, deployed: dict[str, Any],
+                  now: datetime) -> dict[str, Any] | None:
+    """The enrollment's certificate on `network` (its earliest-expiring one when several are stacked)."""
+    certificates = [deployed.get("primaryCertificate")] + list(deployed.get("multiStackedCertificates") or [])
+    expiries = [e for e in (_expiry(c) for c in certificates) if e is not None]
+    if not expiries:
+        return None
+    soonest = min(expiries)
+    csr = enrollment.get("csr") or {}
+    return {"enrollmentId": enrollment.get("id"), "cn": csr.get("cn"), "sans": csr.get("sans") or [],
+            "network": network, "expiry": soonest.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "daysLeft": (soonest - now).days, "ra": enrollment.get("ra"),
+            "validationType": enrollment.get("validationType"),
+            "pendingChanges": [c.get("changeType") for c in enrollment.get("pendingChanges") or []
+                               if isinstance(c, dict)]}
+
+
+async def expiring_certificates(call: ToolCall, args: dict[str, Any]) -> Any:
+    """The certificates of a contract's enrollments that expire within `days` on a network, soonest first: one
+    list of the enrollments, then their deployments a few at a time (with progress)."""
+    days = int(args.get("days") or 30)
+    network = args.get("network") or "production"
+    listed = await call.get(f"{BASE}/enrollments", params={"contractId": _contract(args)["contractId"]},
+                            headers={"Accept": MT["enrollments"]})
+    enrollments = [e for e in (listed or {}).get("enrollments") or [] if isinstance(e, dict)]
+    now = datetime.now(UTC)
+    rows: list[dict[str, Any]] = []
+    undeployed: list[Any] = []
+    unchecked: list[dict[str, Any]] = []
+    limiter = anyio.CapacityLimiter(FAN_OUT)
+    done = 0
+
+    async def check(enrollment: dict[str, Any]) -> None:
+        nonlocal done
+        route = fill_path(f"{BASE}/enrollments/{{e}}/deployments", {"e": enrollment.get("id")})
+        async with limiter:
+            try:
+                deployed = await call.get(route, headers={"Accept": MT["deployments"]})
+            except AlecsError as exc:  # one unreadable enrollment does not hide the others
+                unchecked.append({"enrollmentId": enrollment.get("id"), "reason": str(exc)})
+                deployed = None
+        row = _expiring_row(enrollment, network, (deployed or {}).get(network) or {}, now) if deployed else None
+        if row is None and deployed is not None:
+            undeployed.append(enrollment.get("id"))
+        elif row is not None and row["daysLeft"] <= days:
+            rows.append(row)
+        done += 1
+        await call.progress(done, len(enrollments), f"checked {done} of {len(enrollments)} enrollments")
+
+    async with anyio.create_task_group() as group:
+        for enrollment in enrollments:
+            group.start_soon(check, enrollment)
+    rows.sort(key=lambda r: (r["expiry"], str(r["enrollmentId"])))
+    return {"days": days, "network": network, "checkedAt": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "enrollmentsChecked": len(enrollments) - len(unchecked), "withoutCertificate": sorted(undeployed),
+            "notChecked": unchecked, "certificates": rows}

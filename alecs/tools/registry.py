@@ -147,6 +147,13 @@ class Registry:
         return [s for s in specs if s.read_only or s.any_operation] if sel.read_only else specs
 
     def selected(self, sel: Selection) -> list[ToolSpec]:
-        """The tools a selection names, in catalogue order."""
-        sets = self.default_toolsets() if sel.toolsets is None else sel.toolsets
-        return self._read_only(sel, [s for s in self if s.toolset.name in sets or s.name in sel.tools])
+        """The tools a selection names, in catalogue order. The default selection is the everyday tools: those of
+        the default toolsets but the ones declared `everyday=False`, and any declared `everyday=True`."""
+        if sel.toolsets is None:
+            return self._read_only(sel, [s for s in self if everyday(s) or s.name in sel.tools])
+        return self._read_only(sel, [s for s in self if s.toolset.name in sel.toolsets or s.name in sel.tools])
+
+
+def everyday(spec: ToolSpec) -> bool:
+    """Whether a tool is in the default selection: as its toolset is, unless it says otherwise."""
+    return spec.toolset.default if spec.everyday is None else spec.everyday

@@ -94,5 +94,6 @@ async def test_an_assistant_gets_the_top_urls_from_run_report(server: AlecsServe
     assert not result.is_error, result.content[0].text
     lines = result.content[0].text.splitlines()
     assert lines[0].startswith("urlhits-by-url v1 for cpcode 300001")
-    assert lines[1].split() == ["hostname.url", "Edge", "Hits"]
-    assert lines[3].split()[0] == "www.example.com/js/app.js"
+    assert lines[1] == "metrics: allEdgeHits (Edge Hits)"
+    assert lines[2].split() == ["hostname.url", "allEdgeHits"]
+    assert lines[4].split()[0] == "www.example.com/js/app.js"

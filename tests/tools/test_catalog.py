@@ -12,7 +12,7 @@ from mcp_types import ListToolsResult, ToolListChangedNotification
 from alecs.principal import CURRENT, Principal
 from alecs.sandbox.server import Sandbox
 from alecs.tool_listing import first_sentence, list_bytes
-from alecs.tools.registry import Registry
+from alecs.tools.registry import Registry, everyday
 from tests.openapi_defs import REPO
 from tests.support.mcp import connect, make_server
 
@@ -25,6 +25,9 @@ DEFAULT_LIST_BUDGET = 72_000
 def test_default_selection_is_at_most_100_tools_within_the_byte_budget() -> None:
     chosen = REGISTRY.selected(REGISTRY.selection_from(None, None, False))
     assert {s.toolset.name for s in chosen} == DEFAULT_TOOLSETS == REGISTRY.default_toolsets()
+    # Workflow tools of the default toolsets that are declared everyday=False wait for --toolsets or --tools.
+    assert {s.name for s in chosen} == {s.name for s in REGISTRY if s.toolset.name in DEFAULT_TOOLSETS
+                                        and s.everyday is not False}
     assert len(chosen) <= 100
     assert list_bytes(chosen) <= DEFAULT_LIST_BUDGET
 
@@ -102,6 +105,8 @@ def test_selection_matrix_combines_as_documented(toolsets: str | None, tools: st
             {t.name for t in REGISTRY.toolsets() if t.name != "catalog"} if toolsets == "all" else
             set(toolsets.split(",")))
     expected = {s.name for s in REGISTRY if s.toolset.name in sets or s.name == tools}
+    if toolsets is None and tools is None:  # the default selection: the everyday tools of the default toolsets
+        expected = {s.name for s in REGISTRY if everyday(s)}
     if read_only:
         # Tools that choose their Akamai operation per call stay: they refuse each change themselves.
         kept = {s.name for s in REGISTRY if s.read_only or s.any_operation}
@@ -261,7 +266,7 @@ async def test_with_a_store_the_default_selection_carries_the_token_tools_for_ad
         fresh_sandbox: Sandbox, tmp_path: Any) -> None:
     server = make_server(fresh_sandbox, REGISTRY, REGISTRY.selection_from(None, None, False),
                          services={"tokens": _store(tmp_path)})
-    default = {s.name for s in REGISTRY if s.toolset.name in DEFAULT_TOOLSETS}
+    default = {s.name for s in REGISTRY if everyday(s)}
     try:
         assert await _as(Principal(), server, _listed) == default | TOKEN_TOOLS
         assert await _as(Principal("tok_w", "write"), server, _listed) == default

@@ -132,3 +132,35 @@ async def test_simulator_refuses_media_types_cps_does_not_serve(server: AlecsSer
         await server.client.request("default", method, "/cps/v2/enrollments/10001", headers=headers,
                                     json_body={} if method == "PUT" else None)
     assert caught.value.status == status
+
+
+async def test_certificates_expiring_within_n_days_come_from_one_call(server: AlecsServer,
+                                                                      fresh_sandbox: Sandbox) -> None:
+    progress: list[float] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        progress.append(done)
+
+    async with connect(server) as client:
+        fresh_sandbox.server.request_log.clear()
+        soon = await client.call_tool("list-expiring-certificates", {"contractId": "ctr_C-0SANDBOX", "days": 120},
+                                      progress_callback=on_progress)
+        assert not soon.is_error, soon.content[0].text
+        data = soon.structured_content
+        # The seeded Let's Encrypt certificate of enrollment 10001 expires in about 90 days; 10002 has none yet.
+        [row] = data["items"]
+        assert row["enrollmentId"] == 10001 and 85 <= row["daysLeft"] <= 90
+        assert row["sans"] == ["www.example.com", "static.example.com"]
+        assert data["withoutCertificate"] == [10002] and data["enrollmentsChecked"] == 2
+        text = soon.content[0].text
+        assert "- enrollmentId=10001, cn=www.example.com, sans=[www.example.com, static.example.com]" in text
+        assert "withoutCertificate: [10002]" in text
+        # One list, then one read of each enrollment's deployments; progress for each.
+        paths = sorted(r.path for r in fresh_sandbox.requests)
+        assert paths == ["/cps/v2/enrollments", "/cps/v2/enrollments/10001/deployments",
+                         "/cps/v2/enrollments/10002/deployments"]
+        assert progress and max(progress) == 2
+        assert_requests_match(fresh_sandbox, "cps/v2", "/cps/")
+
+        later = await ok(client, "list-expiring-certificates", {"contractId": "C-0SANDBOX", "days": 30})
+        assert later["items"] == [] and later["total"] == 0

@@ -88,3 +88,32 @@ async def _deletable(client: Client) -> dict[str, Any]:
 async def _bulk(client: Client) -> dict[str, Any]:
     out = await call_ok(client, "bulk-activate-properties", OVERRIDES["bulk-activate-properties"])
     return {"bulkActivationId": out["bulkActivationId"]}
+
+
+# -- Property Manager workflows (flows over several requests) ---------------------------------------------
+OVERRIDES.update({
+    "remove-property-hostnames": {"hostnames": ["www.example.com"]},
+})
+
+
+@prepares("patch-property-rules")
+async def _patchable(client: Client) -> dict[str, Any]:
+    return await _new_version(client)
+
+
+@prepares("add-property-hostnames")
+async def _hostnames_to_add(client: Client) -> dict[str, Any]:
+    return await _new_version(client)
+
+
+@prepares("remove-property-hostnames")
+async def _hostnames_to_remove(client: Client) -> dict[str, Any]:
+    return await _new_version(client)
+
+
+@prepares("rollback-property")
+async def _two_versions_were_live(client: Client) -> dict[str, Any]:
+    args = await _new_version(client)
+    await call_ok(client, "activate-property", args | {"network": "STAGING", "notifyEmails": ["noc@example.com"],
+                                                       "wait": True, "timeoutSeconds": 60})
+    return {"propertyId": args["propertyId"], "network": "STAGING"}
