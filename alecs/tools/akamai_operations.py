@@ -13,7 +13,7 @@ from typing import Any
 
 from alecs.errors import PermissionDenied, ToolInputError
 from alecs.tools.call import ToolCall
-from alecs.tools.declare import Toolset, body, custom_tool, local
+from alecs.tools.declare import Toolset, body, custom_tool, local, with_intents
 from alecs.tools.results import ToolOutput, paginate, render
 
 audit = logging.getLogger("alecs.audit")  # beside the server's tool_call line: which operation was called
@@ -184,3 +184,10 @@ TOOLS = [
                         local("limit", "", int, ge=1, le=500), local("cursor", "", max_length=20)),
                 read_only=False, destructive=True, any_operation=True, calls_akamai=True, handler=call_operation),
 ]
+
+# Task phrases for search-tools (alecs.tools.tool_search), kept beside the declarations they describe.
+INTENTS: dict[str, tuple[str, ...]] = {
+    "find-akamai-operations": ("an akamai api no tool covers", "find any akamai operation"),
+    "call-akamai-operation": ("call any akamai api operation",),
+}
+TOOLS = with_intents(TOOLS, INTENTS)

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from alecs.tools import appsec_flows as flows
 from alecs.tools import appsec_protections as protections
 from alecs.tools.appsec_protections import CFG, POL, VER, P, api
-from alecs.tools.declare import body, local, path, query
+from alecs.tools.declare import body, local, path, query, with_intents
 from alecs.tools.spec import ToolSpec
 
 Network = Literal["STAGING", "PRODUCTION"]
@@ -176,3 +176,13 @@ TOOLS: list[ToolSpec] = [
             columns=("activationId", "version", "network", "status", "activationDate", "activatedBy")),
 ] + protections.TOOLS
 
+# Task phrases for search-tools (alecs.tools.tool_search), kept beside the declarations they describe.
+INTENTS: dict[str, tuple[str, ...]] = {
+    "list-appsec-configs": ("list security configurations", "waf configurations"),
+    "clone-appsec-config-version": ("new security configuration version to edit",),
+    "update-appsec-selected-hostnames": ("protect a hostname with the waf", "add a hostname to a security "
+                                         "configuration"),
+    "get-appsec-hostname-coverage": ("which hostnames are protected", "waf coverage"),
+    "activate-appsec-config": ("activate the security configuration", "push waf changes live"),
+}
+TOOLS = with_intents(TOOLS, INTENTS)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from alecs.tools import appsec_flows as flows
-from alecs.tools.declare import Api, Toolset, body, local, path, whole_body
+from alecs.tools.declare import Api, Toolset, body, local, path, whole_body, with_intents
 from alecs.tools.spec import ToolSpec
 
 APPSEC = Toolset("appsec", "Application security: configurations, policies, WAF, rate and custom rules, activations")
@@ -148,3 +148,16 @@ TOOLS: list[ToolSpec] = [
                     body("action", "alert, abort (deny), none, or deny_custom_<id>.", required=True,
                          pattern=r"^(alert|abort|none|deny_custom_\d+)$"))),
 ]
+
+# Task phrases for search-tools (alecs.tools.tool_search), kept beside the declarations they describe.
+INTENTS: dict[str, tuple[str, ...]] = {
+    "set-attack-group-action": ("block sql injection", "deny xss attacks", "set a waf attack group to deny"),
+    "set-waf-mode": ("change the waf rule update mode",),
+    "create-rate-policy": ("rate limit an api", "throttle requests", "rate limiting"),
+    "create-custom-rule": ("custom waf rule", "block a user agent"),
+    "get-ip-geo-firewall": ("which network lists does the waf block",),
+    "update-ip-geo-firewall": ("block an ip range in the waf", "block a country", "geo block",
+                               "block traffic from a network list"),
+    "update-penalty-box": ("penalty box",),
+}
+TOOLS = with_intents(TOOLS, INTENTS)

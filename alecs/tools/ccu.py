@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from alecs.errors import ToolInputError
 from alecs.tools.call import ToolCall
-from alecs.tools.declare import Api, Param, Toolset, body
+from alecs.tools.declare import Api, Param, Toolset, body, with_intents
 from alecs.tools.spec import ToolSpec
 
 PURGE = Toolset("purge", "Fast Purge: invalidate or delete cached content by URL, CP code or cache tag", default=True)
@@ -44,3 +44,11 @@ TOOLS: list[ToolSpec] = [
              destructive=True, idempotent=True, handler=purge,
              example={"by": "tag", "objects": ["product-42"], "network": "staging"}),
 ]
+
+# Task phrases for search-tools (alecs.tools.tool_search), kept beside the declarations they describe.
+INTENTS: dict[str, tuple[str, ...]] = {
+    "purge-invalidate": ("purge a url", "clear the cache", "purge by cache tag", "purge a cp code",
+                         "refresh cached content", "invalidate content"),
+    "purge-delete": ("delete content from cache entirely", "remove content from cache so it is never served"),
+}
+TOOLS = with_intents(TOOLS, INTENTS)

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from alecs.tools import certs_flows as flows
 from alecs.tools.certs_flows import MT
-from alecs.tools.declare import Api, Toolset, body, local, path, query
+from alecs.tools.declare import Api, Toolset, body, local, path, query, with_intents
 from alecs.tools.spec import ToolSpec
 
 CERTS = Toolset("certs", "Certificates (CPS): enrollments, DV challenges, pending changes, deployments, history",
@@ -176,3 +176,17 @@ TOOLS: list[ToolSpec] = [
             items="certificates", columns=("enrollmentId", "cn", "sans", "expiry", "daysLeft"),
             returns={"days": int, "network": str, "withoutCertificate": list[int]}),
 ]
+
+# Task phrases for search-tools (alecs.tools.tool_search), kept beside the declarations they describe.
+INTENTS: dict[str, tuple[str, ...]] = {
+    "list-enrollments": ("list certificates", "which certificate covers a hostname", "certificate sans"),
+    "create-enrollment": ("request a new tls certificate", "order an ssl certificate"),
+    "update-enrollment": ("add a san to a certificate", "add a hostname to a certificate"),
+    "get-enrollment-change": ("is the certificate issued yet", "certificate change status"),
+    "get-dv-challenges": ("dv challenge txt records", "domain validation tokens", "acme challenge"),
+    "acknowledge-enrollment-change": ("approve certificate deployment", "acknowledge certificate warnings"),
+    "list-enrollment-deployments": ("deployed certificate of an enrollment", "certificate expiry date"),
+    "list-expiring-certificates": ("certificates expiring soon", "which certificates expire in 30 days",
+                                   "certificates due for renewal"),
+}
+TOOLS = with_intents(TOOLS, INTENTS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from alecs.tools.call import ToolCall, fill_path
-from alecs.tools.declare import Api, Toolset, body, local, path, query
+from alecs.tools.declare import Api, Toolset, body, local, path, query, with_intents
 from alecs.tools.spec import ToolSpec
 from alecs.tools.waiting import wait_for
 
@@ -96,3 +96,9 @@ TOOLS: list[ToolSpec] = [
             doc="One activation's status (IN_PROGRESS, SUCCESS, FAILED).",
             params=(POLICY, path("activationId", "Activation ID, e.g. 300001.", int, ge=1))),
 ]
+
+# Task phrases for search-tools (alecs.tools.tool_search), kept beside the declarations they describe.
+INTENTS: dict[str, tuple[str, ...]] = {
+    "create-cloudlet-policy-version": ("add redirects", "edge redirector rules", "redirect a url"),
+}
+TOOLS = with_intents(TOOLS, INTENTS)

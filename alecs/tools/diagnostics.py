@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from alecs.tools import diagnostics_flows as flows
-from alecs.tools.declare import Api, Toolset, body, local, path, query
+from alecs.tools.declare import Api, Toolset, body, local, path, query, with_intents
 from alecs.tools.spec import ToolSpec
 
 DIAGNOSTICS = Toolset("diagnostics", "Edge diagnostics: curl, dig, mtr from the edge, IP location, error translation")
@@ -104,3 +104,17 @@ TOOLS: list[ToolSpec] = [
                     query("includeContentResponseBody", "Include the full response body (scenarios only).", bool)),
             handler=flows.get_result),
 ]
+
+# Task phrases for search-tools (alecs.tools.tool_search), kept beside the declarations they describe.
+INTENTS: dict[str, tuple[str, ...]] = {
+    "run-edge-dig": ("dig from the edge", "dns lookup from akamai", "resolve a hostname from an edge server"),
+    "run-edge-curl": ("curl a url from the edge", "check response headers from an edge server",
+                      "is the page cached"),
+    "run-edge-mtr": ("traceroute to the origin", "network path from the edge"),
+    "locate-ip": ("where is this ip", "geolocate an ip"),
+    "verify-edge-ip": ("is this an akamai ip",),
+    "translate-error": ("what does this error reference mean", "akamai error page reference number"),
+    "translate-akamai-url": ("which cp code serves a url",),
+    "diagnose-connectivity": ("the site is unreachable", "connectivity problem"),
+}
+TOOLS = with_intents(TOOLS, INTENTS)

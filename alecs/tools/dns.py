@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from alecs.tools import dns_flows as flows
-from alecs.tools.declare import Api, Param, Toolset, body, local, path, query
+from alecs.tools.declare import Api, Param, Toolset, body, local, path, query, with_intents
 from alecs.tools.spec import ToolSpec
 
 DNS = Toolset("dns", "Edge DNS: zones, record sets, changelists, zone versions, DNSSEC, TSIG keys, bulk zone jobs",
@@ -215,3 +215,21 @@ TOOLS: list[ToolSpec] = [
             params=(query("zone", "Zone name, e.g. example.com.", required=True),),
             items="types"),
 ]
+
+# Task phrases for search-tools (alecs.tools.tool_search), kept beside the declarations they describe.
+INTENTS: dict[str, tuple[str, ...]] = {
+    "list-zones": ("list dns zones", "which domains are on edge dns"),
+    "create-zone": ("create a dns zone", "add a domain to edge dns"),
+    "list-record-sets": ("list dns records of a zone", "show the records of a domain"),
+    "get-record-set": ("look up a dns record",),
+    "create-record-set": ("add a dns record", "add a txt record", "add an a record", "add a cname",
+                          "point a hostname to akamai"),
+    "update-record-set": ("change a dns record", "change the ip of an a record", "change a record ttl"),
+    "delete-record-set": ("delete a dns record",),
+    "create-changelist": ("batch several dns changes",),
+    "get-zone-file": ("export the zone file", "bind master file"),
+    "diff-zone-versions": ("what changed in a dns zone",),
+    "activate-zone-version": ("restore an older zone version", "roll back a dns zone"),
+    "get-dnssec-status": ("dnssec status", "ds records"),
+}
+TOOLS = with_intents(TOOLS, INTENTS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from alecs.errors import ToolInputError
@@ -10,52 +9,10 @@ from alecs.tools.call import ToolCall
 from alecs.tools.declare import Toolset, body, custom_tool
 from alecs.tools.results import ToolOutput
 from alecs.tools.spec import ToolSpec
+from alecs.tools.tool_search import rank, words
 
 CATALOG = Toolset("catalog", "Dynamic toolsets: list, enable and disable toolsets, search the catalogue",
                   dynamic_only=True)
-STOP = {"a", "an", "the", "to", "of", "for", "in", "on", "my", "me", "i", "and", "or", "with", "by", "from", "is"}
-SYNONYMS = {
-    "add": {"create", "append", "add"}, "new": {"create"}, "make": {"create"},
-    "remove": {"delete", "remove"}, "drop": {"delete"},
-    "show": {"get", "list"}, "view": {"get", "list"}, "see": {"get", "list"},
-    "find": {"search", "list", "find"}, "lookup": {"search", "get"},
-    "change": {"update", "patch"}, "edit": {"update"}, "modify": {"update"}, "set": {"update"},
-    "deploy": {"activate"}, "push": {"activate"}, "publish": {"activate"},
-    "cert": {"certificate", "enrollment"}, "certificate": {"enrollment", "certificate"}, "tls": {"certificate"},
-    "ssl": {"certificate"}, "cache": {"purge"}, "clear": {"purge", "invalidate"}, "flush": {"purge"},
-    "waf": {"appsec", "security"}, "dns": {"dns", "zone", "record"}, "record": {"record"},
-}
-
-
-def words(text: str) -> list[str]:
-    """The lower-case words of `text` that carry meaning (stop words dropped)."""
-    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP]
-
-
-def _expand(term: str) -> set[str]:
-    out = {term} | SYNONYMS.get(term, set())
-    if term.endswith("s") and len(term) > 3:
-        out.add(term[:-1])
-    return out
-
-
-def score(spec: ToolSpec, query: list[str]) -> float:
-    """How well a tool matches the query words: name counts most, then title, description and route."""
-    fields = [(words(spec.name), 3.0), (words(spec.title), 2.0), (words(spec.description), 1.0),
-              (words(f"{spec.toolset.name} {spec.api} {spec.method} {spec.path}"), 1.0)]
-    total = 0.0
-    for term in query:
-        best = 0.0
-        for tokens, weight in fields:
-            for variant in _expand(term):
-                if variant in tokens:
-                    best = max(best, weight)
-                elif len(variant) > 3 and any(t.startswith(variant) for t in tokens):
-                    best = max(best, weight * 0.5)
-        total += best
-    return total
-
-
 async def list_toolsets(call: ToolCall, args: dict[str, Any]) -> Any:
     """The toolsets the caller may enable, with their size and whether this session enabled them."""
     session = call.session
@@ -92,13 +49,12 @@ async def disable_toolset(call: ToolCall, args: dict[str, Any]) -> Any:
 async def search_tools(call: ToolCall, args: dict[str, Any]) -> Any:
     """The tools (of toolsets the caller may see) that best match the words of a job."""
     session = call.session
-    query = words(args["query"])
-    if not query:
+    if not words(args["query"]):
         raise ToolInputError("Give a few words describing the job, e.g. 'add a TXT record'.")
     candidates = [s for t in session.toolsets() for s in session.tools_of(t.name)]
-    ranked = sorted(((score(s, query), s) for s in candidates), key=lambda x: -x[0])
+    ranked = rank(candidates, args["query"])
     hits = [{"tool": s.name, "toolset": s.toolset.name, "score": round(sc, 2), "description": s.description}
-            for sc, s in ranked[: args.get("limit") or 8] if sc > 0]
+            for sc, s in ranked[: args.get("limit") or 8]]
     enabled = session.enabled()
     text = "\n".join(f"- {h['tool']} [{h['toolset']}{'' if h['toolset'] in enabled else ', not enabled'}]: "
                      f"{h['description']}" for h in hits) or "No tool matches; try other words or list-toolsets."

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from alecs.errors import ToolInputError
 from alecs.tools.call import ToolCall, fill_path
-from alecs.tools.declare import Api, Toolset, local, path, query
+from alecs.tools.declare import Api, Toolset, local, path, query, with_intents
 from alecs.tools.spec import ToolSpec
 from alecs.tools.waiting import wait_for
 
@@ -103,3 +103,10 @@ TOOLS: list[ToolSpec] = [
             params=(path("changeId", "Change request ID, e.g. 52124.", int, ge=1),),
             published=False),
 ]
+
+# Task phrases for search-tools (alecs.tools.tool_search), kept beside the declarations they describe.
+INTENTS: dict[str, tuple[str, ...]] = {
+    "search-edge-hostnames": ("find an edge hostname",),
+    "update-edge-hostname": ("enable ipv6 on an edge hostname", "change an edge hostname ttl"),
+}
+TOOLS = with_intents(TOOLS, INTENTS)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Literal
 
 from alecs.tools import edgeworkers_flows as flows
-from alecs.tools.declare import Api, Toolset, body, local, path, query
+from alecs.tools.declare import Api, Toolset, body, local, path, query, with_intents
 from alecs.tools.spec import ToolSpec
 
 EDGEWORKERS = Toolset("edgeworkers", "EdgeWorkers: ids, versions and bundles, activations, resource tiers, logging")
@@ -131,3 +131,12 @@ TOOLS: list[ToolSpec] = [
                      body("ds2Id", "DataStream 2 stream that receives the logs.", int, ge=1)),
              published=False),
 ]
+
+# Task phrases for search-tools (alecs.tools.tool_search), kept beside the declarations they describe.
+INTENTS: dict[str, tuple[str, ...]] = {
+    "list-edgeworkers": ("list edgeworkers",),
+    "list-edgeworker-activations": ("edgeworkers status", "which edgeworker version is live"),
+    "activate-edgeworker": ("deploy an edgeworker version", "activate an edgeworker"),
+    "upload-edgeworker-version": ("upload an edgeworker bundle", "new edgeworker code"),
+}
+TOOLS = with_intents(TOOLS, INTENTS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from alecs.tools.call import ToolCall
-from alecs.tools.declare import Api, Toolset, path, query, whole_body
+from alecs.tools.declare import Api, Toolset, path, query, whole_body, with_intents
 from alecs.tools.spec import ToolSpec
 
 BASE = "/identity-management/v3"
@@ -88,3 +88,10 @@ TOOLS: list[ToolSpec] = [
              params=(CLIENT, CREDENTIAL),
              destructive=True, idempotent=True),
 ]
+
+# Task phrases for search-tools (alecs.tools.tool_search), kept beside the declarations they describe.
+INTENTS: dict[str, tuple[str, ...]] = {
+    "list-users": ("who has access", "list users"),
+    "set-user-roles": ("give a user access", "change a user's role", "make a user admin"),
+}
+TOOLS = with_intents(TOOLS, INTENTS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from alecs.tools.call import ToolCall, fill_path
-from alecs.tools.declare import Api, Toolset, body, local, path, query
+from alecs.tools.declare import Api, Toolset, body, local, path, query, with_intents
 from alecs.tools.results import ToolOutput
 from alecs.tools.spec import ToolSpec
 
@@ -66,3 +66,9 @@ TOOLS: list[ToolSpec] = [
                      body("notificationStatus", "ACTIVE (default) or SUSPENDED.", Literal["ACTIVE", "SUSPENDED"],
                           default="ACTIVE"))),
 ]
+
+# Task phrases for search-tools (alecs.tools.tool_search), kept beside the declarations they describe.
+INTENTS: dict[str, tuple[str, ...]] = {
+    "list-invoices": ("invoices", "billing", "what do we pay"),
+}
+TOOLS = with_intents(TOOLS, INTENTS)

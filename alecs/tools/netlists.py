@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from alecs.tools.call import ToolCall, fill_path
-from alecs.tools.declare import Api, Toolset, body, local, path, query
+from alecs.tools.declare import Api, Toolset, body, local, path, query, with_intents
 from alecs.tools.spec import ToolSpec
 from alecs.tools.waiting import wait_for
 
@@ -128,3 +128,16 @@ TOOLS: list[ToolSpec] = [
              params=(body("recipients", "Emails of Control Center users.", list[str], required=True, min_length=1),
                      body("uniqueIds", "Network list ids.", list[str], required=True, min_length=1))),
 ]
+
+# Task phrases for search-tools (alecs.tools.tool_search), kept beside the declarations they describe.
+INTENTS: dict[str, tuple[str, ...]] = {
+    "list-network-lists": ("list network lists", "find the blocked ips list", "which list contains an ip"),
+    "create-network-list": ("create an ip blocklist", "new geo block list"),
+    "update-network-list": ("replace every ip of a list",),
+    "append-network-list-elements": ("block an ip range", "block an ip address", "add an ip to a blocklist",
+                                     "block an ip in the waf's network list",
+                                     "allow an office ip", "add a country to a geo list"),
+    "remove-network-list-element": ("unblock an ip", "remove an ip from a list"),
+    "activate-network-list": ("activate a network list", "push a blocklist live"),
+}
+TOOLS = with_intents(TOOLS, INTENTS)

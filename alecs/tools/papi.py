@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from alecs.tools import papi_flows as flows
-from alecs.tools.declare import Api, Toolset, body, header, local, path, query, whole_body
+from alecs.tools.declare import Api, Toolset, body, header, local, path, query, whole_body, with_intents
 from alecs.tools.spec import ToolSpec
 from alecs.tools.text import diff_line
 
@@ -295,3 +295,42 @@ TOOLS: list[ToolSpec] = [
              destructive=True, handler=flows.rollback_property, everyday=False,
              returns={"rolledBackFrom": int, "propertyVersion": int, "activationId": str, "status": str}),
 ]
+
+# Task phrases for search-tools (alecs.tools.tool_search), kept beside the declarations they describe.
+INTENTS: dict[str, tuple[str, ...]] = {
+    "list-contracts": ("list contracts", "which contract do I use"),
+    "list-groups": ("list groups", "find my group id"),
+    "list-products": ("which products can I use",),
+    "get-rule-format-schema": ("behavior options schema", "what options does a behavior take"),
+    "list-properties": ("list properties in a group", "what properties do we have"),
+    "get-property": ("property details", "which version is live on production"),
+    "search-properties": ("which property serves a hostname", "find the property for a hostname",
+                          "find a property by name", "which property uses an edge hostname"),
+    "list-property-versions": ("list property versions", "version history of a property"),
+    "create-property-version": ("create a new property version", "new editable version to change a property"),
+    "diff-property-versions": ("compare two property versions", "what changed between versions"),
+    "get-property-rules": ("show the rule tree", "read the property configuration", "what is the cache ttl"),
+    "update-property-rules": ("replace the whole rule tree", "upload a rule tree json"),
+    "list-available-behaviors": ("which behaviors can I use",),
+    "get-property-hostnames": ("hostnames of a property", "certificate status of property hostnames"),
+    "update-property-hostnames": ("replace all hostnames of a version",),
+    "list-account-hostnames": ("every hostname on the account", "all active hostnames"),
+    "list-property-activations": ("activation history of a property", "who activated what and when"),
+    "get-property-activation": ("is my activation done", "activation status"),
+    "activate-property": ("activate property on staging", "push the config to production", "go live"),
+    "cancel-property-activation": ("cancel a pending activation",),
+    "list-cpcodes": ("list cp codes",),
+    "create-cpcode": ("create a cp code",),
+    "list-edge-hostnames": ("list edge hostnames",),
+    "create-edge-hostname": ("create an edge hostname", "new edgekey cname target"),
+    "list-includes": ("list includes", "shared rule fragments"),
+    "bulk-search-properties": ("which properties use a behavior", "search rules across all properties"),
+    "bulk-activate-properties": ("activate many properties at once",),
+    "patch-property-rules": ("add a cache rule", "change the ttl", "change caching of images", "edit a rule",
+                             "add a behavior", "remove a rule", "change the origin", "modify property rules"),
+    "add-property-hostnames": ("onboard a new hostname", "add a hostname to a property", "serve a new domain"),
+    "remove-property-hostnames": ("remove a hostname from a property", "stop serving a domain"),
+    "rollback-property": ("roll back a property", "revert to the previous version", "undo the last activation",
+                          "fall back to the previous version"),
+}
+TOOLS = with_intents(TOOLS, INTENTS)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from alecs.tools.call import ToolCall, fill_path
-from alecs.tools.declare import Api, Toolset, body, path, query
+from alecs.tools.declare import Api, Toolset, body, custom_tool, path, query, with_intents
 from alecs.tools.results import ToolOutput, render
 from alecs.tools.spec import ToolSpec
 
@@ -103,6 +104,18 @@ async def run_report(call: ToolCall, args: dict[str, Any]) -> Any:
     return report_table(data if isinstance(data, dict) else {"data": []})
 
 
+async def server_time(call: ToolCall, args: dict[str, Any]) -> Any:
+    """The server's current date and time: what "the last 24 hours" or "in 30 days" count from."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    local = now.astimezone()
+    result = {"utc": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "weekday": now.strftime("%A"),
+              "epochSeconds": int(now.timestamp()), "serverLocal": local.isoformat(),
+              "serverTimezone": local.tzname() or ""}
+    text = (f"utc: {result['utc']} ({result['weekday']}); epochSeconds: {result['epochSeconds']}; "
+            f"serverLocal: {result['serverLocal']} ({result['serverTimezone']})")
+    return ToolOutput(result, text)
+
+
 TOOLS: list[ToolSpec] = [
     api.get("list-report-types", "/reports", title="List report types",
             doc="Report types the account can run (name, version, object type such as cpcode, metrics).",
@@ -135,4 +148,18 @@ TOOLS: list[ToolSpec] = [
              read_only=True, handler=run_report,
              example={"reportName": "hits-by-time", "reportVersion": 1, "start": "2025-01-01T00:00:00Z",
                       "end": "2025-01-01T06:00:00Z", "interval": "HOUR", "objectIds": ["300001"]}),
+    # The clock a model computes time ranges from; in every default selection (everyday) though reporting is not.
+    custom_tool(REPORTING, "get-server-time", title="Get server time",
+                doc="The current date and time (UTC, epoch seconds, the server's zone), for time ranges.",
+                handler=server_time, calls_akamai=False, read_only=True, everyday=True,
+                returns={"utc": str, "epochSeconds": int}),
 ]
+
+# Task phrases for search-tools (alecs.tools.tool_search), kept beside the declarations they describe.
+INTENTS: dict[str, tuple[str, ...]] = {
+    "list-report-types": ("which reports are available",),
+    "get-server-time": ("what time is it", "current date and time", "today's date", "now"),
+    "run-report": ("top urls", "most requested urls", "traffic report", "hits over time", "bandwidth usage",
+                   "cache offload", "errors by url"),
+}
+TOOLS = with_intents(TOOLS, INTENTS)

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from alecs.tools.call import ToolCall
-from alecs.tools.declare import Api, Toolset, path, query
+from alecs.tools.declare import Api, Toolset, path, query, with_intents
 from alecs.tools.results import ToolOutput
 from alecs.tools.spec import ToolSpec
 
@@ -148,3 +148,9 @@ TOOLS: list[ToolSpec] = [
                     query("limit", "Approximate maximum number of events (default 10000).", int, ge=1, le=600000)),
             handler=fetch_events),
 ]
+
+# Task phrases for search-tools (alecs.tools.tool_search), kept beside the declarations they describe.
+INTENTS: dict[str, tuple[str, ...]] = {
+    "get-security-events": ("waf attacks", "security events", "who was blocked", "waf logs"),
+}
+TOOLS = with_intents(TOOLS, INTENTS)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from typing import Any
 
 from mcp import Client
@@ -72,3 +74,16 @@ async def test_unknown_report_type_is_a_404(server: AlecsServer) -> None:
     async with connect(server) as client:
         result = await client.call_tool("get-report-definition", {"reportName": "no-such-report", "reportVersion": 1})
         assert result.is_error and "404" in result.content[0].text
+
+
+async def test_the_server_time_is_the_clock_time_ranges_count_from(server: AlecsServer) -> None:
+    async with connect(server) as client:
+        before = time.time()
+        result = await client.call_tool("get-server-time", {})
+        after = time.time()
+    assert not result.is_error
+    data = result.structured_content
+    assert before - 1 <= data["epochSeconds"] <= after + 1
+    utc = datetime.strptime(data["utc"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert int(utc.timestamp()) == data["epochSeconds"] and data["weekday"] == utc.strftime("%A")
+    assert result.content[0].text.startswith(f"utc: {data['utc']} ({data['weekday']})")
