@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from alecs import __version__
 from alecs.akamai.client import AkamaiClient
 from alecs.caller import principal_of
+from alecs.instructions import instructions
 from alecs.principal import CURRENT, LOCAL, Principal
 from alecs.seams import connection_of
 from alecs.services import Services
@@ -28,13 +29,6 @@ from alecs.tools.spec import Toolset, ToolSpec
 
 log = logging.getLogger(__name__)
 audit = logging.getLogger("alecs.audit")
-
-INSTRUCTIONS = (
-    "Tools for Akamai's control plane. Ids carry prefixes (ctr_, grp_, prp_, atv_, ehn_, cpc_). "
-    "Every tool takes an optional 'customer': the .edgerc section (Akamai account) to use, default 'default'. "
-    "Lists return items, total and nextCursor: pass cursor (and limit, default 50, at most 500) for the next page."
-)
-
 
 @dataclass
 class ServerOptions:
@@ -61,8 +55,9 @@ class AlecsServer:
         # For read callers (read tokens, --read-only) a tool that chooses its operation per call can only read.
         self._read_tools = {s.name: tool_entry(s, reads_only=True) for s in registry if s.any_operation}
         self._session_toolsets: WeakKeyDictionary[Any, set[str]] = WeakKeyDictionary()
+        self.instructions = instructions({s.name for s in self.offered}, dynamic)
         self.lowlevel: Server[Any] = Server(
-            "alecs", version=__version__, title="alecs: Akamai control plane", instructions=INSTRUCTIONS,
+            "alecs", version=__version__, title="alecs: Akamai control plane", instructions=self.instructions,
             on_list_tools=self._list_tools, on_call_tool=self._call_tool,
         )
         self.init_options = self.lowlevel.create_initialization_options(
