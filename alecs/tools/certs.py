@@ -45,7 +45,7 @@ TOOLS: list[ToolSpec] = [
             doc="CPS enrollments of a contract: id, common name, SANs, validation type and pending changes.",
             params=(CTR,),
             headers=media(MT["enrollments"]), handler=flows.send_scoped, items="enrollments",
-            columns=("id", "csr.cn", "validationType", "certificateType", "ra", "pendingChanges")),
+            columns=("id", "csr.cn", "csr.sans", "validationType", "certificateType", "ra", "pendingChanges")),
     api.get("get-enrollment", "/enrollments/{enrollmentId}", title="Get certificate enrollment",
             doc="One enrollment: CSR (cn, sans), network configuration, contacts, change management and pending "
                 "changes.",

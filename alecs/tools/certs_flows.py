@@ -76,6 +76,16 @@ def _ids(links: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def with_ids(data: dict[str, Any]) -> dict[str, Any]:
+    """CPS's answer with enrollmentId and changeId in place of the location links they come from (a link that
+    says more than the ids, such as several changes, stays)."""
+    ids = _ids(data)
+    said = {"enrollment"} if "enrollmentId" in ids else set()
+    if "changeId" in ids:
+        said |= {"change"} | ({"changes"} if len(data.get("changes") or []) <= 1 else set())
+    return ids | {k: v for k, v in data.items() if k not in said}
+
+
 async def send_scoped(call: ToolCall, args: dict[str, Any]) -> Any:
     """Sends the declared request with the contract id as CPS wants it (no ctr_ prefix)."""
     return (await call.send(**call.build(_contract(args)))).data
@@ -84,7 +94,7 @@ async def send_scoped(call: ToolCall, args: dict[str, Any]) -> Any:
 async def create_enrollment(call: ToolCall, args: dict[str, Any]) -> Any:
     """Creates an enrollment and returns its ids and the change to follow next."""
     data = (await call.send(**call.build(_contract(args)))).data or {}
-    result = _ids(data) | data
+    result = with_ids(data)
     if "changeId" in result:
         result["next"] = (f"get-enrollment-change enrollmentId={result['enrollmentId']} "
                           f"changeId={result['changeId']} (wait=true waits until it needs input)")
@@ -109,7 +119,7 @@ async def update_enrollment(call: ToolCall, args: dict[str, Any]) -> Any:
     merged = _merge(kept, args["changes"])
     request = call.build(args) | {"json_body": merged}
     data = (await call.send(**request)).data or {}
-    return _ids(data) | data
+    return with_ids(data)
 
 
 def _change_route(args: dict[str, Any]) -> str:
@@ -212,7 +222,7 @@ async def acknowledge_change(call: ToolCall, args: dict[str, Any]) -> Any:
         body["hash"] = info.get("validationResultHash")
         request["headers"] = request["headers"] | {"Content-Type": MT["acknowledgement-with-hash"]}
     data = (await call.send(**request | {"json_body": body})).data or {}
-    result = _ids(data) | data
+    result = with_ids(data)
     result["next"] = (f"get-enrollment-change enrollmentId={args['enrollmentId']} changeId={args['changeId']} "
                       "wait=true")
     return result

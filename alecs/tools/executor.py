@@ -16,7 +16,7 @@ from alecs.principal import Principal
 from alecs.services import Services
 from alecs.tools.call import ProgressFn, SessionControl, ToolCall
 from alecs.tools.model import CUSTOMER, PAGE_FIELDS, input_model
-from alecs.tools.results import ToolOutput, dig, paginate, render, structured
+from alecs.tools.results import PAGE_KEYS, ToolOutput, dig, paginate, render, structured
 from alecs.tools.spec import ToolSpec
 from alecs.tools.text import render_object, render_page
 from alecs.tools.tidy import FULL, NOISY_APIS, Trimmed, ids_from_links, single, trim
@@ -101,8 +101,8 @@ def internal_error(tool: str) -> Outcome:
 
 
 def shape(spec: ToolSpec, result: Any, args: dict[str, Any]) -> Outcome:
-    """The outcome of a successful call: ids instead of links, PAPI's one-item envelope opened, the bulk left out
-    unless `full`, paged when the tool lists items, and a text that carries the data (alecs.tools.text)."""
+    """The outcome of a successful call: ids instead of links, PAPI's one-item envelope opened, paged when the
+    tool lists items, the bulk left out unless `full`, and a text that carries the data (alecs.tools.text)."""
     text: str | None = None
     shows: tuple[str, ...] | None = None
     if isinstance(result, ToolOutput):
@@ -111,20 +111,20 @@ def shape(spec: ToolSpec, result: Any, args: dict[str, Any]) -> Outcome:
         result = single(result)
     if not spec.any_operation:  # call-akamai-operation answers in the shape its operation's documentation gives
         result = ids_from_links(result)
-    trimmed = trim(result) if spec.api in NOISY_APIS and not args.get(FULL) else Trimmed(result)
-    if spec.items:
-        data, rendered = _paged(spec, trimmed.data, args)
+    data = _page(spec, result, args) if spec.items else structured(result)
+    trimmed = trim(data) if spec.api in NOISY_APIS and not args.get(FULL) else Trimmed(data)
+    data = trimmed.data
+    if text is None:
+        text = _render_page(spec, data) if spec.items else render_object(data).text
     else:
-        data = structured(trimmed.data)
-        rendered = "" if text is not None else render_object(data).text
         rest = {k: v for k, v in data.items() if shows is not None and k not in shows}
-        if text is not None and rest:
+        if rest and not spec.items:
             text += "\n" + render_object(rest).text
     note = trimmed.note()
-    return Outcome(data, (rendered if text is None else text) + ("\n" + note if note else ""))
+    return Outcome(data, text + ("\n" + note if note else ""))
 
 
-def _paged(spec: ToolSpec, result: Any, args: dict[str, Any]) -> tuple[dict[str, Any], str]:
+def _page(spec: ToolSpec, result: Any, args: dict[str, Any]) -> dict[str, Any]:
     """One page of the tool's list, with the answer's other fields (an etag, the parent's ids) beside it."""
     assert spec.items is not None
     whole = spec.items == "."
@@ -132,9 +132,13 @@ def _paged(spec: ToolSpec, result: Any, args: dict[str, Any]) -> tuple[dict[str,
     items = [] if items is None else items if isinstance(items, list) else [items]
     root = spec.items.split(".")[0]
     context = {k: v for k, v in result.items() if k != root} if isinstance(result, dict) and not whole else {}
-    page = paginate(items, args.get(PAGE_FIELDS[0]), args.get(PAGE_FIELDS[1]))
+    return context | paginate(items, args.get(PAGE_FIELDS[0]), args.get(PAGE_FIELDS[1]))
+
+
+def _render_page(spec: ToolSpec, data: dict[str, Any]) -> str:
+    """The answer's other fields as lines, then the page's head and rows."""
+    assert spec.items is not None
     noun = next((p for p in reversed(spec.items.split(".")) if p not in ("items", "")), "items")
-    text = render_page(page, spec.columns, spec.row, noun).text
-    if context:
-        text = render_object(context).text + "\n" + text
-    return context | page, text
+    text = render_page(data, spec.columns, spec.row, noun).text
+    context = {k: v for k, v in data.items() if k not in PAGE_KEYS}
+    return render_object(context).text + "\n" + text if context else text

@@ -9,6 +9,7 @@ from typing import Any
 from alecs.tools.text import render_object, render_page
 
 DEFAULT_PAGE = 50
+PAGE_KEYS = ("items", "total", "nextCursor")  # what `paginate` answers
 
 
 @dataclass
