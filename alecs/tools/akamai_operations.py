@@ -53,7 +53,7 @@ async def find_operations(call: ToolCall, args: dict[str, Any]) -> ToolOutput:
              "api": found.index.apis[h.op.api].title} for h in hits]
     if not rows:
         return ToolOutput({"items": []}, "No operation matches; try other words (e.g. the product's name).")
-    text = "\n".join(f"- {r['operation']} ({r['method']} {r['path']}): {r['summary']}" for r in rows)
+    text = "\n".join(f"- {r['operation']} ({r['method']} {r['path']}; {r['api']}): {r['summary']}" for r in rows)
     return ToolOutput({"items": rows}, text + "\nNext: describe-akamai-operation with one of these.")
 
 
@@ -126,7 +126,7 @@ def answer(op: Any, response: Any, args: dict[str, Any]) -> ToolOutput:
         where, items, rest = found
         page = paginate(items, args.get("limit"), args.get("cursor"))
         result = rest | page | {"listPath": where or "."}
-        text = render(page, _columns(items), paged=True)
+        text = render(rest | {"listPath": where or "."}) + "\n" + render(page, _columns(items), paged=True)
     if meta:
         result = result | {"responseHeaders": meta}
         text += "".join(f"\n{k}: {v}" for k, v in meta.items())

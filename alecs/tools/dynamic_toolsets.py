@@ -31,9 +31,9 @@ async def _toggle(call: ToolCall, args: dict[str, Any], on: bool) -> Any:
     if not tools:
         raise ToolInputError(f"Unknown toolset '{name}'. Call list-toolsets for the names.")
     await session.set_enabled(name, on)
-    verb = "Enabled" if on else "Disabled"
-    return ToolOutput({"toolset": name, "enabled": on, "tools": tools},
-                      f"{verb} {name}: {len(tools)} tools" + (f" ({', '.join(tools)})" if on else "."))
+    listed = f"{len(tools)} tools ({', '.join(tools)})"
+    text = f"Enabled {name}: {listed}." if on else f"{name} is no longer enabled: its {listed} are not listed."
+    return ToolOutput({"toolset": name, "enabled": on, "tools": tools}, text)
 
 
 async def enable_toolset(call: ToolCall, args: dict[str, Any]) -> Any:
@@ -53,8 +53,8 @@ async def search_tools(call: ToolCall, args: dict[str, Any]) -> Any:
         raise ToolInputError("Give a few words describing the job, e.g. 'add a TXT record'.")
     candidates = [s for t in session.toolsets() for s in session.tools_of(t.name)]
     ranked = rank(candidates, args["query"])
-    hits = [{"tool": s.name, "toolset": s.toolset.name, "score": round(sc, 2), "description": s.description}
-            for sc, s in ranked[: args.get("limit") or 8]]
+    hits = [{"tool": s.name, "toolset": s.toolset.name, "description": s.description}
+            for _, s in ranked[: args.get("limit") or 8]]
     enabled = session.enabled()
     text = "\n".join(f"- {h['tool']} [{h['toolset']}{'' if h['toolset'] in enabled else ', not enabled'}]: "
                      f"{h['description']}" for h in hits) or "No tool matches; try other words or list-toolsets."
