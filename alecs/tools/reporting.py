@@ -151,8 +151,7 @@ TOOLS: list[ToolSpec] = [
     # The clock a model computes time ranges from; in every default selection (everyday) though reporting is not.
     custom_tool(REPORTING, "get-server-time", title="Get server time",
                 doc="The current date and time (UTC, epoch seconds, the server's zone), for time ranges.",
-                handler=server_time, calls_akamai=False, read_only=True, everyday=True,
-                returns={"utc": str, "epochSeconds": int}),
+                handler=server_time, calls_akamai=False, read_only=True, everyday=True),
 ]
 
 # Task phrases for search-tools (alecs.tools.tool_search), kept beside the declarations they describe.
