@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from alecs.tools.spec import RowRenderer
 
 TEXT_LIMIT = 8000  # characters of one result's text (about 2,000 tokens)
 VALUE_LIMIT = 300  # characters of one value on a row or an inline value
@@ -29,8 +31,6 @@ NAMES_SHOWN = 12  # names listed in a closing line before "and N more"
 PLAIN = re.compile(r"^[^\s\"'{}\[\],:#][^\n\"{}\[\]]*(?<!\s)$")
 ID_FIELD = re.compile(r"(Id|Ids|ID)$")
 
-Row = Callable[[Any], "Inline"]
-"""Renders one list item as its line (a declaration's `row=`, e.g. a diff change), saying whether a value was cut."""
 
 
 def scalar(value: Any) -> str:
@@ -135,7 +135,7 @@ def _row(item: Any, columns: Sequence[str], level: int, out: set[str], cut: list
     return "- " + ", ".join(parts)
 
 
-def render_page(page: dict[str, Any], columns: Sequence[str] = (), row: Row | None = None,
+def render_page(page: dict[str, Any], columns: Sequence[str] = (), row: RowRenderer | None = None,
                 noun: str = "items") -> Rendering:
     """A page of a list (`items`, `total`, `nextCursor`) as a head line and one row per item."""
     items: list[Any] = page["items"]
@@ -190,7 +190,7 @@ def _cut_rows(head: str, lines: list[str], notes: list[str], left: list[str]) ->
     return Rendering("\n".join([head + ":", *kept, *notes]), left + [f"{more} rows"])
 
 
-def _custom_rows(head: str, items: list[Any], row: Row) -> Rendering:
+def _custom_rows(head: str, items: list[Any], row: RowRenderer) -> Rendering:
     rendered = [row(item) for item in items]
     lines = [r.text for r in rendered]
     notes = _row_notes(set(), any(r.cut for r in rendered), items)
