@@ -6,6 +6,7 @@ from typing import Any
 
 from alecs.errors import ToolInputError
 from alecs.tools.call import ToolCall, fill_path
+from alecs.tools.results import merged
 from alecs.tools.waiting import wait_for
 
 BASE = "/appsec/v1"
@@ -96,7 +97,4 @@ async def activate_config(call: ToolCall, args: dict[str, Any]) -> Any:
         return result
     final, finished = await wait_for(call, lambda: _activation(call, activation_id),
                                      lambda d: str(d.get("status", "UNKNOWN")), FINAL_ACTIVATION, timeout)
-    result["status"] = final.get("status")
-    result["finished"] = finished
-    result["activation"] = final
-    return result
+    return merged(result | {"status": final.get("status"), "finished": finished}, final)

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from alecs.tools.call import ToolCall, fill_path
 from alecs.tools.declare import Api, Toolset, body, local, path, query, with_intents
+from alecs.tools.results import merged
 from alecs.tools.spec import ToolSpec
 from alecs.tools.waiting import wait_for
 
@@ -30,17 +31,16 @@ async def activate_policy(call: ToolCall, args: dict[str, Any]) -> Any:
     """Activates a policy version on a network; with wait, follows the activation to its end."""
     req = call.build(args)
     created = (await call.send(**req)).data
-    result: dict[str, Any] = {"activationId": created.get("id"), "status": created.get("status"),
-                              "activation": created}
+    result: dict[str, Any] = {"activationId": created.get("id"), "status": created.get("status")}
     if not args.get("wait") or created.get("status") in FINAL:
         if created.get("status") not in FINAL:
             result["next"] = (f"get-cloudlet-policy-activation with policyId={args['policyId']} "
                               f"activationId={created.get('id')}")
-        return result
+        return merged(result, created)
     final, finished = await wait_for(
         call, lambda: _activation(call, args["policyId"], created["id"]), lambda a: str(a.get("status")),
         FINAL, float(args.get("timeoutSeconds") or 600))
-    return result | {"status": final.get("status"), "finished": finished, "activation": final}
+    return merged(result | {"status": final.get("status"), "finished": finished}, final)
 
 
 TOOLS: list[ToolSpec] = [

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from alecs.errors import ToolInputError
 from alecs.tools.call import ToolCall, fill_path
 from alecs.tools.declare import Api, Toolset, local, path, query, with_intents
+from alecs.tools.results import merged
 from alecs.tools.spec import ToolSpec
 from alecs.tools.waiting import wait_for
 
@@ -40,16 +41,15 @@ def _query(args: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _follow(call: ToolCall, change: dict[str, Any], args: dict[str, Any]) -> Any:
-    result = {"changeId": change.get("changeId"), "action": change.get("action"), "status": change.get("status"),
-              "changeRequest": change}
+    result = {"changeId": change.get("changeId"), "action": change.get("action"), "status": change.get("status")}
     if not args.get("wait") or change.get("status") in FINAL or change.get("changeId") is None:
         if change.get("status") not in FINAL:
             result["next"] = f"get-edge-hostname-change with changeId={change.get('changeId')}"
-        return result
+        return merged(result, change)
     route = fill_path(f"{BASE}/change-requests/{{c}}", {"c": change["changeId"]})
     final, finished = await wait_for(call, lambda: call.get(route, fresh=True), lambda c: str(c.get("status")),
                                      FINAL, float(args.get("timeoutSeconds") or 1800))
-    return result | {"status": final.get("status"), "finished": finished, "changeRequest": final}
+    return merged(result | {"status": final.get("status"), "finished": finished}, final)
 
 
 async def update_edge_hostname(call: ToolCall, args: dict[str, Any]) -> Any:

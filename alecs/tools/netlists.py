@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from alecs.tools.call import ToolCall, fill_path
 from alecs.tools.declare import Api, Toolset, body, local, path, query, with_intents
+from alecs.tools.results import merged
 from alecs.tools.spec import ToolSpec
 from alecs.tools.waiting import wait_for
 
@@ -43,10 +44,7 @@ async def activate(call: ToolCall, args: dict[str, Any]) -> Any:
         return result
     final, finished = await wait_for(call, lambda: _activation(call, activation_id), _activation_status,
                                      FINAL_ACTIVATION, float(args.get("timeoutSeconds") or 900))
-    result["activationStatus"] = _activation_status(final)
-    result["finished"] = finished
-    result["activation"] = final
-    return result
+    return merged(result | {"activationStatus": _activation_status(final), "finished": finished}, final)
 
 
 TOOLS: list[ToolSpec] = [

@@ -49,6 +49,13 @@ def render(data: Any, columns: Sequence[str] = (), paged: bool = False) -> str:
     return render_object(data).text
 
 
+def merged(summary: dict[str, Any], whole: Any) -> dict[str, Any]:
+    """A summary (ids, status, what to do next) followed by the rest of the object it summarises, each field
+    once: a flow's answer says the same thing only once."""
+    rest = {k: v for k, v in whole.items() if k not in summary} if isinstance(whole, dict) else {}
+    return summary | rest
+
+
 def structured(data: Any) -> dict[str, Any]:
     """MCP structured content must be an object."""
     if isinstance(data, dict):

@@ -50,7 +50,7 @@ async def test_clone_change_rate_policy_activate_on_staging_and_read_back(server
                          "notificationEmails": ["secops@example.com"], "note": "Tighter page view limit",
                          "timeoutSeconds": 60}, progress_callback=on_progress)
         assert done["status"] == "ACTIVATED" and done["finished"] is True
-        assert done["activation"]["activationConfigs"][0]["previousConfigVersion"] == ACTIVE
+        assert done["activationConfigs"][0]["previousConfigVersion"] == ACTIVE
         assert progress, "no progress notification arrived while waiting"
         assert any("RECEIVED" in (m or "") for _, _, m in progress)
         assert "ACTIVATED" in (progress[-1][2] or "")
