@@ -23,6 +23,7 @@ from alecs.transports.guard import FailureLimiter
 from alecs.transports.remote import Remote
 from alecs.transports.settings import Limits, RemoteSettings
 from tests.support.mcp import make_server
+from tests.support.sandbox_api import new_property_version
 from tests.support.waiting import wait_until
 
 MASTER_KEY = "remote-tests-master-key"
@@ -51,7 +52,10 @@ def mint(store: TokenStore) -> Callable[..., tuple[str, str]]:
 
 @pytest.fixture
 def serve(fresh_sandbox: Sandbox, registry: Registry, store: TokenStore) -> Callable[..., Any]:
-    """`async with serve(transport="websocket", **settings) as remote:` an in-process server on port 0."""
+    """`async with serve(transport="websocket", **settings) as remote:` an in-process server on port 0, its sandbox
+    holding a version 2 of prp_100001 ready to activate (`tests.transports.wire.ACTIVATE`)."""
+    new_property_version(fresh_sandbox)
+
     @asynccontextmanager
     async def run(limits: Limits | None = None, ssl_context: Any = None, **settings: Any) -> AsyncIterator[Remote]:
         server = make_server(fresh_sandbox, registry, services={"tokens": store})
