@@ -24,6 +24,7 @@ from alecs.transports.remote import Remote
 from alecs.transports.settings import Limits, RemoteSettings
 from tests.support.mcp import make_server
 from tests.support.sandbox_api import new_property_version
+from tests.support.tokens import KNOWN_TOOLSETS
 from tests.support.waiting import wait_until
 
 MASTER_KEY = "remote-tests-master-key"
@@ -45,7 +46,7 @@ def store(tmp_path: Path) -> TokenStore:
 def mint(store: TokenStore) -> Callable[..., tuple[str, str]]:
     """mint(scope=..., customers=..., toolsets=..., expires_in_days=...) -> (token id, token)."""
     def make(scope: str = "write", **kw: Any) -> tuple[str, str]:
-        record, token = store.generate(scope=scope, **kw)
+        record, token = store.generate(scope=scope, known_toolsets=KNOWN_TOOLSETS, **kw)
         return record.id, token
     return make
 
