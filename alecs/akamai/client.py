@@ -22,12 +22,13 @@ from typing import Any
 import requests
 from akamai.edgegrid import EdgeGridAuth
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError
 
 from alecs.akamai.budget import Account, Budget, RateLimited, retry_after
 from alecs.akamai.cache import ReadCache
 from alecs.akamai.queue import FairQueue
 from alecs.edgerc import Credentials, Edgerc
-from alecs.errors import AkamaiError, ConfigError
+from alecs.errors import AkamaiError, ConfigError, NoAnswer
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,29 @@ class Sent:
 
 
 class Unreachable(Exception):
-    """The request may not have reached Akamai (connection error or timeout)."""
+    """The request never reached Akamai: the connection (DNS, TCP, TLS) could not be made."""
+
+
+class Unanswered(Exception):
+    """The request was sent (or partly sent) but no whole answer came back: a read timeout, or the connection
+    dropped. For a change this means it may have taken effect."""
+
+
+def _failure(exc: requests.RequestException) -> Exception:
+    """Unreachable when the request surely never left (connecting failed), Unanswered otherwise.
+
+    requests wraps connection failures in a MaxRetryError (alecs never lets urllib3 retry) or raises ConnectTimeout
+    or SSLError (the handshake comes before the request); a read timeout, a reset or a closed connection while the
+    answer was awaited, and a broken body come as ReadTimeout, ConnectionError(ProtocolError) or ChunkedEncodingError.
+    """
+    name = type(exc).__name__
+    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError):
+        return Unreachable(name)
+    if isinstance(exc, requests.ConnectionError) and exc.args and isinstance(exc.args[0], MaxRetryError):
+        return Unreachable(name)
+    if isinstance(exc, requests.ReadTimeout):
+        return Unanswered("the read timeout passed")
+    return Unanswered(f"the connection failed ({name})")
 
 
 def _decode(resp: requests.Response) -> Any:
@@ -212,10 +235,12 @@ class AkamaiClient:
             charge = self.budget.charge(_account(known), method, path, json_body, loop.time())
             try:
                 sent = await self.queue.run(caller, send, charge, progress)
-            except Unreachable as exc:
+            except (Unreachable, Unanswered) as exc:
                 if method in IDEMPOTENT and attempt < self.retry.attempts:
                     await self._sleep(self._backoff(attempt))
                     continue
+                if isinstance(exc, Unanswered) and method not in IDEMPOTENT:
+                    raise NoAnswer(method, path, str(exc)) from None  # may have taken effect: never replayed
                 raise AkamaiError(0, {"title": "Akamai API unreachable",
                                       "detail": f"{exc} contacting {known.host}"}) from None
             if sent.status == 429:
@@ -258,8 +283,8 @@ class AkamaiClient:
                 # per request: requests lets REQUESTS_CA_BUNDLE override a session-level verify
                 verify=creds.ca_bundle or True,
             )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise Unreachable(type(exc).__name__) from None
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            raise _failure(exc) from None
         log.info("akamai %s %s -> %s in %.0f ms", method, path, resp.status_code,
                  (time.monotonic() - started) * 1000)
         return Sent(creds, resp.status_code, resp.headers, _decode(resp), resp.reason or "")

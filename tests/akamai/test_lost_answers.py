@@ -1,0 +1,95 @@
+"""A change whose answer never comes is told apart from one that never left: the first may have taken effect (a
+distinct NoAnswer error, never replayed), the second surely did not. Reads are retried either way."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import replace
+
+import pytest
+
+from alecs.akamai.client import AkamaiClient, RetryPolicy, Timeouts
+from alecs.edgerc import Edgerc
+from alecs.errors import AkamaiError, NoAnswer
+from alecs.sandbox.server import Sandbox
+from tests.support.cutlink import CutLink
+
+H = {"PAPI-Use-Prefixes": "true"}
+SCOPE = {"contractId": "ctr_C-0SANDBOX", "groupId": "grp_10001"}
+ACTIVATIONS = "/papi/v1/properties/prp_100001/activations"
+VERSIONS = "/papi/v1/properties/prp_100001/versions"
+
+
+def _client(sandbox: Sandbox, host: str | None = None, read: float = 30.0) -> AkamaiClient:
+    edgerc = Edgerc(None, use_env=False)
+    creds = sandbox.credentials()
+    edgerc.add(replace(creds, host=host) if host else creds)
+    return AkamaiClient(edgerc, retry=RetryPolicy(attempts=3, backoff=0.01), timeouts=Timeouts(5.0, read),
+                        cache_ttl=0)
+
+
+def _posts(sandbox: Sandbox, path: str) -> int:
+    return sum(1 for r in sandbox.requests if r.method == "POST" and r.path == path)
+
+
+async def _new_version(client: AkamaiClient) -> int:
+    made = await client.request("default", "POST", VERSIONS, params=SCOPE, headers=H,
+                                json_body={"createFromVersion": 1})
+    return int(made.data["versionLink"].split("/versions/")[1].split("?")[0])
+
+
+async def test_a_post_whose_answer_outlives_the_read_timeout_is_no_answer_and_sent_once(
+        fresh_sandbox: Sandbox) -> None:
+    client = _client(fresh_sandbox, read=0.5)
+    version = await _new_version(client)
+    fresh_sandbox.settings.activation_answer_delay = 3.0
+    with pytest.raises(NoAnswer) as info:
+        await client.request("default", "POST", ACTIVATIONS, params=SCOPE, headers=H, json_body={
+            "propertyVersion": version, "network": "STAGING", "notifyEmails": ["noc@example.com"]})
+    assert info.value.status == 0 and "may have taken effect" in str(info.value)
+    assert _posts(fresh_sandbox, ACTIVATIONS) == 1
+    client.close()
+
+
+async def test_a_post_whose_connection_drops_after_sending_is_no_answer_and_sent_once(
+        fresh_sandbox: Sandbox) -> None:
+    def answered() -> bool:
+        return _posts(fresh_sandbox, ACTIVATIONS) > 0
+
+    with CutLink(("127.0.0.1", fresh_sandbox.port), answered) as link:
+        client = _client(fresh_sandbox, host=f"localhost:{link.port}")
+        version = await _new_version(client)
+        with pytest.raises(NoAnswer):
+            await client.request("default", "POST", ACTIVATIONS, params=SCOPE, headers=H, json_body={
+                "propertyVersion": version, "network": "STAGING", "notifyEmails": ["noc@example.com"]})
+        assert link.cut >= 1
+        client.close()
+    assert _posts(fresh_sandbox, ACTIVATIONS) == 1
+
+
+async def test_a_post_that_cannot_connect_is_unreachable_not_no_answer(fresh_sandbox: Sandbox) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as placeholder:
+        port = placeholder.getsockname()[1]
+    client = _client(fresh_sandbox, host=f"localhost:{port}")  # nothing listens there any more
+    with pytest.raises(AkamaiError) as info:
+        await client.request("default", "POST", VERSIONS, params=SCOPE, headers=H, json_body={"createFromVersion": 1})
+    assert not isinstance(info.value, NoAnswer)
+    assert info.value.problem["title"] == "Akamai API unreachable"
+    client.close()
+
+
+async def test_a_get_whose_answer_is_late_is_retried(fresh_sandbox: Sandbox) -> None:
+    answers = {"cut": 0}
+
+    def first_only() -> bool:
+        gets = sum(1 for r in fresh_sandbox.requests if r.method == "GET" and r.path == ACTIVATIONS)
+        if gets == 1 and not answers["cut"]:
+            answers["cut"] = 1
+            return True
+        return False
+
+    with CutLink(("127.0.0.1", fresh_sandbox.port), first_only) as link:
+        client = _client(fresh_sandbox, host=f"localhost:{link.port}")
+        resp = await client.request("default", "GET", ACTIVATIONS, params=SCOPE, headers=H)
+        assert resp.status == 200 and resp.request_count == 2
+        client.close()
