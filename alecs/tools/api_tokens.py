@@ -85,7 +85,8 @@ TOOLS: list[ToolSpec] = [
                         local("toolsets", "Toolsets the token may see (default: all the server exposes).", list[str],
                               max_length=50)),
                 handler=generate, calls_akamai=False, read_only=False,
-                example={"description": "laptop", "scope": "read", "expiresInDays": 90}),
+                example={"description": "laptop", "scope": "read", "expiresInDays": 90},
+                network="none"),
     custom_tool(TOKENS, "list-api-tokens", title="List API tokens",
                 doc="Every token's id, description, scope, customers, created, expires, last used and state "
                     "(active, expired, revoked). Never the tokens themselves.",
@@ -95,7 +96,8 @@ TOOLS: list[ToolSpec] = [
                     "and its open sessions are closed.",
                 params=(TOKEN_ID,),
                 handler=revoke, calls_akamai=False, read_only=False, destructive=True, idempotent=True,
-                example={"tokenId": "tok_0123456789abcdef"}),
+                example={"tokenId": "tok_0123456789abcdef"},
+                network="none"),
     custom_tool(TOKENS, "rotate-api-token", title="Rotate an API token",
                 doc="Create a new token with the same settings and retire the old one, at once or after "
                     "overlapMinutes. The new token is returned once.",
@@ -103,5 +105,6 @@ TOOLS: list[ToolSpec] = [
                         local("overlapMinutes", "Minutes the old token keeps working (default 0).", int, ge=0,
                               le=10080)),
                 handler=rotate, calls_akamai=False, read_only=False,
-                example={"tokenId": "tok_0123456789abcdef", "overlapMinutes": 60}),
+                example={"tokenId": "tok_0123456789abcdef", "overlapMinutes": 60},
+                network="none"),
 ]

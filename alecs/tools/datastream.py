@@ -11,7 +11,7 @@ from alecs.tools.waiting import wait_for
 
 BASE = "/datastream-config-api/v2/log"
 DATASTREAM = Toolset("datastream", "DataStream 2: log streams, destinations, activations")
-api = Api("datastream-config-api/v2", toolset=DATASTREAM, base=BASE)
+api = Api("datastream-config-api/v2", toolset=DATASTREAM, base=BASE, network="production")
 SETTLED = {"activate": frozenset({"ACTIVATED", "DEACTIVATED", "INACTIVE"}),
            "deactivate": frozenset({"DEACTIVATED", "INACTIVE", "ACTIVATED"})}
 TRANSIENT = {"activate": "ACTIVATING", "deactivate": "DEACTIVATING"}
@@ -55,7 +55,8 @@ TOOLS: list[ToolSpec] = [
     api.post("deactivate-stream", "/streams/{streamId}/deactivate", title="Deactivate log stream",
              doc="Deactivate a stream: log delivery stops. Destructive. With wait, polls until DEACTIVATED.",
              params=(STREAM, WAIT, TIMEOUT),
-             destructive=True, handler=_change("deactivate")),
+             destructive=True, handler=_change("deactivate"),
+             confirm=True),
     api.get("get-stream-activation-history", "/streams/{streamId}/activation-history",
             title="Get stream activation history",
             doc="Activations and deactivations of every version of a stream, newest first.",
