@@ -85,8 +85,8 @@ async def check(call: ToolCall, args: dict[str, Any], policy: ConfirmPolicy) -> 
         where = "the production network" if reach == "production" else "the staging network"
         raise PermissionDenied(f"This token may only change {' and '.join(sorted(allowed))}: {spec.name} with these "
                                f"arguments changes {where}, so it was refused and nothing was sent. Reads work.")
-    if not spec.confirm or reach == "staging":
-        return
+    if not spec.confirm or reach == "staging" or (reach == "none" and spec.network != "none"):
+        return  # asked: production changes, and irreversible deletions of what is not live (network "none")
     chosen = call.principal.confirm or policy
     if chosen == "off":
         return

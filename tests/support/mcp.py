@@ -30,9 +30,10 @@ def make_server(sandbox: Sandbox, registry: Registry, selection: Selection | Non
 
 
 @asynccontextmanager
-async def connect(server: AlecsServer, **kw: Any) -> AsyncIterator[Client]:
-    """The SDK's client, in process, over the handshake (2025-11-25) flow."""
-    async with Client(server.lowlevel, mode="legacy", **kw) as client:
+async def connect(server: AlecsServer, *, mode: str = "legacy", **kw: Any) -> AsyncIterator[Client]:
+    """The SDK's client, in process, over the handshake (2025-11-25) flow; `mode="auto"` for the 2026-07-28 era
+    (no handshake, each request carries the protocol version and the client's capabilities)."""
+    async with Client(server.lowlevel, mode=mode, **kw) as client:
         yield client
 
 
