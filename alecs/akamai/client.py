@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import os
+import ssl
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -20,9 +21,10 @@ from functools import partial
 from typing import Any
 
 import requests
+import urllib3.exceptions
 from akamai.edgegrid import EdgeGridAuth
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
 from alecs.akamai.budget import Account, Budget, RateLimited, retry_after
 from alecs.akamai.cache import ReadCache
@@ -81,17 +83,20 @@ class Unanswered(Exception):
 
 
 def _failure(exc: requests.RequestException) -> Exception:
-    """Unreachable when the request surely never left (connecting failed), Unanswered otherwise.
+    """Unreachable when the request surely never left, Unanswered otherwise (then a change may have taken effect).
 
-    requests wraps connection failures in a MaxRetryError (alecs never lets urllib3 retry) or raises ConnectTimeout
-    or SSLError (the handshake comes before the request); a read timeout, a reset or a closed connection while the
-    answer was awaited, and a broken body come as ReadTimeout, ConnectionError(ProtocolError) or ChunkedEncodingError.
+    Surely never sent: the connection could not be made (refused, no such name, connect timeout) or the server's
+    certificate was refused in the handshake; requests raises these as ConnectTimeout, or as ConnectionError and
+    SSLError around urllib3's MaxRetryError (alecs never lets urllib3 retry). Anything else (a read timeout, a reset,
+    a TLS error or EOF while the answer was awaited, a broken body) may come after the request went out.
     """
     name = type(exc).__name__
-    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError):
-        return Unreachable(name)
-    if isinstance(exc, requests.ConnectionError) and exc.args and isinstance(exc.args[0], MaxRetryError):
-        return Unreachable(name)
+    reason = exc.args[0].reason if exc.args and isinstance(exc.args[0], MaxRetryError) else None
+    if isinstance(exc, requests.ConnectTimeout) or isinstance(reason, ConnectTimeoutError):
+        return Unreachable(name)  # NewConnectionError and NameResolutionError are ConnectTimeoutErrors too
+    if isinstance(reason, urllib3.exceptions.SSLError) and reason.args \
+            and isinstance(reason.args[0], ssl.SSLCertVerificationError):
+        return Unreachable(f"{name}: the server's certificate was refused")
     if isinstance(exc, requests.ReadTimeout):
         return Unanswered("the read timeout passed")
     return Unanswered(f"the connection failed ({name})")

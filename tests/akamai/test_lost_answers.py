@@ -79,17 +79,23 @@ async def test_a_post_that_cannot_connect_is_unreachable_not_no_answer(fresh_san
 
 
 async def test_a_get_whose_answer_is_late_is_retried(fresh_sandbox: Sandbox) -> None:
-    answers = {"cut": 0}
+    def first_get_answered() -> bool:
+        return any(r.method == "GET" and r.path == ACTIVATIONS for r in fresh_sandbox.requests)
 
-    def first_only() -> bool:
-        gets = sum(1 for r in fresh_sandbox.requests if r.method == "GET" and r.path == ACTIVATIONS)
-        if gets == 1 and not answers["cut"]:
-            answers["cut"] = 1
-            return True
-        return False
-
-    with CutLink(("127.0.0.1", fresh_sandbox.port), first_only) as link:
+    with CutLink(("127.0.0.1", fresh_sandbox.port), first_get_answered) as link:
         client = _client(fresh_sandbox, host=f"localhost:{link.port}")
         resp = await client.request("default", "GET", ACTIVATIONS, params=SCOPE, headers=H)
-        assert resp.status == 200 and resp.request_count == 2
+        assert resp.status == 200 and resp.request_count == 2 and link.cut == 1
         client.close()
+
+
+async def test_a_post_whose_certificate_is_refused_is_unreachable_not_no_answer(fresh_sandbox: Sandbox) -> None:
+    edgerc = Edgerc(None, use_env=False)
+    edgerc.add(replace(fresh_sandbox.credentials(), ca_bundle=None))  # the public CAs: the sandbox's is not one
+    client = AkamaiClient(edgerc, retry=RetryPolicy(attempts=1), cache_ttl=0)
+    with pytest.raises(AkamaiError) as info:
+        await client.request("default", "POST", VERSIONS, params=SCOPE, headers=H, json_body={"createFromVersion": 1})
+    assert not isinstance(info.value, NoAnswer) and info.value.problem["title"] == "Akamai API unreachable"
+    assert "certificate" in info.value.problem["detail"]
+    assert fresh_sandbox.requests == [] or all(r.path != VERSIONS for r in fresh_sandbox.requests)
+    client.close()

@@ -15,13 +15,13 @@ from types import TracebackType
 
 
 class CutLink:
-    """Relays 127.0.0.1:`port` to `upstream`. Data the upstream sends while `cut_when()` is true is not relayed:
-    the connection is closed instead (the test makes `cut_when` true once the sandbox has logged the request whose
-    answer should be lost; the sandbox logs a request before it answers)."""
+    """Relays 127.0.0.1:`port` to `upstream`. The first answer the upstream sends once `cut_when()` is true is not
+    relayed: that connection is closed instead, once (the test makes `cut_when` true when the sandbox has logged the
+    request whose answer should be lost; the sandbox logs a request before it answers). Later answers pass."""
 
     def __init__(self, upstream: tuple[str, int], cut_when: Callable[[], bool]) -> None:
         self.upstream, self.cut_when = upstream, cut_when
-        self.cut = 0  # answers dropped
+        self.cut = 0  # answers dropped (at most one)
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self._listener.getsockname()[1])
         self._sockets: list[socket.socket] = []
@@ -43,7 +43,7 @@ class CutLink:
     def _pump(self, src: socket.socket, dst: socket.socket, answers: bool) -> None:
         try:
             while chunk := src.recv(65536):
-                if answers and self.cut_when():
+                if answers and not self.cut and self.cut_when():
                     with self._lock:
                         self.cut += 1
                     break

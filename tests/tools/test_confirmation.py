@@ -223,7 +223,7 @@ async def test_an_answer_in_the_2026_era_counts_once(server: AlecsServer, fresh_
         first = await client.session.call_tool("activate-property", args, allow_input_required=True)
         assert isinstance(first, types.InputRequiredResult) and first.input_requests is not None
         assert first.request_state and "alecs" not in first.request_state  # sealed: not readable by the client
-        yes = {KEY: types.ElicitResult(action="accept", content={"confirm": True})}
+        yes: types.InputResponses = {KEY: types.ElicitResult(action="accept", content={"confirm": True})}
         # an answer without the state it belongs to is not an answer: the question is asked again
         bare = await client.session.call_tool("activate-property", args, input_responses=yes,
                                               allow_input_required=True)
