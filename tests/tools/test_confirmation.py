@@ -243,3 +243,18 @@ def test_alecs_confirm_takes_elicit_require_or_off() -> None:
     assert Services.from_environment(env={"ALECS_CONFIRM": "off"}).confirm == "off"
     with pytest.raises(ConfigError, match="ALECS_CONFIRM='always' is not a confirmation policy"):
         confirm_policy({"ALECS_CONFIRM": "always"})
+
+
+def test_the_confirmation_flag_covers_what_the_issue_lists() -> None:
+    specs = list(Registry.load())
+    by_argument = [s for s in specs if isinstance(s.network, str) and s.network.startswith("argument:")]
+    # every activation or deactivation on a network an argument names asks (when that network is production)
+    assert all(s.confirm for s in by_argument if s.name.startswith(("activate-", "deactivate-", "bulk-activate-")))
+    # every deletion that can reach production asks, and so do purges that delete, DNSSEC and certificate changes
+    can_reach = [s for s in specs if s.network == "production" or s in by_argument]
+    assert all(s.confirm for s in can_reach if s.name.startswith("delete-"))
+    assert all(Registry.load().specs[n].confirm for n in (
+        "purge-delete", "update-zone", "update-enrollment", "acknowledge-enrollment-change", "delete-property",
+        "delete-network-list", "save-gtm-property", "call-akamai-operation"))
+    # confirmation is for changes: nothing read-only asks
+    assert not [s.name for s in specs if s.confirm and s.read_only]
