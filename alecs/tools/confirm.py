@@ -19,16 +19,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import anyio
 
 from alecs.errors import AlecsError, PermissionDenied
+from alecs.logs import audit_event
 from alecs.principal import ConfirmPolicy
 from alecs.tools.call import ToolCall
 from alecs.tools.model import CUSTOMER, PAGE_FIELDS
+from alecs.tools.spec import NETWORK_ARGUMENT
 
+audit = logging.getLogger("alecs.audit")  # beside the server's tool_call line: what the person answered
 Answer = Literal["accept", "decline", "cancel"]
 ANSWER_SECONDS = 600.0  # how long a question waits for the person before the call gives up (nothing is sent)
 UNSHOWN = frozenset({CUSTOMER, "wait", "timeoutSeconds", *PAGE_FIELDS})  # arguments that change nothing
@@ -99,6 +103,8 @@ async def check(call: ToolCall, args: dict[str, Any], policy: ConfirmPolicy) -> 
     question = await compose(call, args, reach)
     with anyio.move_on_after(ANSWER_SECONDS):
         answer = await call.session.ask(question)
+        audit_event(audit, "confirmation", token=call.principal.label, customer=call.customer, tool=spec.name,
+                    answer=answer)
         if answer == "accept":
             return
         raise NotConfirmed(f"{spec.name} was {'declined' if answer == 'decline' else 'cancelled'} by the person: "
@@ -130,11 +136,15 @@ async def compose(call: ToolCall, args: dict[str, Any], reach: str) -> Question:
 
 
 def _network_named(network: object, args: dict[str, Any]) -> str | None:
-    """The network an argument names (STAGING, PRODUCTION), for declarations that take it from one."""
-    if isinstance(network, str) and network.startswith("argument:") and "[" not in network:
-        value = args.get(network.split(":", 1)[1])
-        return str(value).upper() if value is not None else None
-    return None
+    """The network(s) the arguments name (STAGING, PRODUCTION), for declarations that take it from them."""
+    match = NETWORK_ARGUMENT.match(network) if isinstance(network, str) else None
+    if match is None:
+        return None
+    value = args.get(match.group(1))
+    values = [v.get(match.group(2)) if isinstance(v, dict) else None for v in value or []] if match.group(2) \
+        else [value]
+    named = sorted({str(v).upper() for v in values if v is not None})
+    return ", ".join(named) or None
 
 
 def _value(value: Any) -> str:

@@ -132,6 +132,13 @@ async def include_activation_preview(call: ToolCall, args: dict[str, Any]) -> li
     return await _preview(call, args, "includes", args["includeId"], args["includeVersion"])
 
 
+async def bulk_activation_preview(call: ToolCall, args: dict[str, Any]) -> list[str]:
+    """For the confirmation of bulk-activate-properties: each property version and its network."""
+    items = args["activatePropertyVersions"]
+    lines = [f"- {i.get('propertyId')} version {i.get('propertyVersion')} on {i.get('network')}" for i in items[:20]]
+    return [f"{len(items)} activation(s):", *lines] + ([f"- ... and {len(items) - 20} more"] if len(items) > 20 else [])
+
+
 async def _start(call: ToolCall, args: dict[str, Any], kind: str, ident: str,
                  version_key: str) -> tuple[str, dict[str, Any]]:
     """Sends the activation request once: the activation id and the first fields of the result (its link, or a

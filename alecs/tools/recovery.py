@@ -25,11 +25,12 @@ RECOVERY_SECONDS = 30.0  # how long a lost answer's activation is looked for bef
 CLOCK_SKEW = 300.0  # seconds an activation may seem to predate the request that started it (clocks differ)
 # Akamai's words for "that version is already active, or being activated, on that network": PAPI's 422 types
 # (already-activated, property_activation_still_pending), EdgeWorkers' EW1021, network lists' and Cloudlets' pending
-ALREADY = re.compile(r"already[ _-]activated|already being activated|still[ _-]pending|EW1021|"
+# activations, DataStream's "already active"
+ALREADY = re.compile(r"already[ _-]activated|already being activated|is already active|still[ _-]pending|EW1021|"
                      r"previous activation .* pending", re.I)
-LOST = ("the answer to the activation request never came (it may have taken effect), so alecs looked the "
-        "activation up instead of sending it again: this is the activation it started")
-REPEATED = "Akamai says this version is already active or being activated there: this is that activation"
+LOST = ("Akamai's answer never came (the request may have taken effect), so alecs looked up what it started instead "
+        "of sending it again: this is it")
+REPEATED = "Akamai says this is already active or under way there: this is that one, not a new one"
 
 Lookup = Callable[[float | None], Awaitable[dict[str, Any] | None]]
 """Finds the activation a request started: given the time the request was sent, one created since (allowing for

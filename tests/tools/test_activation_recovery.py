@@ -236,3 +236,35 @@ async def _active(client: Client, activation_id: str) -> dict[str, Any] | None:
     got = await ok(client, "get-property-activation", {"propertyId": PROPERTY, "activationId": activation_id})
     item: dict[str, Any] = got["activations"]["items"][0]
     return item if item["status"] == "ACTIVE" else None
+
+
+async def test_a_stream_activation_answered_late_and_repeated_returns_the_stream(
+        impatient: AlecsServer, fresh_sandbox: Sandbox) -> None:
+    async with connect(impatient) as client:
+        fresh_sandbox.settings.activation_answer_delay = LATE
+        late = await ok(client, "activate-stream", {"streamId": 7051})
+        fresh_sandbox.settings.activation_answer_delay = 0.0
+        repeated = await ok(client, "activate-stream", {"streamId": 7050})  # already active: Akamai's 400
+    assert late["recovered"] == LOST and late["streamStatus"] in ("ACTIVATING", "ACTIVATED")
+    assert repeated["recovered"] == REPEATED and repeated["streamStatus"] == "ACTIVATED"
+    assert _posts(fresh_sandbox, "/datastream-config-api/v2/log/streams/7051/activate") == [200]
+    assert _posts(fresh_sandbox, "/datastream-config-api/v2/log/streams/7050/activate") == [400]
+
+
+async def test_a_gtm_datacenter_whose_answer_is_lost_is_looked_up_by_nickname(
+        fresh_sandbox: Sandbox, registry: Registry) -> None:
+    route = "/config-gtm/v1/domains/sandbox.akadns.net/datacenters"
+
+    def answering_the_creation() -> bool:
+        return bool(_posts(fresh_sandbox, route))
+
+    with CutLink(("127.0.0.1", fresh_sandbox.port), answering_the_creation) as link:
+        server = server_with(fresh_sandbox, registry, host=f"localhost:{link.port}")
+        try:
+            async with connect(server) as client:
+                created = await ok(client, "create-gtm-datacenter", {"domainName": "sandbox.akadns.net",
+                                                                     "nickname": "Lisbon", "country": "PT"})
+        finally:
+            server.client.close()
+    assert link.cut == 1 and _posts(fresh_sandbox, route) == [201]
+    assert created["resource"]["nickname"] == "Lisbon" and created["recovered"] == LOST

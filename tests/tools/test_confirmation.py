@@ -4,6 +4,7 @@ Clients that cannot ask get what the policy (ALECS_CONFIRM or the token's own) s
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -85,11 +86,13 @@ def _activation_posts(sandbox: Sandbox) -> int:
 
 @pytest.mark.parametrize("mode", ERAS)
 async def test_activating_on_production_asks_with_the_summary_and_accepting_activates(
-        mode: str, server: AlecsServer, fresh_sandbox: Sandbox) -> None:
+        mode: str, server: AlecsServer, fresh_sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
     person = Person()
     async with connect(server, mode=mode, elicitation_callback=person) as client:
         version = await _new_version_with_a_change(client)
-        activated = await ok(client, "activate-property", _activate(version))
+        with caplog.at_level(logging.INFO, logger="alecs.audit"):
+            activated = await ok(client, "activate-property", _activate(version))
+    assert "confirmation token=local customer=default tool=activate-property answer=accept" in caplog.text
     assert activated["activationId"].startswith("atv_")
     assert _activation_posts(fresh_sandbox) == 1
     [question] = person.questions
@@ -222,7 +225,7 @@ async def test_an_answer_in_the_2026_era_counts_once(server: AlecsServer, fresh_
         # the SDK's client lets a caller drive the input-required rounds itself
         first = await client.session.call_tool("activate-property", args, allow_input_required=True)
         assert isinstance(first, types.InputRequiredResult) and first.input_requests is not None
-        assert first.request_state and "alecs" not in first.request_state  # sealed: not readable by the client
+        assert first.request_state and first.request_state.startswith("v1.")  # sealed by the SDK: opaque
         yes: types.InputResponses = {KEY: types.ElicitResult(action="accept", content={"confirm": True})}
         # an answer without the state it belongs to is not an answer: the question is asked again
         bare = await client.session.call_tool("activate-property", args, input_responses=yes,
@@ -258,3 +261,18 @@ def test_the_confirmation_flag_covers_what_the_issue_lists() -> None:
         "delete-network-list", "save-gtm-property", "call-akamai-operation"))
     # confirmation is for changes: nothing read-only asks
     assert not [s.name for s in specs if s.confirm and s.read_only]
+
+
+async def test_a_bulk_activation_question_lists_each_property_and_network(
+        server: AlecsServer, fresh_sandbox: Sandbox) -> None:
+    person = Person("decline")
+    items = [{"propertyId": PROPERTY, "propertyVersion": 1, "network": "STAGING"},
+             {"propertyId": PROPERTY, "propertyVersion": 1, "network": "PRODUCTION"}]
+    async with connect(server, elicitation_callback=person) as client:
+        result = await client.call_tool("bulk-activate-properties", {
+            "activatePropertyVersions": items, "defaultActivationSettings": {"notifyEmails": ["noc@example.com"]}})
+    assert result.is_error and "declined" in result.content[0].text
+    text = person.questions[0].message
+    assert "(bulk-activate-properties) on PRODUCTION, STAGING" in text and "2 activation(s):" in text
+    assert f"- {PROPERTY} version 1 on PRODUCTION" in text
+    assert not [r for r in fresh_sandbox.requests if r.method == "POST"]
