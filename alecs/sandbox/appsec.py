@@ -8,7 +8,7 @@ Seeded account (see appsec_seed.py):
 - configuration 43254 "shop.example.com": version 1, never activated.
 - Activations 6998 (STAGING) and 6999 (PRODUCTION) put version 1 of 43253 live; new ones get ids from 7001
   upward, stay RECEIVED for `settings.activation_seconds`, then ACTIVATED. Activation request
-  f81c92c5-b150-4c41-9b53-9cef7969150a became activation 6999.
+  5e6c1d2a-6999-4c41-9b53-a11ec5000001 became activation 6999.
 - With `settings.activation_request_seconds` above 0, an activation POST answers 202 with a statusId, as Akamai does
   for a request it takes time to create: GET /activations/status/{statusId} answers 200 until the activation exists
   that many seconds later, then 303 to it.
@@ -32,7 +32,7 @@ from alecs.sandbox.appsec_store import CONTRACT_ID, GROUP_ID, USER, ConfigStore,
 from alecs.sandbox.http import Router, SimRequest, SimResponse, body_of
 
 BASE = "/appsec/v1"
-SEEDED_REQUEST = "f81c92c5-b150-4c41-9b53-9cef7969150a"
+SEEDED_REQUEST = "5e6c1d2a-6999-4c41-9b53-a11ec5000001"
 
 
 class AppsecSim:

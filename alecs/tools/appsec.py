@@ -175,7 +175,7 @@ TOOLS: list[ToolSpec] = [
             doc="Follow an activation request Akamai is still creating (the statusId activate-appsec-config returns "
                 "without wait): still REQUESTED, or the activation it became.",
             params=(path("statusId", "Status ID from activate-appsec-config, e.g. 0b7c1d2e-...."),),
-            handler=flows.activation_request, example={"statusId": "f81c92c5-b150-4c41-9b53-9cef7969150a"}),
+            handler=flows.activation_request, example={"statusId": "5e6c1d2a-6999-4c41-9b53-a11ec5000001"}),
     api.get("list-appsec-activations", "/configs/{configId}/activations", title="List appsec activation history",
             doc="Activations of a configuration, newest first.",
             params=(CFG,),

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -73,21 +74,27 @@ async def test_an_activation_answered_after_the_read_timeout_returns_the_activat
     assert took < LATE  # found by looking it up, not by waiting for the late answer
 
 
-async def test_an_activation_whose_connection_drops_after_sending_returns_the_activation(
-        fresh_sandbox: Sandbox, registry: Registry) -> None:
-    def answering_the_activation() -> bool:
-        return bool(_posts(fresh_sandbox, ACTIVATIONS))
-
-    with CutLink(("127.0.0.1", fresh_sandbox.port), answering_the_activation) as link:
-        server = server_with(fresh_sandbox, registry, host=f"localhost:{link.port}")
+@asynccontextmanager
+async def _losing_the_answer_to(sandbox: Sandbox, registry: Registry, route: str) -> AsyncIterator[
+        tuple[Client, CutLink]]:
+    """A client whose server reaches the sandbox through a link that drops the answer to the first POST on
+    `route` (the sandbox handles the request; only its answer is lost)."""
+    with CutLink(("127.0.0.1", sandbox.port), lambda: bool(_posts(sandbox, route))) as link:
+        server = server_with(sandbox, registry, host=f"localhost:{link.port}")
         try:
             async with connect(server) as client:
-                version = await _new_version(client)
-                result = await ok(client, "activate-property", _activate(version))
-                [mine] = await _activations_of(client, version)
+                yield client, link
         finally:
             server.client.close()
-    assert link.cut >= 1
+
+
+async def test_an_activation_whose_connection_drops_after_sending_returns_the_activation(
+        fresh_sandbox: Sandbox, registry: Registry) -> None:
+    async with _losing_the_answer_to(fresh_sandbox, registry, ACTIVATIONS) as (client, link):
+        version = await _new_version(client)
+        result = await ok(client, "activate-property", _activate(version))
+        [mine] = await _activations_of(client, version)
+    assert link.cut == 1
     assert result["activationId"] == mine["activationId"] and result["recovered"] == LOST
     assert _posts(fresh_sandbox, ACTIVATIONS) == [201]
 
@@ -254,17 +261,8 @@ async def test_a_stream_activation_answered_late_and_repeated_returns_the_stream
 async def test_a_gtm_datacenter_whose_answer_is_lost_is_looked_up_by_nickname(
         fresh_sandbox: Sandbox, registry: Registry) -> None:
     route = "/config-gtm/v1/domains/sandbox.akadns.net/datacenters"
-
-    def answering_the_creation() -> bool:
-        return bool(_posts(fresh_sandbox, route))
-
-    with CutLink(("127.0.0.1", fresh_sandbox.port), answering_the_creation) as link:
-        server = server_with(fresh_sandbox, registry, host=f"localhost:{link.port}")
-        try:
-            async with connect(server) as client:
-                created = await ok(client, "create-gtm-datacenter", {"domainName": "sandbox.akadns.net",
-                                                                     "nickname": "Lisbon", "country": "PT"})
-        finally:
-            server.client.close()
+    async with _losing_the_answer_to(fresh_sandbox, registry, route) as (client, link):
+        created = await ok(client, "create-gtm-datacenter", {"domainName": "sandbox.akadns.net",
+                                                             "nickname": "Lisbon", "country": "PT"})
     assert link.cut == 1 and _posts(fresh_sandbox, route) == [201]
     assert created["resource"]["nickname"] == "Lisbon" and created["recovered"] == LOST

@@ -80,6 +80,12 @@ def _activate(version: int, network: str = "PRODUCTION") -> dict[str, Any]:
             "notifyEmails": ["noc@example.com"]}
 
 
+async def _activate_a_new_version(client: Any, network: str = "PRODUCTION") -> types.CallToolResult:
+    """Makes a changed version and calls activate-property for it (whatever the outcome)."""
+    version = await _new_version_with_a_change(client)
+    return await client.call_tool("activate-property", _activate(version, network))  # type: ignore[no-any-return]
+
+
 def _activation_posts(sandbox: Sandbox) -> int:
     return sum(1 for r in sandbox.requests if r.method == "POST" and r.path == ACTIVATIONS)
 
@@ -126,8 +132,7 @@ async def test_declining_or_cancelling_sends_nothing_and_says_so(
 async def test_accepting_without_ticking_the_box_is_a_decline(
         mode: str, server: AlecsServer, fresh_sandbox: Sandbox) -> None:
     async with connect(server, mode=mode, elicitation_callback=Person("accept", confirm=False)) as client:
-        version = await _new_version_with_a_change(client)
-        result = await client.call_tool("activate-property", _activate(version))
+        result = await _activate_a_new_version(client)
     assert result.is_error and "declined" in result.content[0].text
     assert _activation_posts(fresh_sandbox) == 0
 
@@ -153,9 +158,8 @@ async def test_a_deletion_that_cannot_be_undone_asks_too(server: AlecsServer, fr
 
 async def test_a_client_that_cannot_ask_proceeds_under_elicit(server: AlecsServer, fresh_sandbox: Sandbox) -> None:
     async with connect(server) as client:  # no elicitation callback: the capability is not declared
-        version = await _new_version_with_a_change(client)
-        await ok(client, "activate-property", _activate(version))
-    assert _activation_posts(fresh_sandbox) == 1
+        result = await _activate_a_new_version(client)
+    assert not result.is_error and _activation_posts(fresh_sandbox) == 1
 
 
 @pytest.mark.parametrize("mode", ERAS)
@@ -178,8 +182,7 @@ async def test_require_refuses_before_sending_when_the_client_cannot_ask(
 async def test_a_tokens_own_policy_replaces_the_servers(server: AlecsServer, fresh_sandbox: Sandbox) -> None:
     strict = Principal(token_id="tok_00000000000000cc", scope="write", confirm="require")
     async with connect_as(server, strict) as client:
-        version = await _new_version_with_a_change(client)
-        result = await client.call_tool("activate-property", _activate(version))
+        result = await _activate_a_new_version(client)
     assert result.is_error and "cannot ask" in result.content[0].text
     assert _activation_posts(fresh_sandbox) == 0
 
@@ -190,11 +193,10 @@ async def test_off_never_asks(mode: str, fresh_sandbox: Sandbox, registry: Regis
     person = Person("decline")
     try:
         async with connect(server, mode=mode, elicitation_callback=person) as client:
-            version = await _new_version_with_a_change(client)
-            await ok(client, "activate-property", _activate(version))
+            result = await _activate_a_new_version(client)
     finally:
         server.client.close()
-    assert person.questions == []
+    assert not result.is_error and person.questions == []
     assert _activation_posts(fresh_sandbox) == 1
 
 
