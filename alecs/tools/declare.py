@@ -1,10 +1,11 @@
 """How tool modules declare tools: by keyword, against an `Api` value or, for handler-only tools, `custom_tool`.
 
     DNS = Toolset("dns", "Edge DNS: zones, record sets, …", default=True)
-    api = Api("config-dns/v2", toolset=DNS, base="/config-dns/v2")
+    api = Api("config-dns/v2", toolset=DNS, base="/config-dns/v2", network="production")  # writes are live
     TOOLS = [
         api.get("get-zone", "/zones/{zone}", title="Get DNS zone", doc="One zone's settings …", params=(ZONE,)),
         api.post("create-zone", "/zones", title=…, doc=…, params=(…), handler=flows.send_with_ids),
+        api.post("delete-zones", "/zones/delete-requests", title=…, doc=…, params=(…), confirm=True),
     ]
 
 A tool with a fixed Akamai operation is declared with the HTTP method's name (`get`, `post`, `put`, `patch`,
@@ -12,8 +13,9 @@ A tool with a fixed Akamai operation is declared with the HTTP method's name (`g
 `handler` when one request is not the whole job. A tool with no fixed route (it calls whatever its handler
 decides, or nothing of Akamai) is `custom_tool(toolset, name, handler=…, calls_akamai=…, read_only=…, …)`.
 
-Every option is a keyword of `ToolOptions`; a new property of tools (a confirmation policy, the network a call
-changes, an output schema, search synonyms) is one more key there and one more field of `ToolSpec`.
+Every option is a keyword of `ToolOptions`; a new property of tools (an output schema, search synonyms) is one more
+key there and one more field of `ToolSpec`. What a write changes of live traffic (`network`, see `ToolSpec.reach`)
+and whether the person confirms it (`confirm`, `preview`; see `alecs.tools.confirm`) are such keys.
 """
 
 from __future__ import annotations
