@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from alecs.errors import PermissionDenied, ToolInputError
 from alecs.tools.call import ToolCall
 from alecs.tools.declare import Toolset, body, custom_tool, local
 from alecs.tools.results import ToolOutput, paginate, render
+from alecs.tools.spec import Reach
 
 audit = logging.getLogger("alecs.audit")  # beside the server's tool_call line: which operation was called
 API = Toolset("api", "Any published Akamai API operation: find, describe and call it, checked against Akamai's "
@@ -22,6 +24,7 @@ API = Toolset("api", "Any published Akamai API operation: find, describe and cal
 OP_HELP = "Id from find-akamai-operations, e.g. papi/v1:get-properties."
 ROUTE = re.compile(r"^(get|head|post|put|patch|delete)\s+/", re.IGNORECASE)
 ID_KEYS = ("id", "name", "status", "type")  # columns shown for listed items, when their keys end with these
+NETWORK_NAMES = frozenset({"network", "environment", "env"})  # how Akamai's operations name the network they change
 
 
 def _operation(key: str) -> Any:
@@ -68,6 +71,21 @@ async def describe_operation(call: ToolCall, args: dict[str, Any]) -> ToolOutput
     except LookupError as exc:
         raise ToolInputError(str(exc)) from None
     return ToolOutput(data, text)
+
+
+def operation_reach(args: Mapping[str, Any]) -> Reach:
+    """What a call of any published operation changes of live traffic (decision, see README "Safe changes"):
+    GET and HEAD nothing; any other method the staging network when every network the request names (a path,
+    query or header parameter, or a top-level body field, called network, environment or env) is staging, and
+    production otherwise, since an operation that names no network may change anything live at once."""
+    op = _operation(args["operation"])
+    if not op.changes:
+        return "none"
+    named = [v for k, v in (args.get("parameters") or {}).items() if k.lower() in NETWORK_NAMES]
+    body = args.get("body")
+    if isinstance(body, dict):
+        named += [v for k, v in body.items() if k.lower() in NETWORK_NAMES]
+    return "staging" if named and all(str(v).lower() == "staging" for v in named) else "production"
 
 
 def _may_change(call: ToolCall) -> str | None:
@@ -182,5 +200,6 @@ TOOLS = [
                         body("parameters", "Path, query and header parameters by name.", dict[str, Any]),
                         body("body", "JSON body.", Any),
                         local("limit", "", int, ge=1, le=500), local("cursor", "", max_length=20)),
-                read_only=False, destructive=True, any_operation=True, calls_akamai=True, handler=call_operation),
+                read_only=False, destructive=True, any_operation=True, calls_akamai=True, handler=call_operation,
+                network=operation_reach, confirm=True),
 ]

@@ -10,7 +10,7 @@ from alecs.tools.declare import Api, Toolset, body, local, path, whole_body
 from alecs.tools.spec import ToolSpec
 
 APPSEC = Toolset("appsec", "Application security: configurations, policies, WAF, rate and custom rules, activations")
-api = Api("appsec/v1", toolset=APPSEC, base=flows.BASE)
+api = Api("appsec/v1", toolset=APPSEC, base=flows.BASE, network="none")
 
 CFG = path("configId", "Security configuration ID, e.g. 43253 (see list-appsec-configs).", int, ge=1)
 VER = path("versionNumber", "Configuration version; must be editable (never activated) for changes.", int, ge=1)

@@ -9,13 +9,15 @@ from urllib.parse import quote
 from alecs.akamai.client import AkamaiClient, AkamaiResponse
 from alecs.principal import Principal
 from alecs.services import Services
+from alecs.tools.question import Answer, Question
 from alecs.tools.spec import Toolset, ToolSpec
 
 ProgressFn = Callable[[float, float | None, str | None], Awaitable[None]]
 
 
 class SessionControl(Protocol):
-    """What the dynamic-toolsets tools may read and change about the calling MCP session."""
+    """What tools may read and change about the calling MCP session: the dynamic toolsets, and the person's
+    confirmation of a change (`alecs.tools.confirm`)."""
 
     @property
     def read_only(self) -> bool:
@@ -35,6 +37,14 @@ class SessionControl(Protocol):
 
     async def set_enabled(self, toolset: str, on: bool) -> None:
         """Enable or disable a toolset for this session and tell the client its tool list changed."""
+
+    @property
+    def can_ask(self) -> bool:
+        """Whether the client can put a question to the person (MCP form elicitation)."""
+
+    async def ask(self, question: Question) -> Answer:
+        """The person's answer to `question` (accept only when they confirmed). In the 2026-07-28 era this raises
+        `alecs.tools.question.InputNeeded` until the call comes back with the answer."""
 
 
 def fill_path(template: str, values: Mapping[str, Any]) -> str:

@@ -15,7 +15,7 @@ from alecs.tools.spec import ToolSpec
 
 CERTS = Toolset("certs", "Certificates (CPS): enrollments, DV challenges, pending changes, deployments, history",
                 default=True)
-api = Api("cps/v2", toolset=CERTS, base=flows.BASE)
+api = Api("cps/v2", toolset=CERTS, base=flows.BASE, network="production")
 
 ENR = path("enrollmentId", "Enrollment ID (a number, e.g. 10001; see list-enrollments).", int, ge=1)
 CHG = path("changeId", "Change ID: the number ending a pendingChanges location (create-enrollment returns it).",
@@ -89,12 +89,14 @@ TOOLS: list[ToolSpec] = [
                     query("allowStagingBypass", "Push metadata-only changes straight to production.", bool,
                           api_name="allow-staging-bypass"),
                     query("forceRenewal", "Force a certificate renewal.", bool, api_name="force-renewal")),
-            headers=media(MT["enrollment-status"], MT["enrollment"]), handler=flows.update_enrollment),
+            headers=media(MT["enrollment-status"], MT["enrollment"]), handler=flows.update_enrollment,
+            confirm=True),
     api.delete("delete-enrollment", "/enrollments/{enrollmentId}", title="Remove certificate enrollment",
                doc="Remove an enrollment and, once deployed, its certificate from the network. Destructive: HTTPS "
                    "for its hostnames stops working.",
                params=(ENR, CANCEL_PENDING, NOT_BEFORE, NOT_AFTER),
-               headers=media(MT["enrollment-status"]), destructive=True),
+               headers=media(MT["enrollment-status"]), destructive=True,
+               confirm=True),
     # Pending changes
     api.get("get-enrollment-change", "/enrollments/{enrollmentId}/changes/{changeId}",
             title="Get pending change status",
@@ -107,7 +109,8 @@ TOOLS: list[ToolSpec] = [
                doc="Cancel an enrollment's pending change (a new enrollment's first change cannot be redone). "
                    "Destructive.",
                params=(ENR, CHG),
-               headers=media(MT["change-id"]), destructive=True),
+               headers=media(MT["change-id"]), destructive=True,
+               confirm=True),
     api.get("get-dv-challenges", "/enrollments/{enrollmentId}/changes/{changeId}/input/info/lets-encrypt-challenges",
             title="Get DV challenges",
             doc="Domain validation challenges of a pending Let's Encrypt change: per domain the HTTP token (path "
@@ -134,7 +137,8 @@ TOOLS: list[ToolSpec] = [
                                   "change-management-ack", "lets-encrypt-challenges-completed"]),
                      local("acknowledgement", "acknowledge or deny.", Literal["acknowledge", "deny"],
                            default="acknowledge")),
-             headers=media(MT["change-id"], MT["acknowledgement"]), handler=flows.acknowledge_change),
+             headers=media(MT["change-id"], MT["acknowledgement"]), handler=flows.acknowledge_change,
+             confirm=True),
     # Deployments
     api.get("list-enrollment-deployments", "/enrollments/{enrollmentId}/deployments",
             title="List certificate deployments",

@@ -11,7 +11,7 @@ from alecs.tools.spec import ToolSpec
 
 BASE = "/cprg/v1"
 CPCODES = Toolset("cpcodes", "CP codes and reporting groups: names, contracts, products, groupings")
-api = Api("cprg/v1", toolset=CPCODES, base=BASE)
+api = Api("cprg/v1", toolset=CPCODES, base=BASE, network="none")
 READ_ONLY = ("cpcodeId", "contracts", "accountId", "defaultTimezone", "reportingGroupId")
 
 CPCODE = path("cpcode", "CP code number, e.g. 300001 (PAPI shows it as cpc_300001).", int, ge=1, api_name="cpcodeId")

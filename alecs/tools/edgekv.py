@@ -11,7 +11,7 @@ from alecs.tools.spec import ToolSpec
 
 BASE = "/edgekv/v1"
 EDGEKV = Toolset("edgekv", "EdgeKV: namespaces, groups, items, access tokens")
-api = Api("edgekv/v1", toolset=EDGEKV, base=BASE)
+api = Api("edgekv/v1", toolset=EDGEKV, base=BASE, network="argument:network")
 NS_ROUTE = "/networks/{network}/namespaces/{namespaceId}"
 ITEM_ROUTE = NS_ROUTE + "/groups/{groupId}/items/{itemId}"
 KEY_PATTERN = r"^[A-Za-z0-9_-]{1,512}$"
@@ -53,7 +53,8 @@ TOOLS: list[ToolSpec] = [
             doc="Provision EdgeKV for the account (once, before any namespace).",
             params=(body("dataAccessPolicy",
                          "{restrictDataAccess: true, allowNamespacePolicyOverride: false} (optional).",
-                         dict[str, bool]),)),
+                         dict[str, bool]),),
+            network="production"),
     api.get("list-edgekv-namespaces", "/networks/{network}/namespaces", title="List EdgeKV namespaces",
             doc="Namespaces on a network.",
             params=(NETWORK,),
@@ -99,7 +100,8 @@ TOOLS: list[ToolSpec] = [
     api.delete("delete-edgekv-item", ITEM_ROUTE, title="Delete EdgeKV item",
                doc="Delete an item. Destructive; reads may return the old value for about ten seconds.",
                params=(NETWORK, NAMESPACE, GROUP, ITEM, SANDBOX),
-               destructive=True),
+               destructive=True,
+               confirm=True),
     api.post("create-edgekv-token", "/tokens", title="Create EdgeKV access token",
              doc="Create the access token an EdgeWorker bundle needs (edgekv_tokens.js) to read or write "
                  "namespaces. Returns the token value once.",
@@ -112,7 +114,8 @@ TOOLS: list[ToolSpec] = [
                           "Namespace -> permissions, e.g. {\"default\": [\"r\", \"w\"]} (r, w, d).",
                           dict[str, list[Literal["r", "w", "d"]]], required=True, min_length=1, max_length=20),
                      body("restrictToEdgeWorkerIds", "Only these EdgeWorker IDs may use it (default: all).",
-                          list[str]))),
+                          list[str])),
+             network="none"),
     api.get("list-edgekv-tokens", "/tokens", title="List EdgeKV access tokens",
             doc="Access tokens (names, expiry dates).",
             params=(query("includeExpired", "Include expired tokens.", bool),),

@@ -10,7 +10,7 @@ from alecs.tools.spec import ToolSpec
 
 BASE = "/identity-management/v3"
 IAM = Toolset("iam", "Identity and access: users, roles, groups, API clients and credentials")
-api = Api("identity-management/v3", toolset=IAM, base=BASE)
+api = Api("identity-management/v3", toolset=IAM, base=BASE, network="production")
 ADMIN = f"{BASE}/user-admin"
 
 USER = path("uiIdentityId", "User ID, e.g. A-B-1CDE2F (see list-users).")
@@ -52,7 +52,8 @@ TOOLS: list[ToolSpec] = [
                     whole_body("authGrants",
                                "List of {groupId, roleId}, e.g. [{\"groupId\": 10001, \"roleId\": 16}].",
                                list[dict[str, Any]])),
-            destructive=True, idempotent=True),
+            destructive=True, idempotent=True,
+            confirm=True),
     api.get("list-roles", "/user-admin/roles", title="List roles",
             doc="Roles (standard and custom) with how many users hold them.",
             params=(GROUP_Q, query("users", "Include the users holding each role.", bool)),
@@ -86,5 +87,6 @@ TOOLS: list[ToolSpec] = [
              title="Deactivate API credential",
              doc="Deactivate a credential: calls signed with it stop working. Destructive.",
              params=(CLIENT, CREDENTIAL),
-             destructive=True, idempotent=True),
+             destructive=True, idempotent=True,
+             confirm=True),
 ]

@@ -10,7 +10,7 @@ from alecs.tools.spec import ToolSpec
 
 PROPERTY = Toolset("property", "Property Manager: properties, versions, rule trees, hostnames, activations, includes",
                    default=True)
-api = Api("papi/v1", toolset=PROPERTY, base=flows.BASE, headers=flows.H)
+api = Api("papi/v1", toolset=PROPERTY, base=flows.BASE, headers=flows.H, network="none")
 
 Network = Literal["STAGING", "PRODUCTION"]
 
@@ -70,7 +70,8 @@ TOOLS: list[ToolSpec] = [
     api.delete("delete-property", "/properties/{propertyId}", title="Delete property",
                doc="Delete a property. Destructive: it must not be active on any network.",
                params=(PRP, CTR_OPT, GRP_OPT),
-               destructive=True),
+               destructive=True,
+               confirm=True),
     api.post("search-properties", "/search/find-by-value", title="Search properties",
              doc="Find properties by name, hostname or edge hostname with PAPI's search (one request, no group "
                  "walking).",
@@ -165,12 +166,14 @@ TOOLS: list[ToolSpec] = [
              params=(PRP, CTR_OPT, GRP_OPT, body("propertyVersion", "Version to activate.", int, required=True, ge=1),
                      NET, EMAILS, body("note", "Activation note.", max_length=500),
                      body("acknowledgeAllWarnings", "Acknowledge all warnings.", bool, default=True), WAIT, TIMEOUT),
-             destructive=True, handler=flows.activate_property),
+             destructive=True, handler=flows.activate_property,
+             network="argument:network", confirm=True, preview=flows.activation_preview),
     api.delete("cancel-property-activation", "/properties/{propertyId}/activations/{activationId}",
                title="Cancel activation",
                doc="Cancel a PENDING activation (destructive: the version will not go live).",
                params=(PRP, path("activationId", "Activation ID, e.g. atv_123456."), CTR_OPT, GRP_OPT),
-               destructive=True),
+               destructive=True,
+               network="production"),
     # CP codes and edge hostnames through PAPI
     api.get("list-cpcodes", "/cpcodes", title="List CP codes",
             doc="CP codes in a contract and group (ids like cpc_12345).",
@@ -227,7 +230,9 @@ TOOLS: list[ToolSpec] = [
              params=(INC, CTR_OPT, GRP_OPT, body("includeVersion", "Version to activate.", int, required=True, ge=1),
                      NET, EMAILS, body("note", "Note.", max_length=500),
                      body("acknowledgeAllWarnings", "Acknowledge all warnings.", bool, default=True)),
-             destructive=True),
+             destructive=True,
+             network="argument:network", confirm=True, preview=flows.include_activation_preview,
+             handler=flows.activate_include),
     # Bulk
     api.post("bulk-search-properties", "/bulk/rules-search-requests-synch", title="Bulk search rules",
              doc="Find property versions whose rules match a JSONPath query, synchronously.",
@@ -242,7 +247,9 @@ TOOLS: list[ToolSpec] = [
                           "List of {propertyId, propertyVersion, network, note, acknowledgeAllWarnings}.",
                           list[dict[str, Any]], required=True, min_length=1),
                      body("defaultActivationSettings", "{notifyEmails, acknowledgeAllWarnings}.", dict[str, Any])),
-             destructive=True),
+             destructive=True,
+             network="argument:activatePropertyVersions[].network", confirm=True,
+             preview=flows.bulk_activation_preview),
     api.get("get-bulk-activation", "/bulk/activations/{bulkActivationId}", title="Get bulk activation",
             doc="Status of a bulk activation.",
             params=(path("bulkActivationId", "Bulk activation ID."), CTR_OPT, GRP_OPT)),
