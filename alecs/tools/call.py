@@ -9,6 +9,7 @@ from urllib.parse import quote
 from alecs.akamai.client import AkamaiClient, AkamaiResponse
 from alecs.principal import Principal
 from alecs.services import Services
+from alecs.tools.presend import check_outgoing
 from alecs.tools.spec import Toolset, ToolSpec
 
 ProgressFn = Callable[[float, float | None, str | None], Awaitable[None]]
@@ -68,7 +69,9 @@ class ToolCall:
     async def send(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                    json_body: Any = None, headers: Mapping[str, str] | None = None,
                    data: bytes | None = None, fresh: bool = False) -> AkamaiResponse:
-        """Sends one request to Akamai for the call's customer; raises AkamaiError on an error answer."""
+        """Sends one request to Akamai for the call's customer; raises AkamaiError on an error answer, and
+        RequestRefused, sending nothing, when the request breaks its operation's definition."""
+        await check_outgoing(self.spec, method, path, params=params, headers=headers, json_body=json_body, data=data)
         self.requests += 1
         return await self.client.request(
             self.customer, method, path,
