@@ -14,7 +14,9 @@ from typing import Any
 
 from alecs.openapi import unpublished
 from alecs.openapi.index import Index, Operation, load
-from alecs.openapi.validate import Problem, Request, check, wire
+from alecs.openapi.validate import BODY_REQUIRED, Problem, Request, check, wire
+
+__all__ = ["BODY_REQUIRED", "NoDefinition", "Problem", "operation_for", "problems", "warm"]
 
 
 class NoDefinition(LookupError):

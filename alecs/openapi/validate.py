@@ -25,6 +25,7 @@ from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator, OA
 from alecs.openapi.index import Operation, Parameter, load
 
 MAX_PROBLEMS = 8
+BODY_REQUIRED = "a request body is required"
 JSON_MEDIA = re.compile(r"^(application/([\w.-]+\+)?json|[\w.-]+/[\w.-]+\+json|\*/\*)(;.*)?$")
 
 
@@ -119,7 +120,7 @@ def _parameter(op: Operation, param: Parameter, given: Any) -> list[Problem]:
 def _body(op: Operation, body: Any, content_type: str | None) -> list[Problem]:
     if body is None:
         if op.body_required:
-            return [Problem("body", "a request body is required", op.label)]
+            return [Problem("body", BODY_REQUIRED, op.label)]
         return []
     if not op.bodies:
         return [Problem("body", "this operation takes no request body", op.label)]
@@ -245,6 +246,8 @@ def _explain(error: ValidationError) -> list[tuple[str, str]]:
         return [(_dotted(path + [k]), "is not a property this operation knows (additional properties are not "
                                       "allowed)") for k in extras] or [(_dotted(path), error.message)]
     if kind in ("oneOf", "anyOf") and error.context:
+        if len({id(e.schema) for e in error.context}) == 1:  # one alternative: its own rule says it
+            return _explain(min(error.context, key=lambda e: len(e.absolute_path)))
         here = [e for e in error.context if list(e.absolute_path) == path and e.validator not in ("oneOf", "anyOf")]
         if len(here) == len(error.context):  # every alternative is a rule on this value: name them all
             rules = list(dict.fromkeys(_rule(e) for e in here))

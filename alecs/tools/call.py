@@ -116,5 +116,7 @@ def build_request(spec: ToolSpec, args: Mapping[str, Any]) -> dict[str, Any]:
             body[p.wire_name] = value
         elif p.where == "body_root":
             body = value
+    if body is None and spec.method == "POST" and any(p.where == "body" for p in spec.params):
+        body = {}  # a POST whose optional body fields were all left out still sends its JSON object
     return {"method": spec.method, "path": fill_path(spec.path, path_values), "params": params,
             "headers": headers, "json_body": body}

@@ -59,11 +59,23 @@ class CompactSchema(GenerateJsonSchema):
         out = super().default_schema(schema)
         if out.get("default", 0) is None:
             del out["default"]
+        elif isinstance(out.get("default"), dict) and ("properties" in out or "$ref" in out):
+            del out["default"]  # a nested shape's default: its fields show their own defaults
         return out
 
     def model_schema(self, schema: Any) -> Any:
-        """The model's name is not the client's concern."""
-        return _plain(super().model_schema(schema))
+        """The model's name and docstring are not the client's concern (a nested shape's fields say what it
+        takes; the parameter's description says what it is for)."""
+        out = _plain(super().model_schema(schema))
+        out.pop("description", None)
+        return out
+
+    def tagged_union_schema(self, schema: Any) -> Any:
+        """Alternatives told apart by a field's constant: the constants say it; OpenAPI's `discriminator` (which
+        would point at definitions that are inlined) is left out."""
+        out = super().tagged_union_schema(schema)
+        out.pop("discriminator", None)
+        return out
 
     def typed_dict_schema(self, schema: Any) -> Any:
         """Nor a typed dict's."""

@@ -92,5 +92,8 @@ async def check_outgoing(spec: ToolSpec, method: str, path: str, *, params: Mapp
         raise RequestRefused(f"Not sent: {exc}; alecs sends only requests it can check.") from None
     if found:
         lines = "\n".join(f"- {p}" for p in found)
+        fields = [p.name for p in spec.params if p.where == "body"]
+        if fields and any(p.field == "body" and p.rule == outgoing.BODY_REQUIRED for p in found):
+            lines += f"\nGive at least one of: {', '.join(fields)}."
         raise RequestRefused(f"Not sent: the request does not match Akamai's definition of {found[0].operation}:"
                              f"\n{lines}")

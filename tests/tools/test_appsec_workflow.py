@@ -128,7 +128,13 @@ async def test_half_a_rate_policy_is_refused_before_sending_and_a_duplicate_name
         fresh_sandbox.server.request_log.clear()
         text = await refused(client, "create-rate-policy", {"configId": CONFIG, "versionNumber": DRAFT,
                                                             "ratePolicy": {"name": "Half a policy"}})
-        assert text.startswith("Not sent") and "averageThreshold: a required property is missing" in text
+        assert "ratePolicy.averageThreshold: Field required" in text
+        misspelt = {"name": "Logins", "averageThreshold": 5, "burstThreshold": 10, "pathMatchType": "Custom",
+                    "paths": {"positiveMatch": True, "values": ["/login"]}}
+        text = await refused(client, "create-rate-policy", {"configId": CONFIG, "versionNumber": DRAFT,
+                                                            "ratePolicy": misspelt})
+        assert text.startswith("Not sent") and "paths: is not a property this operation knows" in text
+        assert "(POST /appsec/v1/configs/{configId}/versions/{versionNumber}/rate-policies)" in text
         assert not fresh_sandbox.requests
         text = await refused(client, "update-rate-policy", {"configId": CONFIG, "versionNumber": DRAFT,
                                                             "ratePolicyId": RATE,
