@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 import threading
 from collections.abc import Mapping
 from types import ModuleType
@@ -22,6 +23,8 @@ from alecs.errors import ToolInputError
 if TYPE_CHECKING:
     from alecs.tools.spec import ToolSpec
 
+log = logging.getLogger(__name__)
+WARMING = "loading the request checker in a worker thread"  # logged once, when the load starts
 # How long after the first tools/list answer the warm-up starts: the answer is written before a thread competes
 # for the interpreter, and no assistant sends its first call sooner (one that does starts the warm-up itself).
 WARM_DELAY_SECONDS = 0.2
@@ -40,6 +43,7 @@ def warm() -> concurrent.futures.Future[ModuleType]:
     global _loading
     with _lock:
         if _loading is None:
+            log.debug(WARMING)
             _loading = concurrent.futures.Future()
             threading.Thread(target=_load, args=(_loading,), name="alecs-openapi-warm", daemon=True).start()
         return _loading
@@ -56,12 +60,12 @@ def _load(future: concurrent.futures.Future[ModuleType]) -> None:
         future.set_result(outgoing)
 
 
-def warm_soon(delay: float = WARM_DELAY_SECONDS) -> None:
-    """Starts the warm-up `delay` seconds from now, on the running loop (idempotent)."""
+def warm_soon() -> None:
+    """Starts the warm-up WARM_DELAY_SECONDS from now, on the running loop (once)."""
     global _scheduled
     if not _scheduled and _loading is None:
         _scheduled = True
-        asyncio.get_running_loop().call_later(delay, warm)
+        asyncio.get_running_loop().call_later(WARM_DELAY_SECONDS, warm)
 
 
 def is_warm() -> bool:
