@@ -11,6 +11,7 @@ import mcp_types as types
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 from pydantic.json_schema import GenerateJsonSchema
 
+from alecs.tools.shapes import Shape
 from alecs.tools.spec import ToolSpec
 
 CUSTOMER = "customer"
@@ -64,10 +65,11 @@ class CompactSchema(GenerateJsonSchema):
         return out
 
     def model_schema(self, schema: Any) -> Any:
-        """The model's name and docstring are not the client's concern (a nested shape's fields say what it
+        """The model's name is not the client's concern, nor a nested shape's docstring (its fields say what it
         takes; the parameter's description says what it is for)."""
         out = _plain(super().model_schema(schema))
-        out.pop("description", None)
+        if isinstance(schema.get("cls"), type) and issubclass(schema["cls"], Shape):
+            out.pop("description", None)
         return out
 
     def tagged_union_schema(self, schema: Any) -> Any:
