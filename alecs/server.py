@@ -21,6 +21,7 @@ from alecs.caller import principal_of
 from alecs.principal import CURRENT, LOCAL, Principal
 from alecs.seams import connection_of
 from alecs.services import Services
+from alecs.tools import presend
 from alecs.tools.call import ProgressFn
 from alecs.tools.executor import Executor, Outcome, describe_validation, internal_error, validate
 from alecs.tools.model import CUSTOMER, tool_entry
@@ -141,6 +142,7 @@ class AlecsServer:
     async def _list_tools(self, ctx: ServerRequestContext[Any],
                           params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         tools = self._read_tools if self.reads_only(self.principal(ctx)) else {}
+        presend.warm_soon()  # the request checker loads in a thread once this first answer is out
         return types.ListToolsResult(tools=[tools.get(s.name) or self._tools[s.name] for s in self.visible(ctx)])
 
     async def _call_tool(self, ctx: ServerRequestContext[Any],

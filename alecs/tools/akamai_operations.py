@@ -7,12 +7,14 @@ cached the same way, with Akamai's errors returned as tool errors.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from alecs.errors import PermissionDenied, ToolInputError
+from alecs.tools import presend
 from alecs.tools.call import ToolCall
 from alecs.tools.declare import Toolset, body, custom_tool, local
 from alecs.tools.results import ToolOutput, paginate, render
@@ -48,9 +50,10 @@ def _operation(key: str) -> Any:
 
 async def find_operations(call: ToolCall, args: dict[str, Any]) -> ToolOutput:
     """Ranked operations for a few words, optionally within one API."""
+    await presend.checker()  # the index, read off the event loop (the warm-up's, or this call's wait for it)
     from alecs.openapi.search import searcher
 
-    found = searcher()
+    found = await asyncio.to_thread(searcher)  # built once (about 0.7 s), off the event loop
     hits = found.search(args["query"], api=args.get("api"), limit=args.get("limit") or 10)
     rows = [{"operation": h.op.key, "method": h.op.method, "path": h.op.path, "summary": h.op.summary,
              "api": found.index.apis[h.op.api].title} for h in hits]
@@ -62,6 +65,7 @@ async def find_operations(call: ToolCall, args: dict[str, Any]) -> ToolOutput:
 
 async def describe_operation(call: ToolCall, args: dict[str, Any]) -> ToolOutput:
     """Parameters, trimmed body schema and a working example of one operation."""
+    await presend.checker()
     from alecs.openapi.describe import describe
     from alecs.openapi.index import load
 
@@ -99,6 +103,7 @@ def _may_change(call: ToolCall) -> str | None:
 
 async def call_operation(call: ToolCall, args: dict[str, Any]) -> ToolOutput:
     """Checks the request against the published definition, then sends it like every tool does."""
+    await presend.checker()
     from alecs.openapi.calls import CallRefused, prepare
 
     op = _operation(args["operation"])

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from alecs.tools import appsec_flows as flows
 from alecs.tools import appsec_protections as protections
+from alecs.tools import shapes
 from alecs.tools.appsec_protections import CFG, POL, VER, P, api
 from alecs.tools.declare import body, local, path, query
 from alecs.tools.spec import ToolSpec
@@ -34,7 +35,7 @@ TOOLS: list[ToolSpec] = [
                      body("contractId",
                           "Contract ID without prefix, e.g. C-0SANDBOX (see list-appsec-contracts-groups)."),
                      body("groupId", "Group ID as a number, e.g. 10001.", int),
-                     body("createFrom", "Clone source: {configId, version}.", dict[str, int]))),
+                     body("createFrom", "The configuration version to clone.", shapes.ConfigVersion))),
     api.put("rename-appsec-config", "/configs/{configId}", title="Rename security configuration",
             doc="Change a configuration's name and description.",
             params=(CFG, body("name", "New name.", required=True, min_length=1),
@@ -137,8 +138,8 @@ TOOLS: list[ToolSpec] = [
                      body("isNegativeFileExtensionMatch", "Match extensions NOT listed.", bool),
                      body("defaultFile", "NO_MATCH, BASE_MATCH or RECURSIVE_MATCH.",
                           Literal["NO_MATCH", "BASE_MATCH", "RECURSIVE_MATCH"]),
-                     body("apis", "For api targets: [{id}] of API endpoints.", list[dict[str, Any]]),
-                     body("bypassNetworkLists", "Network lists that skip the policy: [{id}].", list[dict[str, Any]])),
+                     body("apis", "For api targets: the API endpoints.", list[shapes.ApiEndpoint]),
+                     body("bypassNetworkLists", "Network lists that skip the policy.", list[shapes.NetworkListRef])),
              handler=flows.match_target),
     api.put("update-match-target", "/configs/{configId}/versions/{versionNumber}/match-targets/{targetId}",
             title="Update match target",

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from alecs.akamai.client import AkamaiClient, AkamaiResponse
 from alecs.principal import Principal
 from alecs.services import Services
+from alecs.tools.presend import check_outgoing
 from alecs.tools.question import Answer, Question
 from alecs.tools.spec import Toolset, ToolSpec
 
@@ -81,7 +82,9 @@ class ToolCall:
     async def send(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                    json_body: Any = None, headers: Mapping[str, str] | None = None,
                    data: bytes | None = None, fresh: bool = False) -> AkamaiResponse:
-        """Sends one request to Akamai for the call's customer; raises AkamaiError on an error answer."""
+        """Sends one request to Akamai for the call's customer; raises AkamaiError on an error answer, and
+        RequestRefused, sending nothing, when the request breaks its operation's definition."""
+        await check_outgoing(self.spec, method, path, params=params, headers=headers, json_body=json_body, data=data)
         self.requests += 1
         return await self.client.request(
             self.customer, method, path,
@@ -126,5 +129,7 @@ def build_request(spec: ToolSpec, args: Mapping[str, Any]) -> dict[str, Any]:
             body[p.wire_name] = value
         elif p.where == "body_root":
             body = value
+    if body is None and spec.method == "POST" and any(p.where == "body" for p in spec.params):
+        body = {}  # a POST whose optional body fields were all left out still sends its JSON object
     return {"method": spec.method, "path": fill_path(spec.path, path_values), "params": params,
             "headers": headers, "json_body": body}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from alecs.tools import certs_flows as flows
+from alecs.tools import shapes
 from alecs.tools.certs_flows import MT
 from alecs.tools.declare import Api, Toolset, body, local, path, query
 from alecs.tools.spec import ToolSpec
@@ -17,8 +18,8 @@ CERTS = Toolset("certs", "Certificates (CPS): enrollments, DV challenges, pendin
                 default=True)
 api = Api("cps/v2", toolset=CERTS, base=flows.BASE, network="production")
 
-ENR = path("enrollmentId", "Enrollment ID (a number, e.g. 10001; see list-enrollments).", int, ge=1)
-CHG = path("changeId", "Change ID: the number ending a pendingChanges location (create-enrollment returns it).",
+ENR = path("enrollmentId", "Enrollment ID, e.g. 10001.", int, ge=1)
+CHG = path("changeId", "Change ID: the number ending a pendingChanges location.",
            int, ge=1)
 CTR = query("contractId", "Contract ID, e.g. C-0SANDBOX (a ctr_ prefix is removed).", required=True)
 CANCEL_PENDING = query("allowCancelPendingChanges", "Cancel pending changes if needed.", bool,
@@ -55,15 +56,12 @@ TOOLS: list[ToolSpec] = [
              doc="Request a new certificate (default: a Let's Encrypt DV SAN certificate on Enhanced TLS). Starts a "
                  "pending change; follow it with get-enrollment-change and get-dv-challenges.",
              params=(CTR,
-                     body("csr", "{cn: 'www.example.com', sans: [...], c, st, l, o, ou}.", dict[str, Any],
-                          required=True),
-                     body("networkConfiguration",
-                          "{geography: core, secureNetwork: enhanced-tls|standard-tls, sniOnly, quicEnabled, "
-                          "disallowedTlsVersions, dnsNameSettings}.", dict[str, Any],
-                          default={"geography": "core", "secureNetwork": "enhanced-tls", "sniOnly": True,
-                                   "quicEnabled": False}),
+                     body("csr", "Names: cn, sans (c, st, l, o, ou accepted too).", shapes.Csr, required=True),
+                     body("networkConfiguration", "", shapes.NetworkConfiguration,
+                          default=shapes.NetworkConfiguration()),
                      body("adminContact", f"Administrative contact {CONTACT}.", dict[str, Any], required=True),
-                     body("techContact", f"Akamai technical contact {CONTACT}.", dict[str, Any], required=True),
+                     body("techContact", "Akamai technical contact, fields as adminContact.", dict[str, Any],
+                          required=True),
                      body("org", "{name, addressLineOne, city, region, postalCode, country, phone}.", dict[str, Any],
                           required=True),
                      body("ra", "Certificate authority: lets-encrypt (DV), symantec (OV/EV) or third-party.",
@@ -85,7 +83,7 @@ TOOLS: list[ToolSpec] = [
                 "change.",
             params=(ENR,
                     local("changes", "Fields to change, as in get-enrollment; objects are merged, lists replaced.",
-                          dict[str, Any], required=True), CANCEL_PENDING, NOT_BEFORE, NOT_AFTER,
+                          dict[str, Any], required=True, min_length=1), CANCEL_PENDING, NOT_BEFORE, NOT_AFTER,
                     query("allowStagingBypass", "Push metadata-only changes straight to production.", bool,
                           api_name="allow-staging-bypass"),
                     query("forceRenewal", "Force a certificate renewal.", bool, api_name="force-renewal")),

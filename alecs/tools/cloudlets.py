@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from alecs.tools import shapes
 from alecs.tools.call import ToolCall, fill_path
 from alecs.tools.declare import Api, Toolset, body, local, path, query
 from alecs.tools.recovery import newest, start
@@ -102,11 +103,9 @@ TOOLS: list[ToolSpec] = [
              doc="Add a version with match rules, e.g. [{\"type\": \"erMatchRule\", \"name\": \"old blog\", "
                  "\"matchURL\": \"/blog/*\", \"redirectURL\": \"/news/\", \"statusCode\": 301}].",
              params=(POLICY, body("description", "Version note.", required=True, max_length=255),
-                     body("matchRules",
-                          "Match rules of the policy's Cloudlet type (erMatchRule, cdMatchRule, igMatchRule, ...).",
-                          list[dict[str, Any]], required=True, max_length=5000),
-                     body("configuration", "Cloudlet-wide settings, e.g. {\"originNewVisitorLimit\": 1000} for VWR.",
-                          dict[str, Any]))),
+                     body("matchRules", "Match rules of the policy's Cloudlet type, in order.",
+                          list[shapes.MatchRule], required=True, max_length=5000),
+                     body("configuration", "Virtual Waiting Room settings.", shapes.WaitingRoomSettings))),
     api.post("activate-cloudlet-policy", "/policies/{policyId}/activations", title="Activate Cloudlets policy",
              doc="Activate (or deactivate) a policy version on STAGING or PRODUCTION. Production changes live "
                  "traffic (destructive). With wait, polls until SUCCESS or FAILED.",

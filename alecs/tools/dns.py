@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from alecs.tools import dns_flows as flows
+from alecs.tools import shapes
 from alecs.tools.declare import Api, Param, Toolset, body, local, path, query
+from alecs.tools.shapes import TsigAlgorithm, ZoneType
 from alecs.tools.spec import ToolSpec
 
 DNS = Toolset("dns", "Edge DNS: zones, record sets, changelists, zone versions, DNSSEC, TSIG keys, bulk zone jobs",
               default=True)
 api = Api("config-dns/v2", toolset=DNS, base=flows.BASE, network="production")
 
-ZoneType = Literal["PRIMARY", "SECONDARY", "ALIAS"]
 Algorithm = Literal["RSA_SHA1", "RSA_SHA256", "RSA_SHA512", "ECDSA_P256_SHA256", "ECDSA_P384_SHA384"]
-TsigAlgorithm = Literal["hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512"]
 
 ZONE = path("zone", "Zone name, e.g. example.com.")
 NAME = path("name", "Record name (fully qualified), e.g. www.example.com.")
@@ -23,8 +23,8 @@ TTL = body("ttl", "Time to live in seconds, e.g. 300.", int, required=True, ge=0
 RDATA = body("rdata", "Record values, one per record: A 192.0.2.10; AAAA 2001:db8::1; CNAME www.example.net.; "
              "TXT \"v=spf1 -all\"; MX \"10 mail.example.com.\".", list[str], required=True, min_length=1)
 CONTRACT = query("contractId", "Edge DNS contract ID, e.g. C-1ABC234 (a ctr_ prefix is removed).", required=True)
-GROUP = query("groupId", "Group ID, e.g. 12345 or grp_12345.", required=True, api_name="gid")
-SHOW_ALL = query("showAll", "Fetch every item in one answer (alecs pages it with limit/cursor).", bool, default=True)
+GROUP = query("groupId", "Group ID, e.g. 12345 or grp_12345.", required=True, api_name="gid", pattern=r"^(grp_)?\d+$")
+SHOW_ALL = query("showAll", "Every item in one answer (alecs pages it).", bool, default=True)
 TYPES = query("types", "Comma-separated record types to keep, e.g. A,AAAA,TXT.")
 SEARCH = query("search", "Only names containing this text.")
 ZONES = body("zones", "Zone names, e.g. [\"example.com\"].", list[str], required=True, min_length=1, max_length=1000)
@@ -40,7 +40,7 @@ SETTINGS = (
     body("target", "ALIAS zones: the zone this one mirrors, e.g. example.com."),
     body("signAndServe", "Sign the zone with DNSSEC.", bool),
     body("signAndServeAlgorithm", "DNSSEC algorithm when signAndServe is true.", Algorithm),
-    body("tsigKey", "SECONDARY zones: TSIG key {name, algorithm, secret} for zone transfers.", dict[str, Any]),
+    body("tsigKey", "SECONDARY zones: TSIG key for zone transfers.", shapes.TsigKey),
     body("endCustomerId", "Free-form end-customer id (resellers)."),
 )
 
@@ -86,8 +86,8 @@ TOOLS: list[ToolSpec] = [
              doc="Create many zones in one asynchronous request. With wait, returns which zones were created and "
                  "which failed.",
              params=(CONTRACT, GROUP,
-                     body("zones", "Zones to create: [{zone, type, comment, masters, target}].", list[dict[str, Any]],
-                          required=True, min_length=1, max_length=1000), WAIT, TIMEOUT),
+                     body("zones", "Zones to create.", list[shapes.NewZone], required=True, min_length=1,
+                          max_length=1000), WAIT, TIMEOUT),
              handler=flows.bulk_zones("create")),
     api.get("get-bulk-zone-request", "/zones/{kind}-requests/{requestId}", title="Get bulk zone request",
             doc="Progress of a bulk zone create or delete request, and its per-zone result once complete.",
@@ -122,8 +122,8 @@ TOOLS: list[ToolSpec] = [
             doc="Replace every record set of a zone with the given list (must include the apex SOA and NS). "
                 "Destructive: records not listed are removed.",
             params=(ZONE,
-                    body("recordsets", "All record sets: [{name, type, ttl, rdata}].", list[dict[str, Any]],
-                         required=True, min_length=1)),
+                    body("recordsets", "All record sets of the zone.", list[shapes.RecordSet], required=True,
+                         min_length=1)),
             destructive=True,
             confirm=True),
     # Changelists

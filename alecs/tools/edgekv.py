@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from alecs.errors import ToolInputError
+from alecs.tools import shapes
 from alecs.tools.call import ToolCall, fill_path
 from alecs.tools.declare import Api, Toolset, body, path, query
 from alecs.tools.spec import ToolSpec
@@ -24,7 +25,7 @@ GROUP = path("group", "Group inside the namespace, e.g. countries (created on fi
 ITEM = path("item", "Item key, e.g. US (letters, digits, _ and -).", api_name="itemId", pattern=KEY_PATTERN)
 SANDBOX = query("sandboxId", "EdgeWorkers sandbox ID, to use that sandbox's data instead.")
 RETENTION = body("retentionInSeconds", "How long items are kept: 0 (forever) or 86400 (1 day) to 315360000 "
-                 "(10 years).", int, required=True, ge=0, le=315360000)
+                 "(10 years).", shapes.Retention, required=True)
 
 
 async def write_item(call: ToolCall, args: dict[str, Any]) -> Any:
@@ -51,9 +52,7 @@ TOOLS: list[ToolSpec] = [
                 "data access policy."),
     api.put("initialize-edgekv", "/initialize", title="Initialize EdgeKV",
             doc="Provision EdgeKV for the account (once, before any namespace).",
-            params=(body("dataAccessPolicy",
-                         "{restrictDataAccess: true, allowNamespacePolicyOverride: false} (optional).",
-                         dict[str, bool]),),
+            params=(body("dataAccessPolicy", "Default for new namespaces (optional).", shapes.DataAccessPolicy),),
             network="production"),
     api.get("list-edgekv-namespaces", "/networks/{network}/namespaces", title="List EdgeKV namespaces",
             doc="Namespaces on a network.",
@@ -112,7 +111,7 @@ TOOLS: list[ToolSpec] = [
                           pattern=r"^\d{4}-\d{2}-\d{2}$"),
                      body("namespacePermissions",
                           "Namespace -> permissions, e.g. {\"default\": [\"r\", \"w\"]} (r, w, d).",
-                          dict[str, list[Literal["r", "w", "d"]]], required=True, min_length=1, max_length=20),
+                          shapes.NamespacePermissions, required=True, min_length=1, max_length=20),
                      body("restrictToEdgeWorkerIds", "Only these EdgeWorker IDs may use it (default: all).",
                           list[str])),
              network="none"),

@@ -17,7 +17,7 @@ api = Api("edgeworkers/v1", toolset=EDGEWORKERS, base=flows.BASE, network="none"
 Network = Literal["STAGING", "PRODUCTION"]
 
 EWID = path("edgeWorkerId", "EdgeWorker ID, a number such as 4201 (see list-edgeworkers).", int, ge=1)
-VERSION = path("version", "EdgeWorker version, as in bundle.json's edgeworker-version, e.g. 1.0.2.")
+VERSION = path("version", "EdgeWorker version number, e.g. 3 (see list-edgeworker-versions).", int, ge=1)
 GROUP = "Access group as a number: grp_12345 is 12345."
 NETWORK = body("network", "STAGING or PRODUCTION.", Network, required=True)
 BUNDLE = local("bundlePath", "Absolute path on the server's disk of a .tgz code bundle holding main.js and "

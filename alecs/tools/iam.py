@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from alecs.tools import shapes
 from alecs.tools.call import ToolCall
 from alecs.tools.declare import Api, Toolset, path, query, whole_body
 from alecs.tools.spec import ToolSpec
@@ -49,9 +50,8 @@ TOOLS: list[ToolSpec] = [
     api.put("set-user-roles", "/user-admin/ui-identities/{uiIdentityId}/auth-grants", title="Set user roles",
             doc="Replace a user's roles per group (authGrants). Destructive: grants and removes access.",
             params=(USER,
-                    whole_body("authGrants",
-                               "List of {groupId, roleId}, e.g. [{\"groupId\": 10001, \"roleId\": 16}].",
-                               list[dict[str, Any]])),
+                    whole_body("authGrants", "Every role of the user, e.g. [{\"groupId\": 10001, \"roleId\": 16}].",
+                               shapes.AuthGrants)),
             destructive=True, idempotent=True,
             confirm=True),
     api.get("list-roles", "/user-admin/roles", title="List roles",
