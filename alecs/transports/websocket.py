@@ -140,7 +140,7 @@ class WebSocketTransport:
         if path == "/healthz" and not upgrade:
             return json_response(200, b"ok", content_type="text/plain")
         if path == METRICS_PATH and not upgrade:
-            answer = await scrape(self.guard, "websocket", address, "GET", query, request.headers.get_all)
+            answer = await scrape(self.guard, "websocket", address, request.method, query, request.headers.get_all)
             return json_response(answer.status, answer.body, answer.headers, answer.content_type)
         if path != self.path:
             return json_response(404, b'{"error": "not found"}')
@@ -182,7 +182,8 @@ class WebSocketTransport:
         finally:
             self.sessions.discard(session)
             metrics.session_closed("websocket")
-            if ws.close_code == CloseCode.MESSAGE_TOO_BIG:
+            sent = ws.protocol.close_sent
+            if sent is not None and sent.code == CloseCode.MESSAGE_TOO_BIG:
                 metrics.transport_refusal("websocket", "message_too_large")
             extra = {"stalled": True} if ws.stalled else {}
             audit_connection("websocket", address, "closed", principal.token_id, code=ws.close_code,
