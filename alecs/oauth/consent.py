@@ -35,6 +35,7 @@ from alecs.auth.tokens import TokenRecord, parse_token
 from alecs.oauth.gate import FailureGate
 from alecs.oauth.provider import CONSENT_PATH, AlecsProvider, PendingConsent, client_name, grant_scope
 from alecs.oauth.store import normalize_sign_in_code
+from alecs.principal import METRICS
 
 CSS_PATH = "/authorize/consent.css"
 COOKIE = "alecs_consent"
@@ -121,9 +122,10 @@ class ConsentPage:
         scope = grant_scope(pending.params.scopes, record.scope)
         if scope is None:
             asked = " ".join(pending.params.scopes or [])
-            return self._answer(pending, self._sign_in(pending, csrf, (
-                f"Your token's scope is {record.scope}; {client_name(pending.client)} asks for {asked}. Use a token "
-                f"with that scope, or deny."), 403))
+            why = (f"Your token's scope is {record.scope}; {client_name(pending.client)} asks for {asked}. Use a "
+                   f"token with that scope, or deny.") if record.scope != METRICS else (
+                "This is a metrics token: it reads /metrics and signs in nowhere. Use a read, write or admin token.")
+            return self._answer(pending, self._sign_in(pending, csrf, why, 403))
         pending.signed_in, pending.scope = record, scope
         pending.approval = secrets.token_urlsafe(24)
         return self._answer(pending, self._confirm(pending, csrf))
