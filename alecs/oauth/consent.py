@@ -30,6 +30,7 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from alecs import metrics
 from alecs.auth.cli import limits_text
 from alecs.auth.tokens import TokenRecord, parse_token
 from alecs.oauth.gate import FailureGate
@@ -111,12 +112,14 @@ class ConsentPage:
         if record is None or record.state() != "active":
             wait = self.gate.retry_after(keys)
             if wait > 0:
+                metrics.auth_refusal("oauth", "rate_limited")
                 page = self._sign_in(pending, csrf, f"Too many failed attempts: try again in {int(wait) + 1} s.", 429)
                 return self._answer(pending, Page(page.status, page.body, (("Retry-After", str(int(wait) + 1)),)))
             if record is None:
                 record = await self._redeem(credential)
         if record is None or record.state() != "active":
             self.gate.failed(keys)
+            metrics.auth_refusal("oauth", "unknown_token" if record is None else record.state())
             why = "This token or sign-in code is not valid." if record is None else f"This token is {record.state()}."
             return self._answer(pending, self._sign_in(pending, csrf, why, 401))
         scope = grant_scope(pending.params.scopes, record.scope)

@@ -85,7 +85,8 @@ class HttpTransport:
         if path == METRICS_PATH:
             query = scope.get("query_string", b"").decode("latin-1")
             answer = await scrape(self.guard, "http", address, method, query, _Headers(scope).get_all)
-            await _respond(send, answer.status, answer.body, answer.content_type, answer.headers)
+            refused = CLOSE if answer.status >= 400 else ()  # a scraper's connection is kept; a refused one is not
+            await _respond(send, answer.status, answer.body, answer.content_type, answer.headers + refused)
             return
         if self.oauth is not None and self.oauth.handles(path):
             await self.oauth(scope, receive, send)
