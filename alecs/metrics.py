@@ -121,11 +121,19 @@ def session_closed(transport: str) -> None:
     child(SESSIONS_OPEN, transport).dec()
 
 
+_calls: dict[tuple[str, str], tuple[Any, Any]] = {}  # (tool, outcome) -> its counter and histogram children
+
+
 def tool_call(tool: str, outcome: str, seconds: float) -> None:
     """A tools/call answered (or cancelled); `tool` must be a registered tool's name or `unknown`."""
-    name = bounded("tool", tool)
-    child(TOOL_CALLS, name, outcome).inc()
-    child(TOOL_SECONDS, name).observe(seconds)
+    pair = _calls.get((tool, outcome))
+    if pair is None:
+        name = bounded("tool", tool)
+        pair = (child(TOOL_CALLS, name, outcome), child(TOOL_SECONDS, name))
+        if name == tool:  # a name past the cap is not remembered under its own key
+            _calls[(tool, outcome)] = pair
+    pair[0].inc()
+    pair[1].observe(seconds)
 
 
 def akamai_request(path: str, method: str, status: int | None, seconds: float) -> None:
