@@ -4,6 +4,7 @@ refused every restriction that would not apply to them (and an OAuth sign-in cod
 from __future__ import annotations
 
 import json
+import shlex
 
 import pytest
 
@@ -11,6 +12,7 @@ from alecs.auth.rights import InvalidTokenSetting
 from alecs.auth.tokens import TokenStore
 from alecs.oauth.provider import grant_scope
 from tests.auth.test_token_commands import alecs, env  # noqa: F401 - the fixture
+from tests.openapi_defs import REPO
 
 
 def test_generate_makes_a_metrics_token_that_lists_and_rotates_as_metrics(env):  # noqa: F811
@@ -48,3 +50,12 @@ def test_a_metrics_token_gets_no_oauth_grant_whatever_the_client_asks():
     assert grant_scope(None, "metrics") is None
     assert grant_scope(["read", "write", "admin"], "metrics") is None
     assert grant_scope(["metrics"], "admin") is None  # and no client gets the metrics scope from another token
+
+
+def test_the_readme_command_for_a_metrics_token_works_as_written(env):  # noqa: F811
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("### Watching it run: `/metrics`", 1)[1]
+    command = section.split("```bash\n", 1)[1].split("\n```", 1)[0].strip()
+    assert command.startswith("alecs token generate --scope metrics")
+    out = alecs(env, *shlex.split(command)[2:])
+    assert "scope:   metrics" in out.stdout and "token:   alecs_" in out.stdout
