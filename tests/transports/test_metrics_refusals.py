@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 
 import httpx2
 import pytest
@@ -13,7 +14,8 @@ from websockets.exceptions import ConnectionClosed
 from alecs.transports.settings import Limits
 from tests.support.metrics import Samples, samples
 from tests.support.waiting import poll
-from tests.transports.wire import ACCEPT, INIT, answer_to, bearer, call, open_session, raw_session, refused
+from tests.transports.raw_ws import SilentClient, text_frame
+from tests.transports.wire import ACCEPT, INIT, answer_to, bearer, call, open_session, raw_session, refused, request
 
 REFUSED = "alecs_transport_refusals_total"
 LIMITS = Limits(sessions_per_token=1, calls_per_minute=1, max_message=4096)
@@ -91,3 +93,18 @@ async def test_a_websocket_handshake_that_never_finishes_is_counted_when_cut(ser
         writer.close()
         await poll(lambda: counted(remote.url, metrics_token, before, "websocket", "handshake_timeout"), 10,
                    "the cut handshake to be counted")
+
+
+async def test_a_websocket_client_that_stops_reading_is_counted_when_cut(serve, mint):
+    _, token = mint("read")
+    _, metrics_token = mint("metrics")
+    async with serve(limits=Limits(write_timeout=1.0, ping_interval=60, ping_timeout=60)) as remote:
+        before = await samples(remote.url, metrics_token)
+        silent = await asyncio.to_thread(SilentClient, remote.url, token)
+        frames = [text_frame(json.dumps(INIT))] + [text_frame(request(n, "tools/list")) for n in range(2, 200)]
+        sender = threading.Thread(target=silent.send_all, args=(frames, 30), daemon=True)
+        sender.start()
+        await poll(lambda: counted(remote.url, metrics_token, before, "websocket", "write_stalled"), 20,
+                   "the client that stopped reading to be cut and counted")
+        await asyncio.to_thread(sender.join, 30)
+        silent.close()
