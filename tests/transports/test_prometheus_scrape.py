@@ -64,9 +64,12 @@ class Prometheus:
         """The alecs target's health and last error, once Prometheus has scraped it."""
         try:
             async with httpx2.AsyncClient(timeout=10) as http:
-                targets = (await http.get(f"{self.url}/api/v1/targets")).json()["data"]["activeTargets"]
+                answer = await http.get(f"{self.url}/api/v1/targets")
         except httpx2.TransportError:
             return None  # not listening yet
+        if answer.status_code != 200:
+            return None  # starting: 503 until its storage is ready
+        targets = answer.json()["data"]["activeTargets"]
         scraped = [t for t in targets if t["labels"].get("job") == "alecs" and t["health"] != "unknown"]
         return scraped[0] if scraped else None
 
