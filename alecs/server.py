@@ -14,7 +14,7 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import NotificationOptions, Server
 from pydantic import ValidationError
 
-from alecs import __version__
+from alecs import __version__, metrics
 from alecs.akamai.client import AkamaiClient
 from alecs.asking import Asker, SpentAnswers, boundary, input_required
 from alecs.caller import principal_of
@@ -160,8 +160,10 @@ class AlecsServer:
                 outcome = internal_error(params.name)
             status = "error" if outcome.is_error else "ok"
         finally:
+            seconds = time.monotonic() - started
             audit.info("tool_call token=%s customer=%s tool=%s outcome=%s duration_ms=%.0f", principal.label,
-                       customer, params.name, status, (time.monotonic() - started) * 1000)
+                       customer, params.name, status, seconds * 1000)
+            metrics.tool_call(params.name if params.name in self._tools else "unknown", status, seconds)
         return types.CallToolResult(content=[types.TextContent(type="text", text=outcome.text)],
                                     structured_content=outcome.data, is_error=outcome.is_error)
 

@@ -26,6 +26,7 @@ from akamai.edgegrid import EdgeGridAuth
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
+from alecs import metrics
 from alecs.akamai.budget import Account, Budget, RateLimited, retry_after
 from alecs.akamai.cache import ReadCache
 from alecs.akamai.queue import FairQueue
@@ -242,6 +243,7 @@ class AkamaiClient:
                 sent = await self.queue.run(caller, send, charge, progress)
             except (Unreachable, Unanswered) as exc:
                 if method in IDEMPOTENT and attempt < self.retry.attempts:
+                    metrics.akamai_retry(path, "unreachable")
                     await self._sleep(self._backoff(attempt))
                     continue
                 if isinstance(exc, Unanswered) and method not in IDEMPOTENT:
@@ -254,11 +256,14 @@ class AkamaiClient:
                     charge.pause(self._backoff(attempt), now)  # Akamai did not say when: back off
                 retry_in = charge.wait(now)
                 if attempt < self.retry.attempts and retry_in <= self.queue.max_wait:
+                    metrics.akamai_retry(path, "rate_limited")
                     continue  # queued again: it waits on the loop until the budget allows, never in a worker
+                metrics.budget_refusal(charge.api, "akamai_429")
                 problem = _problem(sent)
                 raise RateLimited(str(problem.get("title") or "Too many requests"),
                                   str(problem.get("detail") or "Akamai answered 429."), retry_in, problem)
             if sent.status in RETRY_STATUSES and method in IDEMPOTENT and attempt < self.retry.attempts:
+                metrics.akamai_retry(path, "server_error")
                 await self._sleep(self._backoff(attempt))
                 continue
             if sent.status >= 400:
@@ -289,9 +294,11 @@ class AkamaiClient:
                 verify=creds.ca_bundle or True,
             )
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            metrics.akamai_request(path, method, None, time.monotonic() - started)
             raise _failure(exc) from None
-        log.info("akamai %s %s -> %s in %.0f ms", method, path, resp.status_code,
-                 (time.monotonic() - started) * 1000)
+        seconds = time.monotonic() - started
+        metrics.akamai_request(path, method, resp.status_code, seconds)
+        log.info("akamai %s %s -> %s in %.0f ms", method, path, resp.status_code, seconds * 1000)
         return Sent(creds, resp.status_code, resp.headers, _decode(resp), resp.reason or "")
 
     def _backoff(self, attempt: int) -> float:

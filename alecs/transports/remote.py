@@ -26,6 +26,7 @@ from alecs.services import Services
 from alecs.transports import SessionRunner
 from alecs.transports.guard import Guard
 from alecs.transports.http import HttpTransport
+from alecs.transports.scrape import METRICS_PATH
 from alecs.transports.settings import RemoteSettings, resolve_settings
 from alecs.transports.websocket import WebSocketTransport
 
@@ -62,7 +63,7 @@ def check_settings(s: RemoteSettings) -> ssl.SSLContext | None:
             f"clear text. Set ALECS_SSL_CERT and ALECS_SSL_KEY to serve wss:// (https://), or listen on 127.0.0.1 "
             f"and reach alecs through an SSH tunnel. Only if a TLS-terminating proxy on this same host forwards to "
             f"alecs, pass --insecure-bind (ALECS_INSECURE_BIND=1).")
-    if not s.path or "?" in s.path or s.path == "/healthz":
+    if not s.path or "?" in s.path or s.path in ("/healthz", METRICS_PATH):
         raise ConfigError(f"Invalid endpoint path '{s.path}'.")
     return load_tls(s.tls) if s.tls else None
 
