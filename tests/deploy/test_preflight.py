@@ -82,8 +82,9 @@ def test_the_newest_alecs_wheel_is_chosen_by_version_not_by_name(preflight, tmp_
 
 def test_a_missing_wheelhouse_says_where_it_looked_and_how_to_build_it(preflight, tmp_path: Path) -> None:
     outcome = preflight(alecs_wheelhouse_src="build/wheels")
-    _failed_with(outcome, f"no alecs-*.whl in {tmp_path}/build/wheels", "from 'build/wheels', taken relative to "
-                 f"{tmp_path}, the directory ansible-playbook runs in", "pip wheel --wheel-dir wheelhouse .")  # fmt: skip
+    _failed_with(outcome, f"no alecs-*.whl in {tmp_path}/build/wheels",
+                 f"from 'build/wheels', taken relative to {tmp_path}, the directory ansible-playbook runs in",
+                 "pip wheel --wheel-dir wheelhouse .")
     assert "Check that the wheelhouse holds an alecs wheel" in outcome.output
 
 
