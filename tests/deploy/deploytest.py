@@ -151,6 +151,9 @@ class DeployTools:
             ANSIBLE_COLLECTIONS_PATH=str(self.collections),
             ANSIBLE_NOCOLOR="1",
             ANSIBLE_FORCE_COLOR="0",
+            # task durations at the end of each run's log (playbook-*.log next to the run's inventory)
+            ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",
+            PROFILE_TASKS_TASK_OUTPUT_LIMIT="15",
             PY_COLORS="0",
         )
         env.update(extra)
@@ -550,26 +553,28 @@ class Pebble:
             log.close()
 
 
-@pytest.fixture(scope="module")
-def pebble(container: Container, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pebble]:
-    # depends on `container`: pebble listens on the veth's host end
+def _pebble(tmp_path_factory: pytest.TempPathFactory, *, running: bool) -> Iterator[Pebble]:
     server = Pebble(tmp_path_factory.mktemp("pebble"))
     try:
-        server.start()
+        if running:
+            server.start()
+        else:
+            server.prepare()
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def pebble(container: Container, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pebble]:
+    # depends on `container`: pebble listens on the veth's host end
+    yield from _pebble(tmp_path_factory, running=True)
 
 
 @pytest.fixture(scope="module")
 def pebble_stopped(container: Container, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pebble]:
     """pebble prepared but not running: the test starts it when the ACME server should become reachable."""
-    server = Pebble(tmp_path_factory.mktemp("pebble"))
-    try:
-        server.prepare()
-        yield server
-    finally:
-        server.stop()
+    yield from _pebble(tmp_path_factory, running=False)
 
 
 # ------------------------------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ namespace, readme_steps.OperatorMachine); the .edgerc in the operator's home hol
 Then, on that host: a second run changes nothing, the service is hardened and reachable only through SSH, tokens
 work and are revoked, systemd knows when alecs is ready and restarts it when its event loop hangs, and an upgrade
 the way the README says (rebuild the wheelhouse from the newer checkout, run the playbook again) lands and restarts
-alecs. The other modes start from the role run directly (deploytest.AnsibleRun)."""
+alecs (a version bump is pip's own business; a rebuild of the same version is the role's). The other modes start
+from the role run directly (deploytest.AnsibleRun)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from deploytest import (
     generate_token,
     pick_read_only_tool,
     poll,
+    require,
     run,
     tcp_probe,
     tunnel_check_until,
@@ -100,9 +102,15 @@ def _operator_home(ct: Container, home: Path) -> None:
 
 
 def _clone(dest: Path) -> None:
-    """The checkout as `git clone` would give it, with this working tree's content (tracked and new files)."""
-    listed = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO).stdout
-    for name in filter(None, listed.split("\0")):
+    """The checkout as `git clone` would give it, with this working tree's content (tracked and new files); outside
+    a git checkout, the tree without what builds and runs leave behind."""
+    listed = run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO, check=False)
+    if listed.returncode != 0:
+        leftovers = shutil.ignore_patterns(".git", ".venv", "build", "dist", "wheelhouse", "*.egg-info", "__pycache__",
+                                           ".pytest_cache", ".ruff_cache", ".mypy_cache")  # fmt: skip
+        shutil.copytree(REPO, dest, ignore=leftovers, dirs_exist_ok=True)
+        return
+    for name in filter(None, listed.stdout.split("\0")):
         source = REPO / name
         if source.is_file():
             (dest / name).parent.mkdir(parents=True, exist_ok=True)
@@ -142,6 +150,8 @@ def _host_state(ct: Container) -> str:
 
 @pytest.fixture(scope="module")
 def operator(container: Container, tmp_path_factory: pytest.TempPathFactory) -> Operator:
+    require(shutil.which("unshare") is not None, "unshare (apt: util-linux)")
+    require(Path(DEBIAN_PYTHON).exists(), f"{DEBIAN_PYTHON} (Debian 12's Python, with python3-venv)")
     base = tmp_path_factory.mktemp("operator")
     _dress_like_a_cloud_image(container)
     home, clone = base / "home", base / "alecs"
@@ -412,9 +422,10 @@ def _installed(operator: Operator) -> tuple[str, str]:
     return version.stdout.strip(), ct.ssh("systemctl show -P MainPID alecs").stdout.strip()
 
 
-def test_upgrades_land_the_way_the_readme_says_and_restart_alecs(operator: Operator) -> None:
-    """Day 2 (runs last: it changes the host): a checkout rebuilt without a version bump, then with one; each time
-    the wheelhouse command and the playbook command from the README, and alecs restarted onto the new code."""
+def test_a_rebuilt_checkout_lands_the_way_the_readme_says_and_restarts_alecs(operator: Operator) -> None:
+    """Day 2 (runs last: it changes the host): new code without a version bump, as a `git pull` of a checkout gives;
+    the wheelhouse command and the playbook command from the README install it (pip alone would see the same
+    version as installed already) and restart alecs onto it; the next run changes nothing."""
     ct = operator.container
     playbook = _steps_typed(operator, "ansible-playbook")[0].command
     version, pid = _installed(operator)
@@ -428,17 +439,6 @@ def test_upgrades_land_the_way_the_readme_says_and_restart_alecs(operator: Opera
     assert marker in ct.ssh("cat /opt/alecs/venv/lib/python3*/site-packages/alecs/__init__.py").stdout
     same_version, rebuilt_pid = _installed(operator)
     assert same_version == version and rebuilt_pid != pid
-
-    pyproject = operator.clone / "pyproject.toml"
-    bumped = f"{version}.post1"
-    text, count = re.subn(r'(?m)^version\s*=\s*"[^"]+"', f'version = "{bumped}"', pyproject.read_text())
-    assert count == 1
-    pyproject.write_text(text)
-    _rebuild_wheelhouse(operator)
-    upgraded = operator.type(playbook)
-    assert upgraded.rc == 0 and _recap(upgraded)["changed"] > 0, upgraded.output[-6000:]
-    new_version, new_pid = _installed(operator)
-    assert new_version == bumped and new_pid != rebuilt_pid
     assert ct.ssh(HEALTHZ_ONCE).returncode == 0
     again = operator.type(playbook)
     assert again.rc == 0 and _recap(again)["changed"] == 0, again.output[-6000:]
