@@ -446,7 +446,7 @@ def _installed(operator: Operator) -> tuple[str, str]:
 def test_a_rebuilt_checkout_lands_the_way_the_readme_says_and_restarts_alecs(operator: Operator) -> None:
     """Day 2 (runs last: it changes the host): new code without a version bump, as a `git pull` of a checkout gives;
     the wheelhouse command and the playbook command from the README install it (pip alone would see the same
-    version as installed already) and restart alecs onto it; the next run changes nothing."""
+    version as installed already) and restart alecs onto it."""
     ct = operator.container
     playbook = _steps_typed(operator, "ansible-playbook")[0].command
     version, pid = _installed(operator)
@@ -461,8 +461,7 @@ def test_a_rebuilt_checkout_lands_the_way_the_readme_says_and_restarts_alecs(ope
     same_version, rebuilt_pid = _installed(operator)
     assert same_version == version and rebuilt_pid != pid
     assert ct.ssh(HEALTHZ_ONCE).returncode == 0
-    again = operator.type(playbook)
-    assert again.rc == 0 and _recap(again)["changed"] == 0, again.output[-6000:]
+    # (that the recorded checksum stops a second reinstall is what every mode's second run shows)
 
 
 def test_readme_steps_only_substitute_what_the_readme_says_to_replace() -> None:
