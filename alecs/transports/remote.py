@@ -22,6 +22,7 @@ from alecs.auth.tokens import TokenStore, default_store_path, require_master_key
 from alecs.errors import ConfigError
 from alecs.oauth.app import OAuthApp
 from alecs.oauth.settings import OAuthSettings, oauth_settings
+from alecs.sdnotify import SystemdNotifier
 from alecs.services import Services
 from alecs.transports import SessionRunner
 from alecs.transports.guard import Guard
@@ -188,7 +189,10 @@ async def run_remote(server: SessionRunner, settings: RemoteSettings, tokens: Li
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     loop.add_signal_handler(signal.SIGHUP, remote.reload_tls)
+    notifier = SystemdNotifier()  # under systemd (Type=notify): READY=1 now, then WATCHDOG=1 pings from this loop
+    notifier.ready(f"serving {remote.url}")
     await stop.wait()
+    notifier.stopping()
     log.info("shutting down: finishing in-flight calls (up to %.0fs)", settings.grace)
     await remote.shutdown()
     return 0
