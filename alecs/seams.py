@@ -24,6 +24,8 @@ from mcp.server.streamable_http import StreamableHTTPServerTransport
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from alecs import metrics
+
 log = logging.getLogger(__name__)
 
 SDK_VERSION = "2.3.0"
@@ -62,6 +64,7 @@ class StallWatch:
     """
 
     write_timeout: float = 0.0  # 0: no bound
+    transport_name: str = "-"  # the metrics' `transport` label
     stalled: bool = False
     _stall: asyncio.TimerHandle | None = None
     loop: asyncio.AbstractEventLoop
@@ -88,6 +91,7 @@ class StallWatch:
     def _cut(self) -> None:
         self._stall, self.stalled = None, True
         log.info("closing a connection whose client stopped reading (%.0f s without draining)", self.write_timeout)
+        metrics.transport_refusal(self.transport_name, "write_stalled")
         self.transport.abort()
 
 
@@ -111,6 +115,7 @@ class PendingConnections:
             oldest = next(iter(self.waiting))
             del self.waiting[oldest]
             oldest.evicted = True
+            metrics.transport_refusal("http", "pending_evicted")
             oldest.transport.abort()
 
     def discard(self, protocol: BoundedH11Protocol) -> None:
@@ -131,6 +136,7 @@ class BoundedH11Protocol(StallWatch, H11Protocol):
     """
 
     header_timeout: float = 0.0  # set per server by `bounded_h11`, with `write_timeout`; 0: no bound
+    transport_name = "http"
     pending: PendingConnections | None = None
     evicted = False
     _headers_due: asyncio.TimerHandle | None = None
@@ -181,6 +187,7 @@ class BoundedH11Protocol(StallWatch, H11Protocol):
         if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
             log.debug("closing an HTTP connection that sent no complete request headers in %.0f s",
                       self.header_timeout)
+            metrics.transport_refusal("http", "header_timeout")
             self.transport.abort()
 
 

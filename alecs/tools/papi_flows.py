@@ -7,9 +7,10 @@ from typing import Any
 
 from alecs.errors import ToolInputError
 from alecs.tools.call import ToolCall, fill_path
-from alecs.tools.diff import json_diff
+from alecs.tools.diff import change_lines, json_diff
 from alecs.tools.json_patch import apply_patch
-from alecs.tools.results import ToolOutput, render
+from alecs.tools.recovery import newest, start
+from alecs.tools.results import ToolOutput, merged, render
 from alecs.tools.text import diff_line, render_page
 from alecs.tools.waiting import wait_for
 
@@ -63,14 +64,16 @@ async def update_rules(call: ToolCall, args: dict[str, Any]) -> Any:
     return _with_issues(data, "Saved the rule tree")
 
 
+async def _rules(call: ToolCall, kind: str, ident: str, version: int, args: dict[str, Any]) -> Any:
+    """The rule tree of a property (`kind` "properties") or include ("includes") version."""
+    route = fill_path(f"{BASE}/{kind}/{{i}}/versions/{{v}}/rules", {"i": ident, "v": version})
+    return (await call.get(route, params=_scope(args), headers=H)).get("rules", {})
+
+
 async def diff_versions(call: ToolCall, args: dict[str, Any]) -> Any:
     """The changes between two versions' rule trees."""
-    trees = []
-    for version in (args["fromVersion"], args["toVersion"]):
-        route = fill_path(f"{BASE}/properties/{{propertyId}}/versions/{{v}}/rules",
-                          {"propertyId": args["propertyId"], "v": version})
-        trees.append((await call.get(route, params=_scope(args), headers=H)).get("rules", {}))
-    changes = json_diff(trees[0], trees[1])
+    old = await _rules(call, "properties", args["propertyId"], args["fromVersion"], args)
+    changes = json_diff(old, await _rules(call, "properties", args["propertyId"], args["toVersion"], args))
     return {"fromVersion": args["fromVersion"], "toVersion": args["toVersion"], "changes": changes}
 
 
@@ -238,15 +241,29 @@ def fast_fallback_possible(current: dict[str, Any], version: int) -> bool:
                 and float(info.get("fastFallbackExpirationTime") or 0) > time.time())
 
 
-async def rollback_property(call: ToolCall, args: dict[str, Any]) -> Any:
-    """Activates, on one network, the version that was active there before the current one (or `toVersion`),
-    with PAPI's fast fallback when it is still possible."""
+async def _rollback_versions(call: ToolCall, args: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """The activation serving the network now and the version a rollback activates there."""
     route = fill_path(f"{BASE}/properties/{{propertyId}}/activations", args)
     history = await call.get(route, params=_scope(args), headers=H, fresh=True)
     current, earlier = rollback_target((history.get("activations") or {}).get("items") or [], args["network"])
     version = int(args.get("toVersion") or earlier["propertyVersion"])
     if version == current.get("propertyVersion"):
         raise ToolInputError(f"Version {version} is the one active on {args['network']} already.")
+    return current, version
+
+
+async def rollback_preview(call: ToolCall, args: dict[str, Any]) -> list[str]:
+    """For the confirmation of rollback-property: the version it goes back to and the rule paths that change."""
+    current, version = await _rollback_versions(call, args)
+    lines = await _preview(call, args, "properties", args["propertyId"], version)
+    return [f"Rolls {args['network']} back from version {current.get('propertyVersion')} to version {version}.",
+            *lines]
+
+
+async def rollback_property(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Activates, on one network, the version that was active there before the current one (or `toVersion`),
+    with PAPI's fast fallback when it is still possible."""
+    current, version = await _rollback_versions(call, args)
     request = call.build(args)
     request["json_body"] = (request["json_body"] or {}) | {
         "propertyVersion": version, "acknowledgeAllWarnings": True,
@@ -278,17 +295,89 @@ async def get_activation(call: ToolCall, args: dict[str, Any]) -> Any:
     return await _activation(call, args["propertyId"], args["activationId"], args)
 
 
+def _items(data: Any, kind: str) -> list[Any]:
+    return list(((data or {}).get(kind) or {}).get("items") or [])
+
+
+async def _preview(call: ToolCall, args: dict[str, Any], kind: str, ident: str, version: int) -> list[str]:
+    """The version that goes live, the one it replaces on that network and the rule paths that change."""
+    network = args["network"]
+    summary = await call.get(fill_path(f"{BASE}/{kind}/{{i}}", {"i": ident}), params=_scope(args), headers=H,
+                             fresh=True)
+    active = (_items(summary, kind) or [{}])[0].get("productionVersion" if network == "PRODUCTION" else
+                                                    "stagingVersion")
+    if not active:
+        return [f"Nothing is active on {network} yet: version {version} will be the first."]
+    if active == version:
+        return [f"Version {version} is already active on {network}."]
+    changes = json_diff(await _rules(call, kind, ident, active, args), await _rules(call, kind, ident, version, args))
+    head = (f"Version {version} replaces version {active}, active on {network} now; "
+            + (f"rule paths changed ({len(changes)}):" if changes else "the rule trees are the same."))
+    return [head, *change_lines(changes)]
+
+
+async def activation_preview(call: ToolCall, args: dict[str, Any]) -> list[str]:
+    """For the confirmation of activate-property: versions and changed rule paths (diff-property-versions)."""
+    return await _preview(call, args, "properties", args["propertyId"], args["propertyVersion"])
+
+
+async def include_activation_preview(call: ToolCall, args: dict[str, Any]) -> list[str]:
+    """For the confirmation of activate-include: versions and changed rule paths."""
+    return await _preview(call, args, "includes", args["includeId"], args["includeVersion"])
+
+
+async def bulk_activation_preview(call: ToolCall, args: dict[str, Any]) -> list[str]:
+    """For the confirmation of bulk-activate-properties: each property version and its network."""
+    items = args["activatePropertyVersions"]
+    lines = [f"- {i.get('propertyId')} version {i.get('propertyVersion')} on {i.get('network')}" for i in items[:20]]
+    return [f"{len(items)} activation(s):", *lines] + ([f"- ... and {len(items) - 20} more"] if len(items) > 20 else [])
+
+
+async def _start(call: ToolCall, args: dict[str, Any], kind: str, ident: str, version_key: str,
+                 request: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    """Sends the activation request (the tool's own, or `request`: rollback-property builds its own) once: the
+    activation id and the first fields of the result (its link, or a `recovered` note). After a lost answer or
+    Akamai's 422 for a version already active or pending on that network, the activation of that version there,
+    looked up."""
+    request = call.build(args) if request is None else request
+    version, network = (request.get("json_body") or {}).get(version_key, args.get(version_key)), args["network"]
+
+    async def lookup(sent_at: float | None) -> dict[str, Any] | None:
+        route = fill_path(f"{BASE}/{kind}/{{i}}/activations", {"i": ident})
+        items = _items(await call.get(route, params=_scope(args), headers=H, fresh=True), "activations")
+        return newest(items, lambda a: a.get(version_key) == version and a.get("network") == network
+                      and a.get("activationType", "ACTIVATE") == "ACTIVATE", "submitDate", sent_at)
+
+    started = await start(call, lambda: call.send(**request), lookup,
+                          f"version {version} of {ident} on {network}")
+    if started.found is not None:
+        activation_id = str(started.found["activationId"])
+        return activation_id, {"activationId": activation_id, "recovered": started.note,
+                               "activationLink": f"{BASE}/{kind}/{ident}/activations/{activation_id}"}
+    link = started.created.data["activationLink"]
+    return _activation_id(link), {"activationId": _activation_id(link), "activationLink": link}
+
+
+async def activate_include(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Activates an include version, recovering the activation after a lost answer or a repeated request."""
+    _, result = await _start(call, args, "includes", args["includeId"], "includeVersion")
+    return result | {"next": f"list-include-activations with includeId={args['includeId']}"}
+
+
 async def activate_property(call: ToolCall, args: dict[str, Any]) -> Any:
-    """Activates a version; with wait, polls until ACTIVE or failed."""
+    """Activates a version; with wait, polls until ACTIVE or failed. A lost answer or a repeat of an activation
+    already active or pending returns that activation (with `recovered` saying so)."""
     return await _activate(call, args, call.build(args))
 
 
 async def _activate(call: ToolCall, args: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
-    created = (await call.send(**request)).data
-    activation_id = _activation_id(created["activationLink"])
-    result: dict[str, Any] = {"activationId": activation_id, "activationLink": created["activationLink"]}
+    """Sends a property activation `request` (recovering it after a lost answer) and, with `wait`, follows it: the
+    summary (ids, status, what next) followed by the rest of the final activation."""
+    activation_id, result = await _start(call, args, "properties", args["propertyId"], "propertyVersion", request)
     if not args.get("wait"):
-        result["status"] = "PENDING"
+        recovered = "recovered" in result  # then it may be active already: say what it is now
+        result["status"] = _activation_status(await _activation(call, args["propertyId"], activation_id, args)) \
+            if recovered else "PENDING"
         result["next"] = f"get-property-activation with propertyId={args['propertyId']} activationId={activation_id}"
         return result
     final, finished = await wait_for(
@@ -296,4 +385,4 @@ async def _activate(call: ToolCall, args: dict[str, Any], request: dict[str, Any
         FINAL_ACTIVATION, float(args.get("timeoutSeconds") or 900),
     )
     activation: dict[str, Any] = ((final.get("activations") or {}).get("items") or [{}])[0]
-    return result | activation | {"status": _activation_status(final), "finished": finished}
+    return merged(result | {"status": _activation_status(final), "finished": finished}, activation)

@@ -22,10 +22,12 @@ from alecs.auth.tokens import TokenStore, default_store_path, require_master_key
 from alecs.errors import ConfigError
 from alecs.oauth.app import OAuthApp
 from alecs.oauth.settings import OAuthSettings, oauth_settings
+from alecs.sdnotify import SystemdNotifier
 from alecs.services import Services
 from alecs.transports import SessionRunner
 from alecs.transports.guard import Guard
 from alecs.transports.http import HttpTransport
+from alecs.transports.scrape import METRICS_PATH
 from alecs.transports.settings import RemoteSettings, resolve_settings
 from alecs.transports.websocket import WebSocketTransport
 
@@ -62,7 +64,7 @@ def check_settings(s: RemoteSettings) -> ssl.SSLContext | None:
             f"clear text. Set ALECS_SSL_CERT and ALECS_SSL_KEY to serve wss:// (https://), or listen on 127.0.0.1 "
             f"and reach alecs through an SSH tunnel. Only if a TLS-terminating proxy on this same host forwards to "
             f"alecs, pass --insecure-bind (ALECS_INSECURE_BIND=1).")
-    if not s.path or "?" in s.path or s.path == "/healthz":
+    if not s.path or "?" in s.path or s.path in ("/healthz", METRICS_PATH):
         raise ConfigError(f"Invalid endpoint path '{s.path}'.")
     return load_tls(s.tls) if s.tls else None
 
@@ -187,7 +189,10 @@ async def run_remote(server: SessionRunner, settings: RemoteSettings, tokens: Li
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     loop.add_signal_handler(signal.SIGHUP, remote.reload_tls)
+    notifier = SystemdNotifier()  # under systemd (Type=notify): READY=1 now, then WATCHDOG=1 pings from this loop
+    notifier.ready(f"serving {remote.url}")
     await stop.wait()
+    notifier.stopping()
     log.info("shutting down: finishing in-flight calls (up to %.0fs)", settings.grace)
     await remote.shutdown()
     return 0
