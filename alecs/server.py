@@ -57,9 +57,8 @@ class AlecsServer:
         sel, dynamic, store = self.options.selection, self.options.dynamic, self.services.tokens is not None
         self.starting = tuple(registry.starting(sel, dynamic, store))  # what every session lists at first
         self.offered = tuple(registry.offered(sel, dynamic=dynamic, token_store=store))  # all it may ever list
-        self._tools = {s.name: tool_entry(s) for s in registry}
-        # For read callers (read tokens, --read-only) a tool that chooses its operation per call can only read.
-        self._read_tools = {s.name: tool_entry(s, reads_only=True) for s in registry if s.any_operation}
+        # Tool entries (schemas, argument models) are built on first use per tool and cached (`tool_entry`), never
+        # for tools nobody is shown.
         self._session_toolsets: WeakKeyDictionary[Any, set[str]] = WeakKeyDictionary()
         self.lowlevel: Server[Any] = Server(
             "alecs", version=__version__, title="alecs: Akamai control plane", instructions=INSTRUCTIONS,
@@ -136,8 +135,9 @@ class AlecsServer:
     # -- handlers --------------------------------------------------------------------------------
     async def _list_tools(self, ctx: ServerRequestContext[Any],
                           params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
-        tools = self._read_tools if self.reads_only(self.principal(ctx)) else {}
-        return types.ListToolsResult(tools=[tools.get(s.name) or self._tools[s.name] for s in self.visible(ctx)])
+        # For read callers (read tokens, --read-only) a tool that chooses its operation per call can only read.
+        reads = self.reads_only(self.principal(ctx))
+        return types.ListToolsResult(tools=[tool_entry(s, reads and s.any_operation) for s in self.visible(ctx)])
 
     async def _call_tool(self, ctx: ServerRequestContext[Any],
                          params: types.CallToolRequestParams) -> types.CallToolResult:
