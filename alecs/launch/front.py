@@ -30,6 +30,22 @@ class Missed:
     def __bool__(self) -> bool:
         return self.initialize or bool(self.requests)
 
+    def to_record(self) -> list[tuple[str, Any]]:
+        """The listing requests to answer and keep: those missed and, after a missed opening, the listings a client
+        sends next. A client waits for the opening answer, which came from the server after loading, so the front
+        never saw what it asked next; the next launch with this client will be asked the same."""
+        wanted = list(self.requests)
+        envelope = next((p["_meta"] for _, p in self.requests if is_modern(p)), None)
+        if self.initialize:
+            empty: tuple[Any, ...] = (None, {})  # `tools/list` with no params or `{}`: clients send either
+            wanted += [(m, params) for m in sorted(LISTINGS - {"server/discover"}) for params in empty]
+        elif envelope is not None:
+            wanted += [(m, {"_meta": envelope}) for m in sorted(LISTINGS)]
+        unique: dict[str, tuple[str, Any]] = {}
+        for method, params in wanted:
+            unique.setdefault(request_key(None, method, params), (method, params))
+        return list(unique.values())
+
 
 @dataclass
 class Front:

@@ -77,7 +77,7 @@ async def answers(server: SessionRunner, missed: Missed) -> dict[str, str]:
     if missed.opening is not None:
         ask(request_key(None, INITIALIZE, missed.opening), INITIALIZE, missed.opening)
         script.append((None, _line({"jsonrpc": "2.0", "method": INITIALIZED})))
-    for method, params in missed.requests:
+    for method, params in missed.to_record():
         ask(request_key(missed.opening, method, params), method, params)
     client = _Script(script)
     with anyio.fail_after(ANSWER_TIMEOUT):

@@ -19,6 +19,7 @@ MODERN_VERSION = "2026-07-28"
 CLIENT = {"name": "claude-ai", "version": "0.1.0"}
 READY_LINE = b"the server was ready after"  # alecs.launch.stdio logs it when the SDK takes the session over
 FRONT_LINE = b"from the start-up snapshot"
+FRONT_ANSWERED = (b"answered initialize, tools/list from", b"answered server/discover, tools/list from")
 
 
 def environment(cache: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -92,6 +93,17 @@ class Launched:
             if json.loads(line).get("id") == ident:
                 return line
         raise AssertionError(f"no answer to {ident}")
+
+    async def answers(self, *idents: int | str) -> list[dict[str, Any]]:
+        """The answers to these requests, in the order asked for (the server may answer in any order)."""
+        got: dict[int | str, dict[str, Any]] = {}
+        for _ in range(100 + len(idents)):
+            if all(i in got for i in idents):
+                return [got[i] for i in idents]
+            message = json.loads(await self.line())
+            if message.get("id") in idents:
+                got[message["id"]] = message
+        raise AssertionError(f"no answers to {[i for i in idents if i not in got]}")
 
     async def close(self) -> int:
         """Close stdin and wait for the process to exit; returns its exit code."""
