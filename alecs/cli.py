@@ -78,10 +78,9 @@ def _serve(args: argparse.Namespace) -> int:
 
         return serve(args)
     _setup_logging(args.log_level)
-    from alecs.app import AppConfig
-    from alecs.transports.remote import serve_remote
+    from alecs.transports.remote import serve_remote  # listens first; the server is built meanwhile
 
-    return serve_remote(args, AppConfig.from_args(args))
+    return serve_remote(args)
 
 
 def _sandbox(args: argparse.Namespace) -> int:
