@@ -75,7 +75,8 @@ def test_the_front_answers_exactly_what_the_sdk_answers(cases: dict[tuple[str, s
     case = cases[config, version]
     assert FRONT_LINE.decode() not in case.first_log  # the first launch had no snapshot: the SDK answered
     # The second one answered both from the snapshot, before the SDK had loaded.
-    assert any(line.decode() in case.front_log for line in FRONT_ANSWERED), (case.first_log[-2000:], case.front_log[-2000:])
+    logs = (case.first_log[-2000:], case.front_log[-2000:])
+    assert any(line.decode() in case.front_log for line in FRONT_ANSWERED), logs
     assert [_normalised(line) for line in case.front] == [_normalised(line) for line in case.sdk]
     assert case.front == case.sdk  # byte for byte, not only after normalisation
     if case.plain is not None:
