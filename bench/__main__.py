@@ -32,7 +32,7 @@ async def run(plan: measures.Plan, workdir: Path, only: set[str]) -> list[Row]:
     if "launch" in only:
         rows += await launch.stdio_launches(workdir, plan.startups)
         rows += await launch.first_call(workdir, plan.startups)
-    if not only - {"efficiency", "validation", "launch"}:
+    if not only - {"efficiency", "validation"}:
         return rows
     needs_ssh = bool(only & {"tunnel", "bulk", "startup"})
     if needs_ssh and not Sshd.available():
