@@ -67,6 +67,15 @@ class AlecsServer:
         self.init_options = self.lowlevel.create_initialization_options(
             NotificationOptions(tools_changed=self.options.dynamic))
 
+    def prepare(self) -> None:
+        """Build now every tools/list entry (and argument model) this server may show: a long-lived server does this
+        before serving, so the first listing is fast and nothing this large is built after `gc.freeze()`. Over stdio
+        entries are built on first use instead (the start-up snapshot answers the first listing)."""
+        for spec in self.offered:
+            tool_entry(spec)
+            if spec.any_operation:
+                tool_entry(spec, reads_only=True)
+
     async def run(self, read_stream: Any, write_stream: Any, principal: Principal = LOCAL) -> None:
         """Serve one MCP session until the read side closes.
 

@@ -234,6 +234,7 @@ def serve_remote(args: argparse.Namespace, cfg: AppConfig | None = None) -> int:
             from alecs.app import AppConfig, build_app
 
             app = stack.enter_context(build_app(cfg or AppConfig.from_args(args), Services(tokens=store)))
+            app.server.prepare()  # every schema and argument model, before gc.freeze() and the first session
             return app.server
 
         return asyncio.run(run_remote(LateServer(build), settings, tokens, ssl_context, oauth))
