@@ -212,6 +212,10 @@ class ServerSessionControl:
         call refuse every operation that changes something."""
         return self.server.reads_only(self.principal)
 
+    def restrictable_toolsets(self) -> frozenset[str]:
+        """The toolsets a token can be restricted to (the registry's products)."""
+        return self.server.registry.restrictable_toolsets()
+
     def tools_of(self, toolset: str) -> tuple[ToolSpec, ...]:
         """The tools enabling `toolset` adds for this caller (none for a toolset it may not enable)."""
         return self.server.enableable(self.principal).get(toolset, ())

@@ -1,4 +1,5 @@
-"""The tree stays ruff-clean (the rules are in pyproject.toml)."""
+"""The tree stays clean: ruff and mypy --strict (rules in pyproject.toml), layers apart, no import circles, no module
+loaded by name."""
 
 from __future__ import annotations
 
@@ -38,4 +39,64 @@ def test_layers_stay_apart_transports_tools_and_the_desktop_client() -> None:
         for path in files:
             if any(m == forbidden or m.startswith(forbidden + ".") for m in _imported(path)):
                 offenders.append(str(path.relative_to(REPO)))
+    assert not offenders, offenders
+
+
+def test_mypy_strict_finds_nothing_in_the_product_packages() -> None:
+    proc = subprocess.run([sys.executable, "-m", "mypy"], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and "Success" in proc.stdout, proc.stdout[-4000:] + proc.stderr[-2000:]
+
+
+PACKAGES = ("alecs", "alecs_tunnel")
+
+
+def _module(path: Path) -> str:
+    parts = list(path.relative_to(REPO).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _own_modules() -> dict[str, Path]:
+    return {_module(p): p for pkg in PACKAGES for p in sorted((REPO / pkg).rglob("*.py"))}
+
+
+def _circle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import circle of the graph (every import counts: module level, under TYPE_CHECKING, inside functions)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt):] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+    return next((c for n in sorted(graph) if n not in state and (c := visit(n))), None)
+
+
+def test_the_product_packages_import_each_other_without_circles() -> None:
+    modules = _own_modules()
+    graph = {name: {m for m in _imported(path) if m in modules and m != name} for name, path in modules.items()}
+    assert _circle(graph) is None
+
+
+# Modules that load a module by a computed name, and why (none of ours may be loaded that way).
+LOADS_BY_NAME = {"alecs_tunnel.lazy_invoke": "defers the third-party 'invoke' package that paramiko imports"}
+
+
+def test_no_module_of_ours_is_loaded_by_name() -> None:
+    offenders = []
+    for name, path in _own_modules().items():
+        if name in LOADS_BY_NAME:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in (
+                    "import_module", "__import__"):
+                first = node.args[0] if node.args else None
+                if not isinstance(first, ast.Constant) or str(first.value).split(".")[0] in PACKAGES:
+                    offenders.append(f"{name}:{node.lineno}")  # a computed name, or one of our own modules
     assert not offenders, offenders

@@ -53,6 +53,12 @@ def limits_text(record: TokenRecord) -> str:
     return " ".join(p for p in parts if p) or "-"
 
 
+def _known_toolsets() -> frozenset[str]:
+    from alecs.tools.registry import Registry  # noqa: PLC0415 - only `token generate` needs the catalogue
+
+    return Registry.load().restrictable_toolsets()
+
+
 def _generate(args: argparse.Namespace) -> int:
     # Every value goes to the store as given: TokenStore.generate is the one place that checks them.
     store = _store()
@@ -60,7 +66,7 @@ def _generate(args: argparse.Namespace) -> int:
                                       expires_in_days=args.expires_in_days, customers=_split(args.customers),
                                       toolsets=_split(args.toolsets), max_sessions=args.max_sessions,
                                       rate_per_minute=args.rate, networks=_split(args.networks),
-                                      confirm=args.confirm)
+                                      confirm=args.confirm, known_toolsets=_known_toolsets())
     _print_new(record, token, args.json)
     if args.sign_in_code:
         _print_sign_in_code(store, record.id, args.json)

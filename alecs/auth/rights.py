@@ -6,7 +6,9 @@ Restrictions are refused rather than guessed at: an empty list would silently me
 
 - expiry: a finite number of days, more than 0 and at most 3650 (ten years);
 - customers: 1 to 50 `.edgerc` section names (no commas, brackets or control characters, at most 100 characters);
-- toolsets: 1 to 50 names of Akamai toolsets (the token and catalogue tools are governed by scope, not by this);
+- toolsets: 1 to 50 names of Akamai toolsets, among those the caller knows (`known_toolsets`: the tool registry's,
+  given by `alecs token` and the MCP token tools, so that this module needs no import of the tools); the token and
+  catalogue tools are governed by scope, not by this;
 - max sessions: 1 to 10,000 open connections and HTTP sessions at a time;
 - rate: 1 to 60,000 tool calls a minute, written `120`, `120/min`, `2/s` or `600/h` (a whole number a minute);
 - networks: `staging`, `production` or both (both is the same as no restriction);
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from alecs.errors import AlecsError
@@ -56,16 +58,19 @@ class TokenRights:
 
 def validate_rights(*, scope: str = "read", description: str = "", customers: Names = None, toolsets: Names = None,
                     max_sessions: int | None = None, rate_per_minute: int | str | None = None,
-                    networks: Names = None, confirm: str | None = None) -> TokenRights:
-    """The rights for a new token, or InvalidTokenSetting naming what is wrong and what would be right."""
+                    networks: Names = None, confirm: str | None = None,
+                    known_toolsets: Collection[str] | None = None) -> TokenRights:
+    """The rights for a new token, or InvalidTokenSetting naming what is wrong and what would be right.
+
+    `known_toolsets`: the toolset names a token may be restricted to (required when `toolsets` is given)."""
     if scope not in SCOPES:
         raise InvalidTokenSetting(f"Unknown scope '{scope}': use one of {', '.join(SCOPES)}.")
     if not isinstance(description, str) or len(description) > MAX_DESCRIPTION or _CONTROL.search(description):
         raise InvalidTokenSetting(f"The description must be at most {MAX_DESCRIPTION} characters on one line.")
     return TokenRights(
         scope=scope, description=description, customers=_customers(customers),
-        toolsets=_toolsets(toolsets), max_sessions=_max_sessions(max_sessions), rate_per_minute=parse_rate(
-            rate_per_minute), networks=_networks(networks), confirm=_confirm(confirm))
+        toolsets=_toolsets(toolsets, known_toolsets), max_sessions=_max_sessions(max_sessions),
+        rate_per_minute=parse_rate(rate_per_minute), networks=_networks(networks), confirm=_confirm(confirm))
 
 
 def lifetime_seconds(expires_in_days: float | None) -> float | None:
@@ -122,14 +127,13 @@ def _customers(value: Names) -> tuple[str, ...] | None:
     return names
 
 
-def _toolsets(value: Names) -> tuple[str, ...] | None:
+def _toolsets(value: Names, known_toolsets: Collection[str] | None) -> tuple[str, ...] | None:
     names = _names(value, "toolsets", "dns,purge")
     if names is None:
         return None
-    from alecs.tools.registry import Registry  # noqa: PLC0415 - the catalogue only when a token is restricted
-
-    # The token tools and the dynamic-toolsets controls are not products: a token's toolsets never name them.
-    known = sorted(t.name for t in Registry.load().toolsets() if not (t.admin_only or t.dynamic_only))
+    if known_toolsets is None:
+        raise ValueError("restricting a token's toolsets needs the known toolset names (known_toolsets)")
+    known = sorted(known_toolsets)
     unknown = [n for n in names if n not in known]
     if unknown:
         raise InvalidTokenSetting(f"Unknown toolset{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}: "

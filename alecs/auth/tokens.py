@@ -16,7 +16,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -199,13 +199,15 @@ class TokenStore:
                  customers: Sequence[str] | str | None = None, toolsets: Sequence[str] | str | None = None,
                  max_sessions: int | None = None, rate_per_minute: int | str | None = None,
                  networks: Sequence[str] | str | None = None,
-                 confirm: str | None = None) -> tuple[TokenRecord, str]:
+                 confirm: str | None = None,
+                 known_toolsets: Collection[str] | None = None) -> tuple[TokenRecord, str]:
         """A new token: its record and the token itself (shown once, never stored).
 
-        Every setting is checked first (`alecs.auth.rights`): nothing is written for a refused one."""
+        Every setting is checked first (`alecs.auth.rights`): nothing is written for a refused one. `known_toolsets`
+        (the registry's restrictable toolset names) is needed to restrict `toolsets`."""
         rights = validate_rights(scope=scope, description=description, customers=customers, toolsets=toolsets,
                                  max_sessions=max_sessions, rate_per_minute=rate_per_minute, networks=networks,
-                                 confirm=confirm)
+                                 confirm=confirm, known_toolsets=known_toolsets)
         return self._issue(rights, lifetime_seconds(expires_in_days))
 
     def _issue(self, rights: TokenRights, lifetime: float | None) -> tuple[TokenRecord, str]:

@@ -49,7 +49,8 @@ async def generate(call: ToolCall, args: dict[str, Any]) -> Any:
     record, token = await _blocking(store.generate, scope=args.get("scope") or "read",
                                     description=args.get("description") or "",
                                     expires_in_days=args.get("expiresInDays"), customers=args.get("customers"),
-                                    toolsets=args.get("toolsets"))
+                                    toolsets=args.get("toolsets"),
+                                    known_toolsets=call.session.restrictable_toolsets())
     return _new(record, token)
 
 

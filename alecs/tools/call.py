@@ -24,6 +24,9 @@ class SessionControl(Protocol):
     def toolsets(self) -> list[Toolset]:
         """The toolsets this session may enable, in catalogue order."""
 
+    def restrictable_toolsets(self) -> frozenset[str]:
+        """The toolsets a token can be restricted to (the registry's products)."""
+
     def tools_of(self, toolset: str) -> tuple[ToolSpec, ...]:
         """The tools enabling `toolset` adds for this caller (none for a toolset it may not enable)."""
 

@@ -111,6 +111,11 @@ class Registry:
         chosen: frozenset[str] | None = sets or (frozenset() if names else None)
         return Selection(chosen, names, read_only)
 
+    def restrictable_toolsets(self) -> frozenset[str]:
+        """The toolsets a token can be restricted to: Akamai's products, not the token tools or the dynamic-toolsets
+        controls (those are governed by scope and mode)."""
+        return frozenset(t.name for t in self.toolsets() if not (t.admin_only or t.dynamic_only))
+
     def default_toolsets(self) -> frozenset[str]:
         """The names of the everyday selection's toolsets."""
         return frozenset(t.name for t in self.toolsets() if t.default)

@@ -5,15 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
-
-if TYPE_CHECKING:
-    from alecs.tools.call import ToolCall
+from typing import Any, Literal
 
 Where = Literal["path", "query", "body", "body_root", "header", "local"]
-ToolHandler = Callable[["ToolCall", dict[str, Any]], Awaitable[Any]]
+ToolHandler = Callable[[Any, dict[str, Any]], Awaitable[Any]]
 """What runs a tool whose work is more than the one request its declaration describes: it gets the running call
-(to send requests, report progress, reach the session) and the validated arguments, and returns the result."""
+(an `alecs.tools.call.ToolCall`: to send requests, report progress, reach the session) and the validated arguments,
+and returns the result. The call is typed `Any` here because a running call knows its spec: naming its class would
+make the declarations and the call import each other."""
 
 
 @dataclass(frozen=True)

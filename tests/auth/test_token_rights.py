@@ -19,6 +19,7 @@ from alecs.auth.rights import InvalidTokenSetting, parse_rate
 from alecs.auth.tokens import FORMAT, SCRYPT, Snapshot, TokenStore, TokenStoreError, derive_keys
 from alecs.principal import Principal
 from tests.support.mcp import connect, make_server
+from tests.support.tokens import KNOWN_TOOLSETS
 
 KEY = "rights-tests-master-key"
 
@@ -87,8 +88,18 @@ def test_generate_refuses_what_would_widen_or_break_a_token_and_writes_nothing(e
 def test_the_store_refuses_each_bad_setting_before_writing(tmp_path, settings):
     store = TokenStore(tmp_path / "tokens.json", KEY)
     with pytest.raises(InvalidTokenSetting):
-        store.generate(**settings)
+        store.generate(**settings, known_toolsets=KNOWN_TOOLSETS)
     assert not store.path.exists()
+
+
+def test_restricting_toolsets_needs_the_known_names_from_the_caller(tmp_path):
+    """The store does not import the tools: `alecs token` and the MCP tools give it the registry's names."""
+    store = TokenStore(tmp_path / "tokens.json", KEY)
+    with pytest.raises(ValueError, match="known_toolsets"):
+        store.generate(toolsets=["dns"])
+    assert not store.path.exists()
+    record, _ = store.generate(toolsets=["dns"], known_toolsets={"dns", "purge"})
+    assert record.toolsets == ("dns",)
 
 
 def test_rates_read_as_calls_a_minute_and_both_networks_mean_no_restriction(tmp_path):

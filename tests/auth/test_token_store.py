@@ -63,7 +63,7 @@ def test_a_process_killed_mid_write_leaves_a_readable_store_with_every_finished_
 def test_the_store_file_is_mode_0600_and_holds_no_token_and_no_plaintext_metadata(tmp_path):
     store = TokenStore(tmp_path / "sub" / "tokens.json", KEY)
     record, token = store.generate(scope="admin", description="very-secret-laptop", customers=["acme-prod"],
-                                   toolsets=["purge"])
+                                   toolsets=["purge"], known_toolsets={"purge"})
     store.revoke(record.id)
     text = store.path.read_text()
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600

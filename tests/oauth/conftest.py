@@ -25,6 +25,7 @@ from alecs.transports.guard import FailureLimiter
 from alecs.transports.remote import Remote, RemoteSettings
 from tests.oauth.browser import ConsentBrowser, OAuthClient, pkce, query
 from tests.support.mcp import make_server
+from tests.support.tokens import KNOWN_TOOLSETS
 
 MASTER_KEY = "oauth-tests-master-key"
 
@@ -43,7 +44,7 @@ def grant_store(store: TokenStore) -> GrantStore:
 def mint(store: TokenStore) -> Callable[..., tuple[str, str]]:
     """mint(scope=..., **rights) -> (token id, token)."""
     def make(scope: str = "write", **kw: Any) -> tuple[str, str]:
-        record, token = store.generate(scope=scope, **kw)
+        record, token = store.generate(scope=scope, known_toolsets=KNOWN_TOOLSETS, **kw)
         return record.id, token
     return make
 

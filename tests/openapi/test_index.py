@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -79,13 +80,20 @@ def test_serve_starts_and_lists_tools_without_importing_or_loading_the_index() -
              '"capabilities":{},"clientInfo":{"name":"t","version":"1"}}}',
              '{"jsonrpc":"2.0","method":"notifications/initialized"}',
              '{"jsonrpc":"2.0","id":2,"method":"tools/list"}']
-    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "alecs", "serve", "--sandbox"], env=env,
-                          input=("\n".join(lines) + "\n").encode(), capture_output=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    answers = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    with tempfile.TemporaryFile() as stderr, subprocess.Popen(
+            [sys.executable, "-X", "importtime", "-m", "alecs", "serve", "--sandbox"], env=env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(("\n".join(lines) + "\n").encode())
+        proc.stdin.flush()
+        answers = [json.loads(proc.stdout.readline()) for _ in range(2)]  # stdin stays open until both answers
+        proc.stdin.close()
+        proc.wait(timeout=120)
+        stderr.seek(0)
+        imported = stderr.read().decode()
+    assert proc.returncode == 0, imported[-2000:]
     listed = {t["name"] for t in next(a for a in answers if a.get("id") == 2)["result"]["tools"]}
     assert {"find-akamai-operations", "describe-akamai-operation", "call-akamai-operation"} <= listed
-    imported = proc.stderr.decode()
     assert "import time:" in imported, "importtime output missing"
     assert "alecs.openapi" not in imported and "openapi_schema_validator" not in imported
 

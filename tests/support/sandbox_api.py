@@ -38,3 +38,17 @@ class SandboxApi:
 
     def close(self) -> None:
         self.session.close()
+
+
+def new_property_version(sandbox: Sandbox, property_id: str = "prp_100001") -> int:
+    """A new version of a seeded property, made from version 1 (which is active on both networks, so only a new
+    version can be activated and stay pending)."""
+    api = SandboxApi(sandbox)
+    try:
+        created = api.request("POST", f"/papi/v1/properties/{property_id}/versions", headers=PAPI,
+                              params={"contractId": "ctr_C-0SANDBOX", "groupId": "grp_10001"},
+                              json={"createFromVersion": 1})
+        assert created.status_code == 201, created.text
+        return int(created.json()["versionLink"].split("/versions/")[1].split("?")[0])
+    finally:
+        api.close()

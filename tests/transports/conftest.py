@@ -23,6 +23,8 @@ from alecs.transports.guard import FailureLimiter
 from alecs.transports.remote import Remote
 from alecs.transports.settings import Limits, RemoteSettings
 from tests.support.mcp import make_server
+from tests.support.sandbox_api import new_property_version
+from tests.support.tokens import KNOWN_TOOLSETS
 from tests.support.waiting import wait_until
 
 MASTER_KEY = "remote-tests-master-key"
@@ -44,14 +46,17 @@ def store(tmp_path: Path) -> TokenStore:
 def mint(store: TokenStore) -> Callable[..., tuple[str, str]]:
     """mint(scope=..., customers=..., toolsets=..., expires_in_days=...) -> (token id, token)."""
     def make(scope: str = "write", **kw: Any) -> tuple[str, str]:
-        record, token = store.generate(scope=scope, **kw)
+        record, token = store.generate(scope=scope, known_toolsets=KNOWN_TOOLSETS, **kw)
         return record.id, token
     return make
 
 
 @pytest.fixture
 def serve(fresh_sandbox: Sandbox, registry: Registry, store: TokenStore) -> Callable[..., Any]:
-    """`async with serve(transport="websocket", **settings) as remote:` an in-process server on port 0."""
+    """`async with serve(transport="websocket", **settings) as remote:` an in-process server on port 0, its sandbox
+    holding a version 2 of prp_100001 ready to activate (`tests.transports.wire.ACTIVATE`)."""
+    new_property_version(fresh_sandbox)
+
     @asynccontextmanager
     async def run(limits: Limits | None = None, ssl_context: Any = None, **settings: Any) -> AsyncIterator[Remote]:
         server = make_server(fresh_sandbox, registry, services={"tokens": store})

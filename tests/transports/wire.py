@@ -16,7 +16,8 @@ INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
 INITIALIZED = {"jsonrpc": "2.0", "method": "notifications/initialized"}
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 # An activation waited for: stays in flight as long as the sandbox's activation_seconds (set it high to keep it).
-ACTIVATE = {"propertyId": "prp_100001", "propertyVersion": 1, "network": "STAGING", "contractId": "ctr_C-0SANDBOX",
+# Version 2 is made by the `serve` fixture (version 1 is active on both networks: activating it again is refused).
+ACTIVATE = {"propertyId": "prp_100001", "propertyVersion": 2, "network": "STAGING", "contractId": "ctr_C-0SANDBOX",
             "groupId": "grp_10001", "wait": True, "notifyEmails": ["ops@example.com"], "timeoutSeconds": 600}
 
 
