@@ -77,12 +77,14 @@ class _Stdout:
 
 async def serve(server: SessionRunner, front: Front, inbox: Inbox, wire: Wire, store: SnapshotStore | None,
                 ended: bool) -> None:
-    """Serve the rest of the session with the SDK; keep answers for what the front missed."""
+    """Serve the rest of the session with the SDK, after keeping answers for what the front missed.
+
+    Recording comes first: a client that lists the tools and stops the server at once (a health check such as
+    `claude mcp list`) would otherwise never leave a snapshot behind. It costs the live session little: the
+    recording builds the very schemas the live answers need, and the client's lines wait in the inbox meanwhile.
+    """
     inbox.attach(asyncio.get_running_loop())
+    if store is not None and front.missed:
+        await record(server, front.missed, store)
     stdin, stdout = _Stdin(front.replay(), inbox, ended), _Stdout(wire, front, store)
-    recording = asyncio.create_task(record(server, front.missed, store)) if store and front.missed else None
-    try:
-        await serve_stdio(server, stdin=cast(Any, stdin), stdout=cast(Any, stdout))
-    finally:
-        if recording is not None:
-            await recording
+    await serve_stdio(server, stdin=cast(Any, stdin), stdout=cast(Any, stdout))
