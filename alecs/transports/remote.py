@@ -194,7 +194,12 @@ async def run_remote(server: SessionRunner, settings: RemoteSettings, tokens: Li
     loop.add_signal_handler(signal.SIGHUP, remote.reload_tls)
     announce_listening(remote)
     if late is not None:
-        if not await _loaded(late, stop):
+        try:
+            loaded = await _loaded(late, stop)
+        except BaseException:  # e.g. an unknown toolset: stop listening, then report it
+            await remote.shutdown(0)
+            raise
+        if not loaded:
             await remote.shutdown()
             return 0
     # Everything loaded so far (registry, schemas, the sandbox) lives as long as the process: keep it out of the

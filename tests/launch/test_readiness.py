@@ -105,3 +105,14 @@ async def test_the_websocket_server_is_healthy_before_the_sdk_alone_could_have_l
             assert proc.wait(60) == 0
     assert all(n > 50 for n in listed)
     assert sorted(ready)[ROUNDS // 2] < sorted(sdk)[ROUNDS // 2], (ready, sdk)
+
+
+def test_a_websocket_server_that_cannot_be_built_stops_with_its_sentence(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ALECS_")} | {
+        "TOKEN_MASTER_KEY": MASTER_KEY, "ALECS_TOKEN_STORE": str(tmp_path / "tokens.json"), "HOME": str(tmp_path),
+        "PYTHONPATH": os.pathsep.join([str(REPO), *sys.path])}
+    proc = subprocess.run([sys.executable, "-m", "alecs", "serve", "--transport", "websocket", "--sandbox",
+                           "--port", str(free_port()), "--toolsets", "nonsense"], env=env, capture_output=True,
+                          timeout=120, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert b"Unknown toolset(s): nonsense" in proc.stderr and b"Traceback" not in proc.stderr
