@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from alecs.launch.snapshot import INITIALIZE, INITIALIZED, LISTINGS, SnapshotStore, is_modern, request_key
@@ -18,14 +17,16 @@ from alecs.launch.snapshot import INITIALIZE, INITIALIZED, LISTINGS, SnapshotSto
 REPLAY_ID = "alecs-front-initialize"  # the id under which the SDK gets the initialize the front answered
 
 
-@dataclass
 class Missed:
     """Opening requests the front could not answer, for the server to answer again and keep (`alecs.launch.record`):
-    the handshake's parameters (None: no handshake) and each listing request's method and parameters."""
+    the handshake's parameters (None: no handshake) and each listing request's method and parameters.
 
-    opening: dict[str, Any] | None = None
-    initialize: bool = False  # the initialize itself was not answered
-    requests: list[tuple[str, Any]] = field(default_factory=list)
+    (Plain classes here, not dataclasses: importing `dataclasses` costs the front `inspect`.)"""
+
+    def __init__(self) -> None:
+        self.opening: dict[str, Any] | None = None
+        self.initialize = False  # the initialize itself was not answered
+        self.requests: list[tuple[str, Any]] = []
 
     def __bool__(self) -> bool:
         return self.initialize or bool(self.requests)
@@ -47,24 +48,23 @@ class Missed:
         return list(unique.values())
 
 
-@dataclass
 class Front:
     """Answers opening requests from `store` through `send` until the SDK is ready; `replay()` is then what the SDK
     must read first."""
 
-    store: SnapshotStore | None
-    send: Callable[[bytes], None]
-    answered: list[str] = field(default_factory=list)  # methods answered, in order (for the log)
-    initialize_answer: bytes | None = None  # the initialize answer the front sent (checked against the SDK's)
-    client_id: str | int | None = None  # the id of the client's initialize
-    missed: Missed = field(default_factory=Missed)
-    _opening: dict[str, Any] | None = None
-    _kept: list[bytes] = field(default_factory=list)
-    _replay_head: list[bytes] = field(default_factory=list)
-    _initialized = False
-    _answering = True
-    _pure = True  # every request so far was a handshake or a listing: later listings can still be recorded
-    _started = False
+    def __init__(self, store: SnapshotStore | None, send: Callable[[bytes], None]) -> None:
+        self.store, self.send = store, send
+        self.answered: list[str] = []  # methods answered, in order (for the log)
+        self.initialize_answer: bytes | None = None  # the initialize answer the front sent (checked with the SDK's)
+        self.client_id: str | int | None = None  # the id of the client's initialize
+        self.missed = Missed()
+        self._opening: dict[str, Any] | None = None
+        self._kept: list[bytes] = []
+        self._replay_head: list[bytes] = []
+        self._initialized = False
+        self._answering = True
+        self._pure = True  # every request so far was a handshake or a listing: later listings can still be recorded
+        self._started = False
 
     def take(self, line: bytes) -> None:
         """One line from the client."""

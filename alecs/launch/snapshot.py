@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -58,13 +57,17 @@ def cache_root(env: Mapping[str, str] | None = None) -> Path:
     return base / "alecs"
 
 
-def _package_files(root: str) -> Iterable[str]:
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
-        for name in sorted(files):
-            path = os.path.join(folder, name)
-            st = os.stat(path)
-            yield f"{os.path.relpath(path, root)}:{st.st_size}:{st.st_mtime_ns}"
+def _package_files(root: str, prefix: str = "") -> Iterable[str]:
+    """`path:size:mtime` of every file under `root` (but `__pycache__` and hidden folders), in a stable order."""
+    with os.scandir(root) as found:
+        entries = sorted(found, key=lambda e: e.name)
+    for entry in entries:
+        if entry.is_dir():
+            if entry.name != "__pycache__" and not entry.name.startswith("."):
+                yield from _package_files(entry.path, f"{prefix}{entry.name}/")
+        else:
+            st = entry.stat()
+            yield f"{prefix}{entry.name}:{st.st_size}:{st.st_mtime_ns}"
 
 
 def _distributions() -> list[str]:
@@ -140,6 +143,8 @@ class SnapshotStore:
 
     def save(self, answers: Mapping[str, str]) -> None:
         """Keep `answers` (request key -> answer line with `ID_MARK` as its id); each file is replaced atomically."""
+        import tempfile  # only when saving: the front never needs it
+
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         for request, line in answers.items():
             if not line.startswith(ANSWER_HEAD) or "\n" in line:

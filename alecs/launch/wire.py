@@ -14,7 +14,6 @@ import os
 import queue
 import sys
 import threading
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO, cast
 
 if TYPE_CHECKING:
@@ -23,11 +22,11 @@ if TYPE_CHECKING:
 BACKLOG = 64
 
 
-@dataclass
 class Loaded:
     """The loader's report, put in the same inbox as the client's lines: the server is ready, or failed."""
 
-    error: BaseException | None = None
+    def __init__(self, error: BaseException | None = None) -> None:
+        self.error = error
 
 
 Item = bytes | Loaded  # b"" is the end of input
