@@ -7,7 +7,7 @@
   first launch is measured too, with an empty cache.
 - ALECS, the TypeScript server alecs replaces (`node dist/index.js` of `acedergren/alecs-mcp-server-akamai`), the
   same way, when `node` and a built copy are there (`ALECS_BENCH_TS_SERVER`, default
-  `~/.cache/alecs-bench/alecs-mcp-server-akamai/dist/index.js`; docs/performance.md says how to build it outside
+  `~/.cache/alecs-bench/alecs-ts/dist/index.js`; docs/performance.md says how to build it outside
   the repository). Otherwise its rows are left out with a note.
 - The first tool call once the server is loaded, against the same call warm; and one sent right after the
   `tools/list` answer (it waits for the server to finish loading: reported, no target).
@@ -32,7 +32,7 @@ from bench.harness import PY, AlecsProcess
 from bench.stats import Row, median
 
 TS_SERVER_ENV = "ALECS_BENCH_TS_SERVER"
-TS_DEFAULT = Path.home() / ".cache" / "alecs-bench" / "alecs-mcp-server-akamai" / "dist" / "index.js"
+TS_DEFAULT = Path.home() / ".cache" / "alecs-bench" / "alecs-ts" / "dist" / "index.js"
 INIT = {"protocolVersion": "2025-11-25", "capabilities": {},
         "clientInfo": {"name": "claude-ai", "version": "0.1.0"}}
 EXIT_TIMEOUT = 120.0
