@@ -98,9 +98,13 @@ class Stdio:
             raise RuntimeError("tools/list answered no tools")
         return time.perf_counter() - self.started
 
-    async def close(self) -> None:
+    async def close(self, terminate: bool = False) -> None:
+        """Close stdin and wait for the exit (`terminate`: SIGTERM too, for a server that ignores the end of its
+        input, as ALECS does; Claude Desktop sends SIGTERM when it quits)."""
         assert self.proc.stdin is not None
         self.proc.stdin.close()
+        if terminate and self.proc.returncode is None:
+            self.proc.terminate()
         try:
             await asyncio.wait_for(self.proc.wait(), EXIT_TIMEOUT)
         except TimeoutError:
@@ -135,12 +139,12 @@ class Launches:
     def alecs(self, flags: tuple[str, ...]) -> list[str]:
         return [PY, "-m", "alecs", "serve", *flags]
 
-    async def listed(self, argv: list[str], env: dict[str, str] | None = None) -> float:
+    async def listed(self, argv: list[str], env: dict[str, str] | None = None, terminate: bool = False) -> float:
         server = await Stdio.launch(argv, env or self.env, self.log)
         try:
             return await server.listed()
         finally:
-            await server.close()
+            await server.close(terminate)
 
     def cold_env(self, n: int) -> dict[str, str]:
         return self.env | {"ALECS_CACHE_DIR": str(self.dir / f"cold-{n}")}
@@ -160,7 +164,7 @@ async def stdio_launches(workdir: Path, rounds: int) -> list[Row]:
     legs["first launch (no snapshot yet)"] = lambda: launches.listed(launches.alecs(CONFIGS["default, sandbox"]),
                                                                      launches.cold_env(next(cold)))
     if ts is not None:
-        legs["ALECS"] = lambda: launches.listed(["node", str(ts)], launches.ts_env())
+        legs["ALECS"] = lambda: launches.listed(["node", str(ts)], launches.ts_env(), terminate=True)
     for name, leg in legs.items():  # warm-up: every snapshot exists, every file is in the page cache
         if name != "first launch (no snapshot yet)":
             await leg()

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the SDK (which these need) loads after the WebSocket transp
     from alecs.app import AppConfig
 
 log = logging.getLogger(__name__)
+LOADING_SWITCH_INTERVAL = 0.0005  # seconds (Python's default is 0.005)
 
 
 class Transport(Protocol):
@@ -109,7 +110,9 @@ class Remote:
         return self.settings.url(self.transport.port)
 
     async def start(self) -> None:
-        await anyio.to_thread.run_sync(lambda: self.tokens.refresh(force=True))
+        # Read the store unless it was just read unchanged (serve_remote reads it first to stop on a wrong key):
+        # each read derives the store's key with scrypt.
+        await anyio.to_thread.run_sync(self.tokens.refresh)
         if self.oauth is not None:
             await anyio.to_thread.run_sync(self.oauth.prune)
         await self.transport.start()
@@ -194,11 +197,15 @@ async def run_remote(server: SessionRunner, settings: RemoteSettings, tokens: Li
     loop.add_signal_handler(signal.SIGHUP, remote.reload_tls)
     announce_listening(remote)
     if late is not None:
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(LOADING_SWITCH_INTERVAL)  # while the loader imports, the loop gets the GIL back fast
         try:
             loaded = await _loaded(late, stop)
         except BaseException:  # e.g. an unknown toolset: stop listening, then report it
             await remote.shutdown(0)
             raise
+        finally:
+            sys.setswitchinterval(interval)
         if not loaded:
             await remote.shutdown()
             return 0
