@@ -14,7 +14,9 @@
 #   /var/cache/alecs-ci/rootfs-bookworm [ALECS_DEPLOY_ROOTFS]  mmdebstrap'ed Debian bookworm with systemd + sshd,
 #                                                              booted (ephemeral copies) by systemd-nspawn in tests
 #   /var/cache/alecs-ci/acng        [ALECS_DEPLOY_ACNG_CACHE]  apt-cacher-ng cache for the containers' apt
-# Host packages: systemd-container mmdebstrap pebble apt-cacher-ng openssh-client python3-venv iproute2 openssl.
+# Host packages: systemd-container mmdebstrap pebble apt-cacher-ng openssh-client python3-venv iproute2 openssl git.
+# (test_e2e_tunnel follows README.md with Debian's /usr/bin/python3: its venv, pip install of Ansible and pip wheel
+#  of the checkout go to PyPI through pip's cache, as an operator's would.)
 # (certbot, nginx, ufw are installed by the Ansible role *inside* the test containers, not on this host.)
 # Nothing needs exporting: the defaults above are what the tests use.  The script prints them at the end.
 set -euo pipefail
@@ -35,7 +37,7 @@ log() { printf '[deploy-setup %3ss] %s\n' "$((SECONDS - T0))" "$*"; }
 mkdir -p "$PREFIX" "$CACHE"
 
 # ---- 1. Debian packages, without starting any daemon they ship ----------------------------------------------
-PKGS=(systemd-container mmdebstrap pebble apt-cacher-ng openssh-client python3-venv iproute2 openssl ca-certificates)
+PKGS=(systemd-container mmdebstrap pebble apt-cacher-ng openssh-client python3-venv iproute2 openssl ca-certificates git)
 missing=()
 for p in "${PKGS[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

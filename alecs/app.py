@@ -43,7 +43,8 @@ class AppConfig:
 
 def sandbox_settings() -> Settings:
     """The sandbox's timing from the environment: ALECS_SANDBOX_ACTIVATION_SECONDS (how long activations stay
-    pending) and ALECS_SANDBOX_ACTIVATION_ANSWER_DELAY (seconds an activation POST's answer is held back)."""
+    pending), ALECS_SANDBOX_ACTIVATION_ANSWER_DELAY (seconds an activation POST's answer is held back) and
+    ALECS_SANDBOX_ACTIVATION_REQUEST_SECONDS (seconds an appsec activation request takes to become an activation)."""
     from alecs.sandbox.account import Settings
 
     settings = Settings()
@@ -53,6 +54,9 @@ def sandbox_settings() -> Settings:
     delay = os.environ.get("ALECS_SANDBOX_ACTIVATION_ANSWER_DELAY")
     if delay:
         settings.activation_answer_delay = float(delay)
+    request = os.environ.get("ALECS_SANDBOX_ACTIVATION_REQUEST_SECONDS")
+    if request:
+        settings.activation_request_seconds = float(request)
     return settings
 
 
@@ -68,10 +72,10 @@ class App:
 @contextmanager
 def build_app(cfg: AppConfig, services: Services | None = None) -> Iterator[App]:
     """Yields a ready server; stops the sandbox and closes connection pools on exit. Without an upload folder in
-    `services`, ALECS_UPLOAD_DIR names it."""
+    `services`, ALECS_UPLOAD_DIR names it; the confirmation policy is ALECS_CONFIRM's."""
     services = services or Services()
-    if services.upload_dir is None:
-        services = replace(services, upload_dir=Services.from_environment().upload_dir)
+    env = Services.from_environment()
+    services = replace(services, upload_dir=services.upload_dir or env.upload_dir, confirm=env.confirm)
     registry = Registry.load()
     selection = registry.selection_from(cfg.toolsets, cfg.tools, cfg.read_only)
     sandbox: Sandbox | None = None

@@ -34,3 +34,14 @@ class AkamaiError(AlecsError):
     def as_dict(self) -> dict[str, Any]:
         keys = ("type", "title", "detail", "instance", "errors")
         return {"status": self.status} | {k: self.problem[k] for k in keys if k in self.problem}
+
+
+class NoAnswer(AkamaiError):
+    """A change was sent to Akamai but no answer came back (a read timeout, or the connection dropped after the
+    request went out): it may have taken effect. Never replayed; activation tools look the result up instead."""
+
+    def __init__(self, method: str, path: str, why: str) -> None:
+        super().__init__(0, {"title": "No answer from Akamai",
+                             "detail": f"{method} {path} was sent but {why} before Akamai answered; it may have "
+                                       "taken effect, so it was not sent again."})
+        self.method, self.path = method, path

@@ -6,8 +6,10 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal
 
-Scope = Literal["read", "write", "admin"]
-SCOPES: tuple[Scope, ...] = ("read", "write", "admin")
+Scope = Literal["read", "write", "admin", "metrics"]
+SCOPES: tuple[Scope, ...] = ("read", "write", "admin")  # the MCP scopes, each holding the ones before it
+METRICS: Scope = "metrics"  # reads GET /metrics and nothing else (no MCP session, no OAuth grant)
+TOKEN_SCOPES: tuple[Scope, ...] = (*SCOPES, METRICS)  # what a token may be made with
 Network = Literal["staging", "production"]
 NETWORKS: tuple[Network, ...] = ("staging", "production")
 ConfirmPolicy = Literal["elicit", "require", "off"]

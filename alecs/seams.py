@@ -25,6 +25,7 @@ from mcp.server.streamable_http import StreamableHTTPServerTransport
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from alecs import metrics
 from alecs.stall import StallWatch
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ class PendingConnections:
             oldest = next(iter(self.waiting))
             del self.waiting[oldest]
             oldest.evicted = True
+            metrics.transport_refusal("http", "pending_evicted")
             oldest.transport.abort()
 
     def discard(self, protocol: BoundedH11Protocol) -> None:
@@ -95,6 +97,7 @@ class BoundedH11Protocol(StallWatch, H11Protocol):
     """
 
     header_timeout: float = 0.0  # set per server by `bounded_h11`, with `write_timeout`; 0: no bound
+    transport_name = "http"
     pending: PendingConnections | None = None
     evicted = False
     _headers_due: asyncio.TimerHandle | None = None
@@ -145,6 +148,7 @@ class BoundedH11Protocol(StallWatch, H11Protocol):
         if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
             log.debug("closing an HTTP connection that sent no complete request headers in %.0f s",
                       self.header_timeout)
+            metrics.transport_refusal("http", "header_timeout")
             self.transport.abort()
 
 

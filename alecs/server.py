@@ -14,15 +14,18 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import NotificationOptions, Server
 from pydantic import ValidationError
 
-from alecs import __version__
+from alecs import __version__, metrics
 from alecs.akamai.client import AkamaiClient
+from alecs.asking import Asker, SpentAnswers, boundary, input_required
 from alecs.caller import principal_of
 from alecs.principal import CURRENT, LOCAL, Principal
 from alecs.seams import connection_of
 from alecs.services import Services
+from alecs.tools import presend
 from alecs.tools.call import ProgressFn
 from alecs.tools.executor import Executor, Outcome, describe_validation, internal_error, validate
 from alecs.tools.model import CUSTOMER, tool_entry
+from alecs.tools.question import Answer, InputNeeded, Question
 from alecs.tools.registry import Registry, Selection
 from alecs.tools.spec import Toolset, ToolSpec
 
@@ -64,6 +67,8 @@ class AlecsServer:
             "alecs", version=__version__, title="alecs: Akamai control plane", instructions=INSTRUCTIONS,
             on_list_tools=self._list_tools, on_call_tool=self._call_tool,
         )
+        self.lowlevel.middleware.append(boundary("alecs"))  # seals the state of confirmation questions (2026-07-28)
+        self.answers = SpentAnswers()
         self.init_options = self.lowlevel.create_initialization_options(
             NotificationOptions(tools_changed=self.options.dynamic))
 
@@ -146,22 +151,28 @@ class AlecsServer:
                           params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         # For read callers (read tokens, --read-only) a tool that chooses its operation per call can only read.
         reads = self.reads_only(self.principal(ctx))
+        presend.warm_soon()  # the request checker loads in a thread once this first answer is out
         return types.ListToolsResult(tools=[tool_entry(s, reads and s.any_operation) for s in self.visible(ctx)])
 
     async def _call_tool(self, ctx: ServerRequestContext[Any],
-                         params: types.CallToolRequestParams) -> types.CallToolResult:
+                         params: types.CallToolRequestParams) -> types.CallToolResult | types.InputRequiredResult:
         principal = self.principal(ctx)
         started = time.monotonic()
         status, customer = "cancelled", "-"  # what the audit line says if the call is cancelled
         try:
             try:
                 outcome, customer = await self._outcome(ctx, principal, params)
+            except InputNeeded as needed:  # 2026-07-28: the client asks the person and calls again with the answer
+                status = "input_required"
+                return input_required(needed.question)
             except Exception:
                 outcome = internal_error(params.name)
             status = "error" if outcome.is_error else "ok"
         finally:
+            seconds = time.monotonic() - started
             audit.info("tool_call token=%s customer=%s tool=%s outcome=%s duration_ms=%.0f", principal.label,
-                       customer, params.name, status, (time.monotonic() - started) * 1000)
+                       customer, params.name, status, seconds * 1000)
+            metrics.tool_call(params.name if params.name in self.registry.specs else "unknown", status, seconds)
         return types.CallToolResult(content=[types.TextContent(type="text", text=outcome.text)],
                                     structured_content=outcome.data, is_error=outcome.is_error)
 
@@ -178,7 +189,7 @@ class AlecsServer:
         customer = args.get(CUSTOMER) or "default"
         if not principal.may_use_customer(customer):
             return _refusal(f"This token may not use customer '{customer}'."), customer
-        session = ServerSessionControl(self, ctx, principal)
+        session = ServerSessionControl(self, ctx, principal, Asker(ctx, params, self.answers))
         return await self.executor.run(spec, args, principal=principal, session=session,
                                        progress=self._progress(ctx)), customer
 
@@ -196,10 +207,21 @@ class AlecsServer:
 
 
 class ServerSessionControl:
-    """The calling session as the dynamic-toolsets tools see it (`alecs.tools.call.SessionControl`)."""
+    """The calling session as tools see it (`alecs.tools.call.SessionControl`): dynamic toolsets, and the person
+    behind the client for confirmations (`alecs.asking`)."""
 
-    def __init__(self, server: AlecsServer, ctx: ServerRequestContext[Any], principal: Principal) -> None:
-        self.server, self.ctx, self.principal = server, ctx, principal
+    def __init__(self, server: AlecsServer, ctx: ServerRequestContext[Any], principal: Principal,
+                 asker: Asker) -> None:
+        self.server, self.ctx, self.principal, self.asker = server, ctx, principal, asker
+
+    @property
+    def can_ask(self) -> bool:
+        """Whether the client can put a question to the person (MCP form elicitation)."""
+        return self.asker.can_ask
+
+    async def ask(self, question: Question) -> Answer:
+        """The person's answer (2026-07-28: InputNeeded until the call comes back with it)."""
+        return await self.asker.ask(question)
 
     def toolsets(self) -> list[Toolset]:
         """The toolsets this session may enable, in catalogue order."""

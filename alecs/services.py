@@ -7,10 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from alecs.errors import ConfigError
+from alecs.principal import CONFIRM_POLICIES, ConfirmPolicy
+
 if TYPE_CHECKING:
     from alecs.auth.tokens import TokenStore
 
 UPLOAD_DIR_ENV = "ALECS_UPLOAD_DIR"
+CONFIRM_ENV = "ALECS_CONFIRM"
 
 
 @dataclass(frozen=True)
@@ -21,9 +25,22 @@ class Services:
 
     tokens: TokenStore | None = None  # the API token store (set when TOKEN_MASTER_KEY is); None: no token tools
     upload_dir: str | None = None  # ALECS_UPLOAD_DIR: the only folder remote callers may read bundles from
+    # ALECS_CONFIRM: whether production changes are confirmed by the person (alecs.tools.confirm); a token's own
+    # policy replaces it for that token
+    confirm: ConfirmPolicy = "elicit"
 
     @classmethod
     def from_environment(cls, tokens: TokenStore | None = None, env: Mapping[str, str] | None = None) -> Services:
-        """Services with the upload folder the environment names (ALECS_UPLOAD_DIR; empty means none)."""
+        """Services with the upload folder (ALECS_UPLOAD_DIR; empty means none) and the confirmation policy
+        (ALECS_CONFIRM: elicit, require or off; default elicit) the environment names."""
         source = os.environ if env is None else env
-        return cls(tokens=tokens, upload_dir=source.get(UPLOAD_DIR_ENV) or None)
+        return cls(tokens=tokens, upload_dir=source.get(UPLOAD_DIR_ENV) or None, confirm=confirm_policy(source))
+
+
+def confirm_policy(env: Mapping[str, str]) -> ConfirmPolicy:
+    """ALECS_CONFIRM, checked: an unknown value stops the server with one sentence."""
+    value = env.get(CONFIRM_ENV, "").strip().lower() or "elicit"
+    for policy in CONFIRM_POLICIES:
+        if value == policy:
+            return policy
+    raise ConfigError(f"{CONFIRM_ENV}={value!r} is not a confirmation policy: use elicit, require or off.")

@@ -23,6 +23,7 @@ class StallWatch:
     """
 
     write_timeout: float = 0.0  # 0: no bound
+    transport_name: str = "-"  # the metrics' `transport` label
     stalled: bool = False
     _stall: asyncio.TimerHandle | None = None
     loop: asyncio.AbstractEventLoop
@@ -49,4 +50,7 @@ class StallWatch:
     def _cut(self) -> None:
         self._stall, self.stalled = None, True
         log.info("closing a connection whose client stopped reading (%.0f s without draining)", self.write_timeout)
+        from alecs import metrics  # not at start-up: the WebSocket transport listens before the rest loads
+
+        metrics.transport_refusal(self.transport_name, "write_stalled")
         self.transport.abort()

@@ -438,13 +438,14 @@ async def akamai_efficiency() -> list[Row]:
 
 # -- request validation ------------------------------------------------------------------------------------------
 def request_validation(plan: Plan) -> list[Row]:
-    """What the executor's pre-send check will cost each tool call: look the operation up by (API, method,
-    concrete path) and validate path values, query, headers and body. Requests are shaped like the curated tools'
-    (the operations they call, with Akamai's published example values); the median is over every request and
-    pass, after one warm pass (validators are built on first use)."""
+    """What the pre-send check costs each request a tool sends (`alecs.openapi.outgoing.problems`, which
+    `ToolCall.send` awaits): look the operation up by (API, method, concrete path) and validate path values,
+    query, headers and body. Requests are shaped like the curated tools' (the operations they call, with Akamai's
+    published example values); the median is over every request and pass, after one warm pass (validators are
+    built on first use)."""
     from alecs.openapi.calls import prepare
     from alecs.openapi.index import load
-    from alecs.openapi.validate import check_request
+    from alecs.openapi.outgoing import problems
     from alecs.tools.registry import Registry
 
     index = load()
@@ -460,10 +461,11 @@ def request_validation(plan: Plan) -> list[Row]:
     for n in range(plan.validation_passes + 1):
         for api, request in requests:
             t0 = time.perf_counter()
-            check_request(api, request)
+            problems(api, request.method, request.path, params=request.query, headers=request.headers,
+                     json_body=request.body)
             if n:
                 timings.append((time.perf_counter() - t0) * 1000)
-    return [Row("request validation per call (executor hook)", median(timings), "ms", None, "", "<= 1",
+    return [Row("request validation per call (pre-send check)", median(timings), "ms", None, "", "<= 1",
                 {"requests": len(requests), "p90_ms": percentile(timings, 90), "max_ms": max(timings, default=0)})]
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from alecs import metrics
 from alecs.akamai.limits import Limit, LimitTable, Rate, api_of, parse_overrides
 from alecs.errors import AkamaiError, ConfigError
 
@@ -118,6 +119,7 @@ class Charge:
 
     account: Account
     items: tuple[tuple[Bucket, int], ...]
+    api: str = ""  # the API of the request (`papi`), for the metrics
 
     def wait(self, now: float, backlog: Mapping[int, float] | None = None) -> float:
         """Seconds until every bucket has room, after `backlog` (tokens queued ahead, by bucket id)."""
@@ -160,6 +162,7 @@ class Charge:
     def refusal(self, wait: float, now: float) -> RateLimited:
         """The error for a call that would wait `wait` seconds: names the tightest limit and its published rate."""
         bucket = self.blocker(now)
+        metrics.budget_refusal(self.api, bucket.limit.name if bucket is not None and bucket.limit else "akamai_429")
         who = f"account '{self.account.section}'"
         if bucket is None or bucket.limit is None or bucket.rate is None:
             return RateLimited("Akamai asked to slow down", f"Akamai answered 429 (too many requests) for {who}.",
@@ -241,7 +244,7 @@ class Budget:
         items = [(self._bucket(account, f"api:{api_of(path)}", "", None, now), 0)]
         for limit in self.table(account.section).for_request(method, path):
             items.append((self._bucket(account, limit.name, limit.scope(path, body), limit, now), limit.cost(body)))
-        return Charge(account, tuple(items))
+        return Charge(account, tuple(items), api_of(path))
 
     def _bucket(self, account: Account, name: str, scope: str, limit: Limit | None, now: float) -> Bucket:
         key = (account, name, scope)

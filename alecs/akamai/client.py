@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import os
+import ssl
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -20,14 +21,17 @@ from functools import partial
 from typing import Any
 
 import requests
+import urllib3.exceptions
 from akamai.edgegrid import EdgeGridAuth
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
+from alecs import metrics
 from alecs.akamai.budget import Account, Budget, RateLimited, retry_after
 from alecs.akamai.cache import ReadCache
 from alecs.akamai.queue import FairQueue
 from alecs.edgerc import Credentials, Edgerc
-from alecs.errors import AkamaiError, ConfigError
+from alecs.errors import AkamaiError, ConfigError, NoAnswer
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +75,32 @@ class Sent:
 
 
 class Unreachable(Exception):
-    """The request may not have reached Akamai (connection error or timeout)."""
+    """The request never reached Akamai: the connection (DNS, TCP, TLS) could not be made."""
+
+
+class Unanswered(Exception):
+    """The request was sent (or partly sent) but no whole answer came back: a read timeout, or the connection
+    dropped. For a change this means it may have taken effect."""
+
+
+def _failure(exc: requests.RequestException) -> Exception:
+    """Unreachable when the request surely never left, Unanswered otherwise (then a change may have taken effect).
+
+    Surely never sent: the connection could not be made (refused, no such name, connect timeout) or the server's
+    certificate was refused in the handshake; requests raises these as ConnectTimeout, or as ConnectionError and
+    SSLError around urllib3's MaxRetryError (alecs never lets urllib3 retry). Anything else (a read timeout, a reset,
+    a TLS error or EOF while the answer was awaited, a broken body) may come after the request went out.
+    """
+    name = type(exc).__name__
+    reason = exc.args[0].reason if exc.args and isinstance(exc.args[0], MaxRetryError) else None
+    if isinstance(exc, requests.ConnectTimeout) or isinstance(reason, ConnectTimeoutError):
+        return Unreachable(name)  # NewConnectionError and NameResolutionError are ConnectTimeoutErrors too
+    if isinstance(reason, urllib3.exceptions.SSLError) and reason.args \
+            and isinstance(reason.args[0], ssl.SSLCertVerificationError):
+        return Unreachable(f"{name}: the server's certificate was refused")
+    if isinstance(exc, requests.ReadTimeout):
+        return Unanswered("the read timeout passed")
+    return Unanswered(f"the connection failed ({name})")
 
 
 def _decode(resp: requests.Response) -> Any:
@@ -212,10 +241,13 @@ class AkamaiClient:
             charge = self.budget.charge(_account(known), method, path, json_body, loop.time())
             try:
                 sent = await self.queue.run(caller, send, charge, progress)
-            except Unreachable as exc:
+            except (Unreachable, Unanswered) as exc:
                 if method in IDEMPOTENT and attempt < self.retry.attempts:
+                    metrics.akamai_retry(path, "unreachable")
                     await self._sleep(self._backoff(attempt))
                     continue
+                if isinstance(exc, Unanswered) and method not in IDEMPOTENT:
+                    raise NoAnswer(method, path, str(exc)) from None  # may have taken effect: never replayed
                 raise AkamaiError(0, {"title": "Akamai API unreachable",
                                       "detail": f"{exc} contacting {known.host}"}) from None
             if sent.status == 429:
@@ -224,11 +256,14 @@ class AkamaiClient:
                     charge.pause(self._backoff(attempt), now)  # Akamai did not say when: back off
                 retry_in = charge.wait(now)
                 if attempt < self.retry.attempts and retry_in <= self.queue.max_wait:
+                    metrics.akamai_retry(path, "rate_limited")
                     continue  # queued again: it waits on the loop until the budget allows, never in a worker
+                metrics.budget_refusal(charge.api, "akamai_429")
                 problem = _problem(sent)
                 raise RateLimited(str(problem.get("title") or "Too many requests"),
                                   str(problem.get("detail") or "Akamai answered 429."), retry_in, problem)
             if sent.status in RETRY_STATUSES and method in IDEMPOTENT and attempt < self.retry.attempts:
+                metrics.akamai_retry(path, "server_error")
                 await self._sleep(self._backoff(attempt))
                 continue
             if sent.status >= 400:
@@ -258,10 +293,12 @@ class AkamaiClient:
                 # per request: requests lets REQUESTS_CA_BUNDLE override a session-level verify
                 verify=creds.ca_bundle or True,
             )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise Unreachable(type(exc).__name__) from None
-        log.info("akamai %s %s -> %s in %.0f ms", method, path, resp.status_code,
-                 (time.monotonic() - started) * 1000)
+        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            metrics.akamai_request(path, method, None, time.monotonic() - started)
+            raise _failure(exc) from None
+        seconds = time.monotonic() - started
+        metrics.akamai_request(path, method, resp.status_code, seconds)
+        log.info("akamai %s %s -> %s in %.0f ms", method, path, resp.status_code, seconds * 1000)
         return Sent(creds, resp.status_code, resp.headers, _decode(resp), resp.reason or "")
 
     def _backoff(self, attempt: int) -> float:

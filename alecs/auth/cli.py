@@ -10,10 +10,10 @@ import sys
 import time
 from typing import Any
 
-from alecs.auth.rights import MAX_EXPIRY_DAYS
+from alecs.auth.rights import MAX_EXPIRY_DAYS, InvalidTokenSetting
 from alecs.auth.tokens import TokenRecord, TokenStore, TokenStoreError, default_store_path, require_master_key
 from alecs.oauth.store import Grant, GrantStore
-from alecs.principal import CONFIRM_POLICIES, SCOPES
+from alecs.principal import CONFIRM_POLICIES, METRICS, TOKEN_SCOPES
 
 WARNING = "Store this token now: it will not be shown again."
 SIGN_IN_MINUTES = 15
@@ -61,6 +61,8 @@ def _known_toolsets() -> frozenset[str]:
 
 def _generate(args: argparse.Namespace) -> int:
     # Every value goes to the store as given: TokenStore.generate is the one place that checks them.
+    if args.scope == METRICS and args.sign_in_code:
+        raise InvalidTokenSetting("A metrics token cannot sign in to OAuth clients: leave out --sign-in-code.")
     store = _store()
     record, token = store.generate(scope=args.scope, description=args.description or "",
                                       expires_in_days=args.expires_in_days, customers=_split(args.customers),
@@ -177,8 +179,9 @@ def add_token_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore
     gen.add_argument("--description", default="")
     gen.add_argument("--expires-in-days", type=float, metavar="DAYS",
                      help=f"days until the token stops working, at most {MAX_EXPIRY_DAYS} (default: never)")
-    gen.add_argument("--scope", choices=SCOPES, default="read",
-                     help="read: read-only tools; write: all Akamai tools; admin: also the token tools")
+    gen.add_argument("--scope", choices=TOKEN_SCOPES, default="read",
+                     help="read: read-only tools; write: all Akamai tools; admin: also the token tools; "
+                          "metrics: GET /metrics only (for Prometheus)")
     gen.add_argument("--customers", help="comma-separated .edgerc sections the token may use (default: all)")
     gen.add_argument("--toolsets", help="comma-separated toolsets the token may see (default: all served)")
     gen.add_argument("--max-sessions", type=int, metavar="N",

@@ -20,6 +20,7 @@ import time
 
 import anyio
 
+from alecs import metrics
 from alecs.auth.tokens import Snapshot, TokenRecord, TokenStore, parse_token
 from alecs.oauth.live import LiveGrants, is_grant_id
 from alecs.oauth.store import ACCESS_PREFIX
@@ -45,13 +46,20 @@ class LiveTokens:
     def refresh(self, force: bool = False) -> bool:
         """Re-read the store if it changed; True when it did. Raises TokenStoreError on a bad store."""
         with self._reload_lock:
-            grants_changed = self.grants.refresh(force) if self.grants is not None else False
-            signature = self.store.signature()
-            if not force and self._snapshot is not None and signature == self._signature:
-                return grants_changed
-            snapshot = self.store.load()
-            self._snapshot, self._signature = snapshot, signature
-            return True
+            try:
+                grants_changed = self.grants.refresh(force) if self.grants is not None else False
+                signature = self.store.signature()
+                if not force and self._snapshot is not None and signature == self._signature:
+                    changed = grants_changed
+                else:
+                    self._snapshot, self._signature = self.store.load(), signature
+                    changed = True
+            except Exception:
+                metrics.token_store_reload("failed")
+                raise
+            if changed:
+                metrics.token_store_reload("changed")
+            return changed
 
     def verify(self, token: str) -> TokenRecord | None:
         """The record of a genuine token, whatever its state; None for anything else."""

@@ -12,7 +12,8 @@ Restrictions are refused rather than guessed at: an empty list would silently me
 - max sessions: 1 to 10,000 open connections and HTTP sessions at a time;
 - rate: 1 to 60,000 tool calls a minute, written `120`, `120/min`, `2/s` or `600/h` (a whole number a minute);
 - networks: `staging`, `production` or both (both is the same as no restriction);
-- confirm: `elicit`, `require` or `off`.
+- confirm: `elicit`, `require` or `off`;
+- scope `metrics` (reads `GET /metrics`, nothing else) takes none of the restrictions above: they would not apply.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from alecs.errors import AlecsError
-from alecs.principal import CONFIRM_POLICIES, NETWORKS, SCOPES, ConfirmPolicy, Network, Scope
+from alecs.principal import CONFIRM_POLICIES, METRICS, NETWORKS, TOKEN_SCOPES, ConfirmPolicy, Network, Scope
 
 MAX_EXPIRY_DAYS = 3650
 MAX_NAMES = 50
@@ -63,10 +64,16 @@ def validate_rights(*, scope: str = "read", description: str = "", customers: Na
     """The rights for a new token, or InvalidTokenSetting naming what is wrong and what would be right.
 
     `known_toolsets`: the toolset names a token may be restricted to (required when `toolsets` is given)."""
-    if scope not in SCOPES:
-        raise InvalidTokenSetting(f"Unknown scope '{scope}': use one of {', '.join(SCOPES)}.")
+    if scope not in TOKEN_SCOPES:
+        raise InvalidTokenSetting(f"Unknown scope '{scope}': use one of {', '.join(TOKEN_SCOPES)}.")
     if not isinstance(description, str) or len(description) > MAX_DESCRIPTION or _CONTROL.search(description):
         raise InvalidTokenSetting(f"The description must be at most {MAX_DESCRIPTION} characters on one line.")
+    restricted = [name for name, value in (("customers", customers), ("toolsets", toolsets), ("max-sessions",
+                  max_sessions), ("rate", rate_per_minute), ("networks", networks), ("confirm", confirm))
+                  if value is not None]
+    if scope == METRICS and restricted:
+        raise InvalidTokenSetting(f"A metrics token reads /metrics and nothing else: {', '.join(restricted)} "
+                                  f"would not apply to it. Leave {'it' if len(restricted) == 1 else 'them'} out.")
     return TokenRights(
         scope=scope, description=description, customers=_customers(customers),
         toolsets=_toolsets(toolsets, known_toolsets), max_sessions=_max_sessions(max_sessions),

@@ -20,6 +20,7 @@ from alecs.launch.front import REPLAY_ID, Front
 from alecs.launch.record import record
 from alecs.launch.snapshot import SnapshotStore
 from alecs.launch.wire import Inbox, Wire
+from alecs.tools import presend
 from alecs.transports import SessionRunner
 from alecs.transports.stdio import serve_stdio
 
@@ -86,5 +87,7 @@ async def serve(server: SessionRunner, front: Front, inbox: Inbox, wire: Wire, s
     inbox.attach(asyncio.get_running_loop())
     if store is not None and front.missed:
         await record(server, front.missed, store)
+    if "tools/list" in front.answered:  # as after the server's own first listing (`AlecsServer._list_tools`)
+        presend.warm_soon()
     stdin, stdout = _Stdin(front.replay(), inbox, ended), _Stdout(wire, front, store)
     await serve_stdio(server, stdin=cast(Any, stdin), stdout=cast(Any, stdout))

@@ -38,6 +38,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from alecs import metrics
 from alecs.auth.addresses import TrustedProxies
 from alecs.auth.failures import ADDRESS, FailureKey, FailureLimiter
 from alecs.auth.hosts import HostAllowList
@@ -216,8 +217,10 @@ class OAuthApp:
             if response.status_code in (400, 401):
                 wait = self.gate.retry_after(keys)
                 if wait > 0:
+                    metrics.auth_refusal("oauth", "rate_limited")
                     return _too_many(wait, "Too many failed token requests")
                 self.gate.failed(keys)
+                metrics.auth_refusal("oauth", "token_request")
             return response
         return token
 

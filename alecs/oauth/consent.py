@@ -30,11 +30,13 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from alecs import metrics
 from alecs.auth.cli import limits_text
 from alecs.auth.tokens import TokenRecord, parse_token
 from alecs.oauth.gate import FailureGate
 from alecs.oauth.provider import CONSENT_PATH, AlecsProvider, PendingConsent, client_name, grant_scope
 from alecs.oauth.store import normalize_sign_in_code
+from alecs.principal import METRICS
 
 CSS_PATH = "/authorize/consent.css"
 COOKIE = "alecs_consent"
@@ -110,20 +112,23 @@ class ConsentPage:
         if record is None or record.state() != "active":
             wait = self.gate.retry_after(keys)
             if wait > 0:
+                metrics.auth_refusal("oauth", "rate_limited")
                 page = self._sign_in(pending, csrf, f"Too many failed attempts: try again in {int(wait) + 1} s.", 429)
                 return self._answer(pending, Page(page.status, page.body, (("Retry-After", str(int(wait) + 1)),)))
             if record is None:
                 record = await self._redeem(credential)
         if record is None or record.state() != "active":
             self.gate.failed(keys)
+            metrics.auth_refusal("oauth", "unknown_token" if record is None else record.state())
             why = "This token or sign-in code is not valid." if record is None else f"This token is {record.state()}."
             return self._answer(pending, self._sign_in(pending, csrf, why, 401))
         scope = grant_scope(pending.params.scopes, record.scope)
         if scope is None:
             asked = " ".join(pending.params.scopes or [])
-            return self._answer(pending, self._sign_in(pending, csrf, (
-                f"Your token's scope is {record.scope}; {client_name(pending.client)} asks for {asked}. Use a token "
-                f"with that scope, or deny."), 403))
+            why = (f"Your token's scope is {record.scope}; {client_name(pending.client)} asks for {asked}. Use a "
+                   f"token with that scope, or deny.") if record.scope != METRICS else (
+                "This is a metrics token: it reads /metrics and signs in nowhere. Use a read, write or admin token.")
+            return self._answer(pending, self._sign_in(pending, csrf, why, 403))
         pending.signed_in, pending.scope = record, scope
         pending.approval = secrets.token_urlsafe(24)
         return self._answer(pending, self._confirm(pending, csrf))

@@ -89,7 +89,9 @@ def audit_oauth(action: str, **fields: object) -> None:
 
 def grant_scope(requested: list[str] | None, token_scope: str) -> Scope | None:
     """The scope a grant gets: the highest requested scope the token holds; the token's scope if none was asked
-    for; None when every requested scope is wider than the token's."""
+    for; None when every requested scope is wider than the token's, or the token has no MCP scope (metrics)."""
+    if token_scope not in SCOPES:
+        return None
     held = SCOPES.index(token_scope)
     if not requested:
         return SCOPES[held]

@@ -25,6 +25,7 @@ from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator, OA
 from alecs.openapi.index import Operation, Parameter, load
 
 MAX_PROBLEMS = 8
+BODY_REQUIRED = "a request body is required"
 JSON_MEDIA = re.compile(r"^(application/([\w.-]+\+)?json|[\w.-]+/[\w.-]+\+json|\*/\*)(;.*)?$")
 
 
@@ -51,6 +52,7 @@ class Request:
     query: Mapping[str, Any] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
     body: Any = None  # a JSON value; None: no body
+    raw: bytes | None = None  # a body sent as bytes (an upload, EdgeKV text): checked for its media type
 
     @classmethod
     def prepared(cls, prepared: Mapping[str, Any]) -> Request:
@@ -97,7 +99,10 @@ def check(op: Operation, request: Request, path_values: Mapping[str, Any] | None
         else:
             continue
         problems += _parameter(op, param, given)
-    problems += _body(op, request.body, headers.get("content-type"))
+    if request.raw is not None:
+        problems += _raw_body(op, request.raw, headers.get("content-type"))
+    else:
+        problems += _body(op, request.body, headers.get("content-type"))
     return problems[:MAX_PROBLEMS]
 
 
@@ -115,7 +120,7 @@ def _parameter(op: Operation, param: Parameter, given: Any) -> list[Problem]:
 def _body(op: Operation, body: Any, content_type: str | None) -> list[Problem]:
     if body is None:
         if op.body_required:
-            return [Problem("body", "a request body is required", op.label)]
+            return [Problem("body", BODY_REQUIRED, op.label)]
         return []
     if not op.bodies:
         return [Problem("body", "this operation takes no request body", op.label)]
@@ -128,6 +133,20 @@ def _body(op: Operation, body: Any, content_type: str | None) -> list[Problem]:
         return [Problem("body", f"the body must be {media}, not JSON", op.label)]
     return [Problem(_join("", path) or "body", rule, op.label)
             for path, rule in _schema_errors(op, ("body", media), op.bodies[media], body)]
+
+
+def _raw_body(op: Operation, raw: bytes, content_type: str | None) -> list[Problem]:
+    """A body sent as bytes: its media type must be one the operation takes; text is checked as a string."""
+    media = choose_media(op, content_type) if content_type else None
+    if media is None:
+        allowed = ", ".join(op.bodies) or "no body"
+        return [Problem("body", f"Content-Type {content_type or '(none)'} is not one it accepts ({allowed})",
+                        op.label)]
+    if media.startswith("text/"):
+        text = raw.decode("utf-8", "replace")
+        return [Problem("body", rule, op.label) for _, rule in _schema_errors(op, ("raw", media), op.bodies[media],
+                                                                             text)]
+    return []
 
 
 def choose_media(op: Operation, content_type: str | None) -> str | None:
@@ -227,6 +246,12 @@ def _explain(error: ValidationError) -> list[tuple[str, str]]:
         return [(_dotted(path + [k]), "is not a property this operation knows (additional properties are not "
                                       "allowed)") for k in extras] or [(_dotted(path), error.message)]
     if kind in ("oneOf", "anyOf") and error.context:
+        if len({id(e.schema) for e in error.context}) == 1:  # one alternative: its own rule says it
+            return _explain(min(error.context, key=lambda e: len(e.absolute_path)))
+        here = [e for e in error.context if list(e.absolute_path) == path and e.validator not in ("oneOf", "anyOf")]
+        if len(here) == len(error.context):  # every alternative is a rule on this value: name them all
+            rules = list(dict.fromkeys(_rule(e) for e in here))
+            return [(_dotted(path), " or ".join(rules))]
         deepest = max(error.context, key=lambda e: len(e.absolute_path))
         inner = _explain(deepest)[0]
         return [(_dotted(path), f"matches none of the allowed shapes ({kind}); for example, "

@@ -24,6 +24,9 @@ class Settings:
     # Seconds the answer to an activation POST is held back while the activation, created at once, runs:
     # what a big PAPI rule tree does to a client's read timeout.
     activation_answer_delay: float = 0.0
+    # Seconds Application Security takes to create an activation from its request: above 0 its activation POST
+    # answers 202 with a statusId to poll, as Akamai does for requests it cannot create at once.
+    activation_request_seconds: float = 0.0
 
 
 @dataclass

@@ -7,7 +7,11 @@ Seeded account (see appsec_seed.py):
   custom rules 500301 and 500302 (configuration-wide, not versioned).
 - configuration 43254 "shop.example.com": version 1, never activated.
 - Activations 6998 (STAGING) and 6999 (PRODUCTION) put version 1 of 43253 live; new ones get ids from 7001
-  upward, stay RECEIVED for `settings.activation_seconds`, then ACTIVATED.
+  upward, stay RECEIVED for `settings.activation_seconds`, then ACTIVATED. Activation request
+  5e6c1d2a-6999-4c41-9b53-a11ec5000001 became activation 6999.
+- With `settings.activation_request_seconds` above 0, an activation POST answers 202 with a statusId, as Akamai does
+  for a request it takes time to create: GET /activations/status/{statusId} answers 200 until the activation exists
+  that many seconds later, then 303 to it.
 
 A version that is or was active, or is pending activation, is locked: writes to it are refused with 403
 FORBIDDEN-OPERATION, as Akamai does; clone it (POST /versions) to change anything.
@@ -16,6 +20,7 @@ FORBIDDEN-OPERATION, as Akamai does; clone it (POST /versions) to change anythin
 from __future__ import annotations
 
 import copy
+import uuid
 from typing import Any
 
 from alecs.sandbox import appsec_seed as seed
@@ -27,6 +32,7 @@ from alecs.sandbox.appsec_store import CONTRACT_ID, GROUP_ID, USER, ConfigStore,
 from alecs.sandbox.http import Router, SimRequest, SimResponse, body_of
 
 BASE = "/appsec/v1"
+SEEDED_REQUEST = "5e6c1d2a-6999-4c41-9b53-a11ec5000001"
 
 
 class AppsecSim:
@@ -37,6 +43,10 @@ class AppsecSim:
         self.account = account
         self.store = ConfigStore(account)
         self.policies = PolicyRoutes(account, self.store)
+        # activation requests still being created (see Settings.activation_request_seconds); the seeded one
+        # became activation 6999
+        self.requests: dict[str, dict[str, Any]] = {SEEDED_REQUEST: {
+            "statusId": SEEDED_REQUEST, "createDate": "2025-01-15T10:00:00Z", "due": 0.0, "activationId": 6999}}
 
     # -- routes ------------------------------------------------------------------------------------------
     def routes(self, r: Router) -> None:
@@ -57,6 +67,7 @@ class AppsecSim:
         r.add("PUT", f"{v}/selected-hostnames", self.put_selected_hostnames)
         r.add("POST", f"{BASE}/activations", self.activate)
         r.add("GET", f"{BASE}/activations/{{activationId}}", self.get_activation)
+        r.add("GET", f"{BASE}/activations/status/{{statusId}}", self.request_status)
         r.add("GET", f"{c}/activations", self.activation_history)
         self.policies.routes(r, v, c)
 
@@ -236,6 +247,19 @@ class AppsecSim:
     def activate(self, q: SimRequest) -> Any:
         self.store.tick()
         data = body_of(q, bad_request)
+        self._check_activation(data)
+        delay = self.account.settings.activation_request_seconds
+        if delay <= 0:
+            return self.account.activation_answer(SimResponse(200, self._activation_json(self._activate(data))))
+        status_id = str(uuid.uuid4())
+        self.requests[status_id] = {"statusId": status_id, "createDate": self.account.iso(),
+                                    "due": self.account.now() + delay, "data": data}
+        link = f"{BASE}/activations/status/{status_id}"
+        return self.account.activation_answer(SimResponse(
+            202, {"statusId": status_id, "createDate": self.requests[status_id]["createDate"],
+                  "links": {"check-status": {"href": link}}}, {"Location": link}))
+
+    def _check_activation(self, data: dict[str, Any]) -> None:
         require(data, "action", "activationConfigs", "network", "note", "notificationEmails")
         if data["network"] not in ("STAGING", "PRODUCTION"):
             raise bad_request("network must be STAGING or PRODUCTION.")
@@ -244,14 +268,19 @@ class AppsecSim:
         items = data["activationConfigs"]
         if not isinstance(items, list) or not items:
             raise bad_request("activationConfigs must list at least one {configId, configVersion}.")
-        out_items = []
         for item in items:
             cfg = self.store.configs.get(item.get("configId"))
             if cfg is None:
                 raise not_found(f"security configuration {item.get('configId')}")
-            v = cfg["versions"].get(item.get("configVersion"))
-            if v is None:
+            if cfg["versions"].get(item.get("configVersion")) is None:
                 raise not_found(f"version {item.get('configVersion')} of configuration {cfg['id']}")
+
+    def _activate(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Creates a checked activation request's activation: versions locked and pending, history updated."""
+        out_items = []
+        for item in data["activationConfigs"]:
+            cfg = self.store.configs[item["configId"]]
+            v = cfg["versions"][item["configVersion"]]
             key = data["network"].lower()
             out_items.append({"configId": cfg["id"], "configName": cfg["name"], "configVersion": v["version"],
                               "previousConfigVersion": self.store.active(cfg, key) or 0})
@@ -267,13 +296,33 @@ class AppsecSim:
                 "activationId": act["activationId"], "version": item["configVersion"],
                 "status": "ACTIVATION_IN_PROGRESS", "network": data["network"], "activatedBy": USER,
                 "activationDate": act["createDate"], "notes": data["note"]})
-        return self.account.activation_answer(SimResponse(200, self._activation_json(act)))
+        return act
+
+    def _settle_requests(self) -> None:
+        """Activation requests whose creation time has come become activations."""
+        now = self.account.now()
+        for request in self.requests.values():
+            if "activationId" not in request and now >= request["due"]:
+                request["activationId"] = self._activate(request["data"])["activationId"]
+
+    def request_status(self, q: SimRequest) -> Any:
+        """An activation request: 200 while the activation is being created, then 303 to the activation."""
+        self._settle_requests()
+        request = self.requests.get(q.params["statusId"])
+        if request is None:
+            raise not_found(f"activation request {q.params['statusId']}")
+        if "activationId" not in request:
+            return SimResponse(200, {"statusId": request["statusId"], "createDate": request["createDate"]},
+                               {"Retry-After": "5"})
+        location = f"https://{q.host}{BASE}/activations/{request['activationId']}"
+        return SimResponse(303, {"activationId": request["activationId"]}, {"Location": location})
 
     @staticmethod
     def _activation_json(act: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in act.items() if k != "due"}
 
     def get_activation(self, q: SimRequest) -> Any:
+        self._settle_requests()
         self.store.tick()
         act = self.store.activations.get(int_id(q.params["activationId"], "activation"))
         if act is None:
@@ -281,5 +330,6 @@ class AppsecSim:
         return self._activation_json(act)
 
     def activation_history(self, q: SimRequest) -> Any:
+        self._settle_requests()
         cfg = self.store.config(q)
         return {"configId": cfg["id"], "activationHistory": cfg["history"]}

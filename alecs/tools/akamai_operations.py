@@ -7,14 +7,18 @@ cached the same way, with Akamai's errors returned as tool errors.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from alecs.errors import PermissionDenied, ToolInputError
+from alecs.tools import presend
 from alecs.tools.call import ToolCall
 from alecs.tools.declare import Toolset, body, custom_tool, local
 from alecs.tools.results import ToolOutput, paginate, render
+from alecs.tools.spec import Reach
 
 audit = logging.getLogger("alecs.audit")  # beside the server's tool_call line: which operation was called
 API = Toolset("api", "Any published Akamai API operation: find, describe and call it, checked against Akamai's "
@@ -22,6 +26,7 @@ API = Toolset("api", "Any published Akamai API operation: find, describe and cal
 OP_HELP = "Id from find-akamai-operations, e.g. papi/v1:get-properties."
 ROUTE = re.compile(r"^(get|head|post|put|patch|delete)\s+/", re.IGNORECASE)
 ID_KEYS = ("id", "name", "status", "type")  # columns shown for listed items, when their keys end with these
+NETWORK_NAMES = frozenset({"network", "environment", "env"})  # how Akamai's operations name the network they change
 
 
 def _operation(key: str) -> Any:
@@ -45,9 +50,10 @@ def _operation(key: str) -> Any:
 
 async def find_operations(call: ToolCall, args: dict[str, Any]) -> ToolOutput:
     """Ranked operations for a few words, optionally within one API."""
+    await presend.checker()  # the index, read off the event loop (the warm-up's, or this call's wait for it)
     from alecs.openapi.search import searcher
 
-    found = searcher()
+    found = await asyncio.to_thread(searcher)  # built once (about 0.7 s), off the event loop
     hits = found.search(args["query"], api=args.get("api"), limit=args.get("limit") or 10)
     rows = [{"operation": h.op.key, "method": h.op.method, "path": h.op.path, "summary": h.op.summary,
              "api": found.index.apis[h.op.api].title} for h in hits]
@@ -59,6 +65,7 @@ async def find_operations(call: ToolCall, args: dict[str, Any]) -> ToolOutput:
 
 async def describe_operation(call: ToolCall, args: dict[str, Any]) -> ToolOutput:
     """Parameters, trimmed body schema and a working example of one operation."""
+    await presend.checker()
     from alecs.openapi.describe import describe
     from alecs.openapi.index import load
 
@@ -68,6 +75,21 @@ async def describe_operation(call: ToolCall, args: dict[str, Any]) -> ToolOutput
     except LookupError as exc:
         raise ToolInputError(str(exc)) from None
     return ToolOutput(data, text)
+
+
+def operation_reach(args: Mapping[str, Any]) -> Reach:
+    """What a call of any published operation changes of live traffic (decision, see README "Safe changes"):
+    GET and HEAD nothing; any other method the staging network when every network the request names (a path,
+    query or header parameter, or a top-level body field, called network, environment or env) is staging, and
+    production otherwise, since an operation that names no network may change anything live at once."""
+    op = _operation(args["operation"])
+    if not op.changes:
+        return "none"
+    named = [v for k, v in (args.get("parameters") or {}).items() if k.lower() in NETWORK_NAMES]
+    body = args.get("body")
+    if isinstance(body, dict):
+        named += [v for k, v in body.items() if k.lower() in NETWORK_NAMES]
+    return "staging" if named and all(str(v).lower() == "staging" for v in named) else "production"
 
 
 def _may_change(call: ToolCall) -> str | None:
@@ -81,6 +103,7 @@ def _may_change(call: ToolCall) -> str | None:
 
 async def call_operation(call: ToolCall, args: dict[str, Any]) -> ToolOutput:
     """Checks the request against the published definition, then sends it like every tool does."""
+    await presend.checker()
     from alecs.openapi.calls import CallRefused, prepare
 
     op = _operation(args["operation"])
@@ -182,5 +205,6 @@ TOOLS = [
                         body("parameters", "Path, query and header parameters by name.", dict[str, Any]),
                         body("body", "JSON body.", Any),
                         local("limit", "", int, ge=1, le=500), local("cursor", "", max_length=20)),
-                read_only=False, destructive=True, any_operation=True, calls_akamai=True, handler=call_operation),
+                read_only=False, destructive=True, any_operation=True, calls_akamai=True, handler=call_operation,
+                network=operation_reach, confirm=True),
 ]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import anyio
 
 from alecs.errors import AlecsError
+from alecs.principal import ConfirmPolicy, Network
 from alecs.tools.call import ToolCall
 from alecs.tools.declare import Toolset, custom_tool, local
 from alecs.tools.spec import ToolSpec
@@ -40,7 +41,9 @@ async def _blocking(fn: Any, *args: Any, **kwargs: Any) -> Any:
 def _new(record: TokenRecord, token: str) -> dict[str, Any]:
     public = record.public()
     return {"id": record.id, "token": token, "scope": record.scope, "customers": public["customers"],
-            "toolsets": public["toolsets"], "expires": record.expires, "warning": WARNING}
+            "toolsets": public["toolsets"], "maxSessions": record.max_sessions, "rate": record.rate_per_minute,
+            "networks": list(record.networks) if record.networks is not None else None, "confirm": record.confirm,
+            "expires": record.expires, "warning": WARNING}
 
 
 async def generate(call: ToolCall, args: dict[str, Any]) -> Any:
@@ -49,8 +52,9 @@ async def generate(call: ToolCall, args: dict[str, Any]) -> Any:
     record, token = await _blocking(store.generate, scope=args.get("scope") or "read",
                                     description=args.get("description") or "",
                                     expires_in_days=args.get("expiresInDays"), customers=args.get("customers"),
-                                    toolsets=args.get("toolsets"),
-                                    known_toolsets=call.session.restrictable_toolsets())
+                                    toolsets=args.get("toolsets"), max_sessions=args.get("maxSessions"),
+                                    rate_per_minute=args.get("rate"), networks=args.get("networks"),
+                                    confirm=args.get("confirm"), known_toolsets=call.session.restrictable_toolsets())
     return _new(record, token)
 
 
@@ -84,9 +88,17 @@ TOOLS: list[ToolSpec] = [
                         local("customers", ".edgerc sections the token may use (default: all).", list[str],
                               max_length=50),
                         local("toolsets", "Toolsets the token may see (default: all the server exposes).", list[str],
-                              max_length=50)),
+                              max_length=50),
+                        local("maxSessions", "Open connections/sessions at once (default: the server's).", int),
+                        local("rate", "Tool calls allowed, e.g. 120/min, 2/s or 600/h (default: the server's).",
+                              str | int),
+                        local("networks", "Networks it may change: [\"staging\"] refuses production changes "
+                              "(default: both).", list[Network], max_length=2),
+                        local("confirm", "Confirmation of production changes: elicit, require or off (default: the "
+                              "server's ALECS_CONFIRM).", ConfirmPolicy)),
                 handler=generate, calls_akamai=False, read_only=False,
-                example={"description": "laptop", "scope": "read", "expiresInDays": 90}),
+                example={"description": "laptop", "scope": "read", "expiresInDays": 90},
+                network="none"),
     custom_tool(TOKENS, "list-api-tokens", title="List API tokens",
                 doc="Every token's id, description, scope, customers, created, expires, last used and state "
                     "(active, expired, revoked). Never the tokens themselves.",
@@ -96,7 +108,8 @@ TOOLS: list[ToolSpec] = [
                     "and its open sessions are closed.",
                 params=(TOKEN_ID,),
                 handler=revoke, calls_akamai=False, read_only=False, destructive=True, idempotent=True,
-                example={"tokenId": "tok_0123456789abcdef"}),
+                example={"tokenId": "tok_0123456789abcdef"},
+                network="none"),
     custom_tool(TOKENS, "rotate-api-token", title="Rotate an API token",
                 doc="Create a new token with the same settings and retire the old one, at once or after "
                     "overlapMinutes. The new token is returned once.",
@@ -104,5 +117,6 @@ TOOLS: list[ToolSpec] = [
                         local("overlapMinutes", "Minutes the old token keeps working (default 0).", int, ge=0,
                               le=10080)),
                 handler=rotate, calls_akamai=False, read_only=False,
-                example={"tokenId": "tok_0123456789abcdef", "overlapMinutes": 60}),
+                example={"tokenId": "tok_0123456789abcdef", "overlapMinutes": 60},
+                network="none"),
 ]

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from alecs.tools import appsec_flows as flows
 from alecs.tools import appsec_protections as protections
+from alecs.tools import shapes
 from alecs.tools.appsec_protections import CFG, POL, VER, P, api
 from alecs.tools.declare import body, local, path, query
 from alecs.tools.spec import ToolSpec
@@ -34,7 +35,7 @@ TOOLS: list[ToolSpec] = [
                      body("contractId",
                           "Contract ID without prefix, e.g. C-0SANDBOX (see list-appsec-contracts-groups)."),
                      body("groupId", "Group ID as a number, e.g. 10001.", int),
-                     body("createFrom", "Clone source: {configId, version}.", dict[str, int]))),
+                     body("createFrom", "The configuration version to clone.", shapes.ConfigVersion))),
     api.put("rename-appsec-config", "/configs/{configId}", title="Rename security configuration",
             doc="Change a configuration's name and description.",
             params=(CFG, body("name", "New name.", required=True, min_length=1),
@@ -137,8 +138,8 @@ TOOLS: list[ToolSpec] = [
                      body("isNegativeFileExtensionMatch", "Match extensions NOT listed.", bool),
                      body("defaultFile", "NO_MATCH, BASE_MATCH or RECURSIVE_MATCH.",
                           Literal["NO_MATCH", "BASE_MATCH", "RECURSIVE_MATCH"]),
-                     body("apis", "For api targets: [{id}] of API endpoints.", list[dict[str, Any]]),
-                     body("bypassNetworkLists", "Network lists that skip the policy: [{id}].", list[dict[str, Any]])),
+                     body("apis", "For api targets: the API endpoints.", list[shapes.ApiEndpoint]),
+                     body("bypassNetworkLists", "Network lists that skip the policy.", list[shapes.NetworkListRef])),
              handler=flows.match_target),
     api.put("update-match-target", "/configs/{configId}/versions/{versionNumber}/match-targets/{targetId}",
             title="Update match target",
@@ -165,10 +166,17 @@ TOOLS: list[ToolSpec] = [
                      local("acknowledgedInvalidHosts", "Invalid hostnames you accept activating anyway.", list[str]),
                      local("wait", "Wait until the activation finishes (reports progress).", bool, default=False),
                      local("timeoutSeconds", "Longest wait, in seconds.", int, default=900, ge=1, le=7200)),
-             destructive=True, handler=flows.activate_config),
+             destructive=True, handler=flows.activate_config,
+             network="argument:network", confirm=True, preview=flows.activation_preview),
     api.get("get-appsec-activation", "/activations/{activationId}", title="Get appsec activation",
             doc="One activation's status (RECEIVED, ACTIVATED, FAILED, ...).",
             params=(path("activationId", "Activation ID, e.g. 7001.", int, ge=1),)),
+    api.get("get-appsec-activation-request", "/activations/status/{statusId}",
+            title="Get appsec activation request",
+            doc="Follow an activation request Akamai is still creating (the statusId activate-appsec-config returns "
+                "without wait): still REQUESTED, or the activation it became.",
+            params=(path("statusId", "Status ID from activate-appsec-config, e.g. 0b7c1d2e-...."),),
+            handler=flows.activation_request, example={"statusId": "5e6c1d2a-6999-4c41-9b53-a11ec5000001"}),
     api.get("list-appsec-activations", "/configs/{configId}/activations", title="List appsec activation history",
             doc="Activations of a configuration, newest first.",
             params=(CFG,),

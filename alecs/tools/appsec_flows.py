@@ -6,6 +6,7 @@ from typing import Any
 
 from alecs.errors import ToolInputError
 from alecs.tools.call import ToolCall, fill_path
+from alecs.tools.recovery import newest, start
 from alecs.tools.waiting import wait_for
 
 BASE = "/appsec/v1"
@@ -58,38 +59,91 @@ async def _activation(call: ToolCall, activation_id: int) -> Any:
     return await call.get(fill_path(f"{BASE}/activations/{{a}}", {"a": activation_id}), fresh=True)
 
 
-async def _activation_id(call: ToolCall, created: dict[str, Any], timeout: float) -> int:
-    """Akamai answers 200 with the activation, or 202 with a statusId to poll until it names the activation."""
-    if "activationId" in created:
-        return int(created["activationId"])
-    status_id = created.get("statusId")
-    if not status_id:
-        raise ToolInputError(f"Akamai did not return an activation or status id: {created}")
-    route = fill_path(f"{BASE}/activations/status/{{s}}", {"s": status_id})
-    final, finished = await wait_for(call, lambda: call.get(route, fresh=True),
+async def _request_status(call: ToolCall, status_id: str) -> Any:
+    """An activation request's status: {statusId, createDate} while Akamai creates the activation; then Akamai
+    answers 303 to the activation, which the client follows, so the answer is the activation itself."""
+    return await call.get(fill_path(f"{BASE}/activations/status/{{s}}", {"s": status_id}), fresh=True)
+
+
+async def _activation_id(call: ToolCall, status_id: str, timeout: float) -> int:
+    """Polls an activation request (Akamai's 202 with a statusId) until it names the activation."""
+    final, finished = await wait_for(call, lambda: _request_status(call, status_id),
                                      lambda d: "CREATED" if "activationId" in d else "REQUESTED",
                                      frozenset({"CREATED"}), timeout)
     if not finished:
-        raise ToolInputError(f"Activation request {status_id} was not created within {timeout:.0f}s; "
-                             "check list-appsec-activations later.")
+        raise ToolInputError(f"Activation request {status_id} was not created within {timeout:.0f}s; follow it "
+                             f"with get-appsec-activation-request statusId={status_id}.")
     return int(final["activationId"])
 
 
+async def activation_request(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Where an activation request stands: still being created, or the activation it became."""
+    status_id = args["statusId"]
+    data = await _request_status(call, status_id)
+    if "activationId" not in data:
+        return data | {"status": "REQUESTED", "next": f"get-appsec-activation-request statusId={status_id} again "
+                                                      "in a few seconds"}
+    return {"statusId": status_id, "activationId": data["activationId"], "status": data.get("status"),
+            "activation": data, "next": f"get-appsec-activation with activationId={data['activationId']}"}
+
+
+def _active_version(config: dict[str, Any], network: str) -> Any:
+    return config.get("productionVersion" if network == "PRODUCTION" else "stagingVersion")
+
+
+async def activation_preview(call: ToolCall, args: dict[str, Any]) -> list[str]:
+    """For the confirmation of activate-appsec-config: the version that goes live, the one it replaces and what
+    Akamai's version diff says changed."""
+    network, version, config_id = args["network"], args["versionNumber"], args["configId"]
+    config = await call.get(fill_path(f"{BASE}/configs/{{c}}", {"c": config_id}), fresh=True)
+    active = _active_version(config, network)
+    if not active:
+        return [f"Nothing is active on {network} yet: version {version} will be the first."]
+    if active == version:
+        return [f"Version {version} is already active on {network}."]
+    diff = (await call.send("POST", fill_path(f"{BASE}/configs/{{c}}/versions/diff", {"c": config_id}),
+                            json_body={"from": active, "to": version})).data or {}
+    changed = sorted(k for k, v in diff.items() if isinstance(v, dict) and v.get("outcome") == "MODIFIED")
+    return [f"Version {version} replaces version {active}, active on {network} now; "
+            + (f"changed: {', '.join(changed)}." if changed else "Akamai's diff shows no changes.")]
+
+
 async def activate_config(call: ToolCall, args: dict[str, Any]) -> Any:
-    """Activates one configuration version on a network; with wait, follows it to a final state."""
+    """Activates one configuration version on a network; with wait, follows it to a final state. Without wait it
+    returns at once with what Akamai gave: the activation, or the status id of a request still being created."""
+    config_id, version, network = args["configId"], args["versionNumber"], args["network"]
     body: dict[str, Any] = {
-        "action": "ACTIVATE", "network": args["network"], "note": args.get("note") or "Activated with alecs",
+        "action": "ACTIVATE", "network": network, "note": args.get("note") or "Activated with alecs",
         "notificationEmails": args["notificationEmails"],
-        "activationConfigs": [{"configId": args["configId"], "configVersion": args["versionNumber"]}],
+        "activationConfigs": [{"configId": config_id, "configVersion": version}],
     }
     if args.get("acknowledgedInvalidHosts"):
-        body["acknowledgedInvalidHostsByConfig"] = [{"configId": args["configId"],
+        body["acknowledgedInvalidHostsByConfig"] = [{"configId": config_id,
                                                      "invalidHosts": args["acknowledgedInvalidHosts"]}]
     timeout = float(args.get("timeoutSeconds") or 900)
-    created = (await call.send("POST", f"{BASE}/activations", json_body=body)).data or {}
-    activation_id = await _activation_id(call, created, timeout)
-    result: dict[str, Any] = {"activationId": activation_id, "network": args["network"],
-                              "configId": args["configId"], "versionNumber": args["versionNumber"]}
+
+    async def lookup(sent_at: float | None) -> dict[str, Any] | None:
+        history = await call.get(fill_path(f"{BASE}/configs/{{c}}/activations", {"c": config_id}), fresh=True)
+        return newest(list(history.get("activationHistory") or []),
+                      lambda a: a.get("version") == version and a.get("network") == network, "activationDate",
+                      sent_at)
+
+    started = await start(call, lambda: call.send("POST", f"{BASE}/activations", json_body=body), lookup,
+                          f"version {version} of configuration {config_id} on {network}")
+    created = started.found if started.found is not None else (started.created.data or {})
+    result: dict[str, Any] = {"network": network, "configId": config_id, "versionNumber": version}
+    if started.note:
+        result["recovered"] = started.note
+    if "activationId" not in created:
+        status_id = created.get("statusId")
+        if not status_id:
+            raise ToolInputError(f"Akamai did not return an activation or status id: {created}")
+        if not args.get("wait"):
+            return result | {"statusId": status_id, "status": "REQUESTED",
+                             "next": f"get-appsec-activation-request with statusId={status_id}"}
+        created = {"activationId": await _activation_id(call, status_id, timeout)}
+    activation_id = int(created["activationId"])
+    result["activationId"] = activation_id
     if not args.get("wait"):
         result["status"] = created.get("status", "RECEIVED")
         result["next"] = f"get-appsec-activation with activationId={activation_id}"

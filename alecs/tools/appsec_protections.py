@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from alecs.tools import appsec_flows as flows
+from alecs.tools import shapes
 from alecs.tools.declare import Api, Toolset, body, local, path, whole_body
 from alecs.tools.spec import ToolSpec
 
 APPSEC = Toolset("appsec", "Application security: configurations, policies, WAF, rate and custom rules, activations")
-api = Api("appsec/v1", toolset=APPSEC, base=flows.BASE)
+api = Api("appsec/v1", toolset=APPSEC, base=flows.BASE, network="none")
 
 CFG = path("configId", "Security configuration ID, e.g. 43253 (see list-appsec-configs).", int, ge=1)
 VER = path("versionNumber", "Configuration version; must be editable (never activated) for changes.", int, ge=1)
@@ -65,10 +66,8 @@ TOOLS: list[ToolSpec] = [
              doc="Add a rate policy to an editable version; then set its action per security policy with "
                  "set-rate-policy-action.",
              params=(CFG, VER,
-                     whole_body("ratePolicy",
-                                "The rate policy: {name, type: WAF, matchType: path, averageThreshold, "
-                                "burstThreshold, clientIdentifier: ip, requestType: ClientRequest, "
-                                "sameActionOnIpv6, pathMatchType: Custom, path: {positiveMatch, values}, ...}."))),
+                     whole_body("ratePolicy", "The rate policy, e.g. with pathMatchType Custom and path: "
+                                "{positiveMatch: true, values: [\"/login\"]}.", shapes.RatePolicy))),
     api.put("update-rate-policy", V + "/rate-policies/{ratePolicyId}", title="Update rate policy",
             doc="Change fields of a rate policy in an editable version (the rest is kept), e.g. "
                 "{\"averageThreshold\": 20}.",
@@ -84,8 +83,9 @@ TOOLS: list[ToolSpec] = [
             items="ratePolicyActions", columns=("id", "ipv4Action", "ipv6Action")),
     api.put("set-rate-policy-action", P + "/rate-policies/{ratePolicyId}", title="Set rate policy action",
             doc="Set what a rate policy does in a security policy.",
-            params=(CFG, VER, POL, RATE, body("ipv4Action", RATE_ACTION_DOC, required=True, min_length=1),
-                    body("ipv6Action", RATE_ACTION_DOC, required=True, min_length=1))),
+            params=(CFG, VER, POL, RATE, body("ipv4Action", RATE_ACTION_DOC, required=True,
+                                              pattern=shapes.RATE_ACTION),
+                    body("ipv6Action", RATE_ACTION_DOC, required=True, pattern=shapes.RATE_ACTION))),
     # Custom rules (configuration-wide)
     api.get("list-custom-rules", "/configs/{configId}/custom-rules", title="List custom rules",
             doc="Custom rules of a configuration (shared by all versions) with their status (activated, published, "
@@ -98,9 +98,8 @@ TOOLS: list[ToolSpec] = [
     api.post("create-custom-rule", "/configs/{configId}/custom-rules", title="Create custom rule",
              doc="Add a custom rule to a configuration; then enable it in a policy with set-custom-rule-action.",
              params=(CFG,
-                     whole_body("customRule",
-                                "The rule: {name, operation: AND|OR, structured: true, conditions: [{type, "
-                                "positiveMatch, value}], tag, ...}."))),
+                     whole_body("customRule", "The rule, e.g. conditions: [{type: pathMatch, value: "
+                                "[\"/admin\"]}].", shapes.CustomRule))),
     api.put("update-custom-rule", "/configs/{configId}/custom-rules/{ruleId}", title="Update custom rule",
             doc="Change fields of a custom rule (the rest is kept); Akamai bumps its version.",
             params=(CFG, RULE,

@@ -9,13 +9,16 @@ from urllib.parse import quote
 from alecs.akamai.client import AkamaiClient, AkamaiResponse
 from alecs.principal import Principal
 from alecs.services import Services
+from alecs.tools.presend import check_outgoing
+from alecs.tools.question import Answer, Question
 from alecs.tools.spec import Toolset, ToolSpec
 
 ProgressFn = Callable[[float, float | None, str | None], Awaitable[None]]
 
 
 class SessionControl(Protocol):
-    """What the dynamic-toolsets tools may read and change about the calling MCP session."""
+    """What tools may read and change about the calling MCP session: the dynamic toolsets, and the person's
+    confirmation of a change (`alecs.tools.confirm`)."""
 
     @property
     def read_only(self) -> bool:
@@ -35,6 +38,14 @@ class SessionControl(Protocol):
 
     async def set_enabled(self, toolset: str, on: bool) -> None:
         """Enable or disable a toolset for this session and tell the client its tool list changed."""
+
+    @property
+    def can_ask(self) -> bool:
+        """Whether the client can put a question to the person (MCP form elicitation)."""
+
+    async def ask(self, question: Question) -> Answer:
+        """The person's answer to `question` (accept only when they confirmed). In the 2026-07-28 era this raises
+        `alecs.tools.question.InputNeeded` until the call comes back with the answer."""
 
 
 def fill_path(template: str, values: Mapping[str, Any]) -> str:
@@ -71,7 +82,9 @@ class ToolCall:
     async def send(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                    json_body: Any = None, headers: Mapping[str, str] | None = None,
                    data: bytes | None = None, fresh: bool = False) -> AkamaiResponse:
-        """Sends one request to Akamai for the call's customer; raises AkamaiError on an error answer."""
+        """Sends one request to Akamai for the call's customer; raises AkamaiError on an error answer, and
+        RequestRefused, sending nothing, when the request breaks its operation's definition."""
+        await check_outgoing(self.spec, method, path, params=params, headers=headers, json_body=json_body, data=data)
         self.requests += 1
         return await self.client.request(
             self.customer, method, path,
@@ -116,5 +129,7 @@ def build_request(spec: ToolSpec, args: Mapping[str, Any]) -> dict[str, Any]:
             body[p.wire_name] = value
         elif p.where == "body_root":
             body = value
+    if body is None and spec.method == "POST" and any(p.where == "body" for p in spec.params):
+        body = {}  # a POST whose optional body fields were all left out still sends its JSON object
     return {"method": spec.method, "path": fill_path(spec.path, path_values), "params": params,
             "headers": headers, "json_body": body}

@@ -10,7 +10,7 @@ from alecs.tools.declare import Api, Param, Toolset, body
 from alecs.tools.spec import ToolSpec
 
 PURGE = Toolset("purge", "Fast Purge: invalidate or delete cached content by URL, CP code or cache tag", default=True)
-api = Api("ccu/v3", toolset=PURGE, base="/ccu/v3")
+api = Api("ccu/v3", toolset=PURGE, base="/ccu/v3", network="argument:network")
 
 BY = Param("by", "What the objects are: url (full URLs or paths), cpcode (numbers) or tag (cache tags).",
            Literal["url", "cpcode", "tag"], "path", True)
@@ -42,5 +42,6 @@ TOOLS: list[ToolSpec] = [
                  "purge-invalidate unless content must not be served again.",
              params=(BY, NETWORK, OBJECTS),
              destructive=True, idempotent=True, handler=purge,
-             example={"by": "tag", "objects": ["product-42"], "network": "staging"}),
+             example={"by": "tag", "objects": ["product-42"], "network": "staging"},
+             confirm=True),
 ]

@@ -9,16 +9,17 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from alecs.tools import certs_flows as flows
+from alecs.tools import shapes
 from alecs.tools.certs_flows import MT
 from alecs.tools.declare import Api, Toolset, body, local, path, query
 from alecs.tools.spec import ToolSpec
 
 CERTS = Toolset("certs", "Certificates (CPS): enrollments, DV challenges, pending changes, deployments, history",
                 default=True)
-api = Api("cps/v2", toolset=CERTS, base=flows.BASE)
+api = Api("cps/v2", toolset=CERTS, base=flows.BASE, network="production")
 
-ENR = path("enrollmentId", "Enrollment ID (a number, e.g. 10001; see list-enrollments).", int, ge=1)
-CHG = path("changeId", "Change ID: the number ending a pendingChanges location (create-enrollment returns it).",
+ENR = path("enrollmentId", "Enrollment ID, e.g. 10001.", int, ge=1)
+CHG = path("changeId", "Change ID: the number ending a pendingChanges location.",
            int, ge=1)
 CTR = query("contractId", "Contract ID, e.g. C-0SANDBOX (a ctr_ prefix is removed).", required=True)
 CANCEL_PENDING = query("allowCancelPendingChanges", "Cancel pending changes if needed.", bool,
@@ -55,15 +56,12 @@ TOOLS: list[ToolSpec] = [
              doc="Request a new certificate (default: a Let's Encrypt DV SAN certificate on Enhanced TLS). Starts a "
                  "pending change; follow it with get-enrollment-change and get-dv-challenges.",
              params=(CTR,
-                     body("csr", "{cn: 'www.example.com', sans: [...], c, st, l, o, ou}.", dict[str, Any],
-                          required=True),
-                     body("networkConfiguration",
-                          "{geography: core, secureNetwork: enhanced-tls|standard-tls, sniOnly, quicEnabled, "
-                          "disallowedTlsVersions, dnsNameSettings}.", dict[str, Any],
-                          default={"geography": "core", "secureNetwork": "enhanced-tls", "sniOnly": True,
-                                   "quicEnabled": False}),
+                     body("csr", "Names: cn, sans (c, st, l, o, ou accepted too).", shapes.Csr, required=True),
+                     body("networkConfiguration", "", shapes.NetworkConfiguration,
+                          default=shapes.NetworkConfiguration()),
                      body("adminContact", f"Administrative contact {CONTACT}.", dict[str, Any], required=True),
-                     body("techContact", f"Akamai technical contact {CONTACT}.", dict[str, Any], required=True),
+                     body("techContact", "Akamai technical contact, fields as adminContact.", dict[str, Any],
+                          required=True),
                      body("org", "{name, addressLineOne, city, region, postalCode, country, phone}.", dict[str, Any],
                           required=True),
                      body("ra", "Certificate authority: lets-encrypt (DV), symantec (OV/EV) or third-party.",
@@ -85,16 +83,18 @@ TOOLS: list[ToolSpec] = [
                 "change.",
             params=(ENR,
                     local("changes", "Fields to change, as in get-enrollment; objects are merged, lists replaced.",
-                          dict[str, Any], required=True), CANCEL_PENDING, NOT_BEFORE, NOT_AFTER,
+                          dict[str, Any], required=True, min_length=1), CANCEL_PENDING, NOT_BEFORE, NOT_AFTER,
                     query("allowStagingBypass", "Push metadata-only changes straight to production.", bool,
                           api_name="allow-staging-bypass"),
                     query("forceRenewal", "Force a certificate renewal.", bool, api_name="force-renewal")),
-            headers=media(MT["enrollment-status"], MT["enrollment"]), handler=flows.update_enrollment),
+            headers=media(MT["enrollment-status"], MT["enrollment"]), handler=flows.update_enrollment,
+            confirm=True),
     api.delete("delete-enrollment", "/enrollments/{enrollmentId}", title="Remove certificate enrollment",
                doc="Remove an enrollment and, once deployed, its certificate from the network. Destructive: HTTPS "
                    "for its hostnames stops working.",
                params=(ENR, CANCEL_PENDING, NOT_BEFORE, NOT_AFTER),
-               headers=media(MT["enrollment-status"]), destructive=True),
+               headers=media(MT["enrollment-status"]), destructive=True,
+               confirm=True),
     # Pending changes
     api.get("get-enrollment-change", "/enrollments/{enrollmentId}/changes/{changeId}",
             title="Get pending change status",
@@ -107,7 +107,8 @@ TOOLS: list[ToolSpec] = [
                doc="Cancel an enrollment's pending change (a new enrollment's first change cannot be redone). "
                    "Destructive.",
                params=(ENR, CHG),
-               headers=media(MT["change-id"]), destructive=True),
+               headers=media(MT["change-id"]), destructive=True,
+               confirm=True),
     api.get("get-dv-challenges", "/enrollments/{enrollmentId}/changes/{changeId}/input/info/lets-encrypt-challenges",
             title="Get DV challenges",
             doc="Domain validation challenges of a pending Let's Encrypt change: per domain the HTTP token (path "
@@ -134,7 +135,8 @@ TOOLS: list[ToolSpec] = [
                                   "change-management-ack", "lets-encrypt-challenges-completed"]),
                      local("acknowledgement", "acknowledge or deny.", Literal["acknowledge", "deny"],
                            default="acknowledge")),
-             headers=media(MT["change-id"], MT["acknowledgement"]), handler=flows.acknowledge_change),
+             headers=media(MT["change-id"], MT["acknowledgement"]), handler=flows.acknowledge_change,
+             confirm=True),
     # Deployments
     api.get("list-enrollment-deployments", "/enrollments/{enrollmentId}/deployments",
             title="List certificate deployments",

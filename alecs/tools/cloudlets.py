@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from alecs.tools import shapes
 from alecs.tools.call import ToolCall, fill_path
 from alecs.tools.declare import Api, Toolset, body, local, path, query
+from alecs.tools.recovery import newest, start
 from alecs.tools.spec import ToolSpec
 from alecs.tools.waiting import wait_for
 
 BASE = "/cloudlets/v3"
 CLOUDLETS = Toolset("cloudlets", "Cloudlets: policies, versions, match rules, activations")
-api = Api("cloudlets/v3", toolset=CLOUDLETS, base=BASE)
+api = Api("cloudlets/v3", toolset=CLOUDLETS, base=BASE, network="none")
 FINAL = frozenset({"SUCCESS", "FAILED"})
 
 POLICY = path("policyId", "Shared policy ID, e.g. 1001 (see list-cloudlet-policies).", int, ge=1)
@@ -26,12 +28,37 @@ async def _activation(call: ToolCall, policy_id: int, activation_id: int) -> Any
     return await call.get(route, fresh=True)
 
 
+async def activation_preview(call: ToolCall, args: dict[str, Any]) -> list[str]:
+    """For the confirmation of activate-cloudlet-policy: the version that goes live and the one it replaces."""
+    network, version = args["network"], args["policyVersion"]
+    policy = await call.get(fill_path(f"{BASE}/policies/{{p}}", {"p": args["policyId"]}), fresh=True)
+    effective = ((policy.get("currentActivations") or {}).get(network.lower()) or {}).get("effective") or {}
+    active = effective.get("policyVersion")
+    verb = "deactivates" if args.get("operation") == "DEACTIVATION" else "activates"
+    if active is None:
+        return [f"This {verb} version {version}; no version is active on {network} now."]
+    return [f"This {verb} version {version}; version {active} is active on {network} now."]
+
+
 async def activate_policy(call: ToolCall, args: dict[str, Any]) -> Any:
-    """Activates a policy version on a network; with wait, follows the activation to its end."""
+    """Activates a policy version on a network; with wait, follows the activation to its end. A lost answer, or a
+    repeat refused because that activation is still running, returns that activation."""
     req = call.build(args)
-    created = (await call.send(**req)).data
+    operation = args.get("operation") or "ACTIVATION"
+
+    async def lookup(sent_at: float | None) -> dict[str, Any] | None:
+        listed = await call.get(fill_path(f"{BASE}/policies/{{p}}/activations", {"p": args["policyId"]}),
+                                params={"page": 0, "size": 1000}, fresh=True)
+        return newest(list(listed.get("content") or []),
+                      lambda a: a.get("policyVersion") == args["policyVersion"] and a.get("network") == args[
+                          "network"] and a.get("operation") == operation and (sent_at is not None or a.get(
+                              "status") == "IN_PROGRESS"), "createdDate", sent_at)
+
+    started = await start(call, lambda: call.send(**req), lookup,
+                          f"version {args['policyVersion']} of policy {args['policyId']} on {args['network']}")
+    created = started.found if started.found is not None else started.created.data
     result: dict[str, Any] = {"activationId": created.get("id"), "status": created.get("status"),
-                              "activation": created}
+                              "activation": created} | ({"recovered": started.note} if started.note else {})
     if not args.get("wait") or created.get("status") in FINAL:
         if created.get("status") not in FINAL:
             result["next"] = (f"get-cloudlet-policy-activation with policyId={args['policyId']} "
@@ -76,11 +103,9 @@ TOOLS: list[ToolSpec] = [
              doc="Add a version with match rules, e.g. [{\"type\": \"erMatchRule\", \"name\": \"old blog\", "
                  "\"matchURL\": \"/blog/*\", \"redirectURL\": \"/news/\", \"statusCode\": 301}].",
              params=(POLICY, body("description", "Version note.", required=True, max_length=255),
-                     body("matchRules",
-                          "Match rules of the policy's Cloudlet type (erMatchRule, cdMatchRule, igMatchRule, ...).",
-                          list[dict[str, Any]], required=True, max_length=5000),
-                     body("configuration", "Cloudlet-wide settings, e.g. {\"originNewVisitorLimit\": 1000} for VWR.",
-                          dict[str, Any]))),
+                     body("matchRules", "Match rules of the policy's Cloudlet type, in order.",
+                          list[shapes.MatchRule], required=True, max_length=5000),
+                     body("configuration", "Virtual Waiting Room settings.", shapes.WaitingRoomSettings))),
     api.post("activate-cloudlet-policy", "/policies/{policyId}/activations", title="Activate Cloudlets policy",
              doc="Activate (or deactivate) a policy version on STAGING or PRODUCTION. Production changes live "
                  "traffic (destructive). With wait, polls until SUCCESS or FAILED.",
@@ -90,7 +115,8 @@ TOOLS: list[ToolSpec] = [
                           default="ACTIVATION"),
                      local("wait", "Wait until the activation finishes (reports progress).", bool, default=False),
                      local("timeoutSeconds", "Longest wait, in seconds.", int, default=600, ge=1, le=7200)),
-             destructive=True, handler=activate_policy),
+             destructive=True, handler=activate_policy,
+             network="argument:network", confirm=True, preview=activation_preview),
     api.get("get-cloudlet-policy-activation", "/policies/{policyId}/activations/{activationId}",
             title="Get Cloudlets policy activation",
             doc="One activation's status (IN_PROGRESS, SUCCESS, FAILED).",

@@ -11,7 +11,7 @@ from alecs.tools.spec import ToolSpec
 
 BASE = "/cprg/v1"
 CPCODES = Toolset("cpcodes", "CP codes and reporting groups: names, contracts, products, groupings")
-api = Api("cprg/v1", toolset=CPCODES, base=BASE)
+api = Api("cprg/v1", toolset=CPCODES, base=BASE, network="none")
 READ_ONLY = ("cpcodeId", "contracts", "accountId", "defaultTimezone", "reportingGroupId")
 
 CPCODE = path("cpcode", "CP code number, e.g. 300001 (PAPI shows it as cpc_300001).", int, ge=1, api_name="cpcodeId")
@@ -132,7 +132,8 @@ TOOLS: list[ToolSpec] = [
              doc="Group CP codes under one name for reporting. Returns the new reportingGroupId.",
              params=(_rg_name(True),
                      local("contractId", "Contract ID, e.g. C-0N7RAC7 (a ctr_ prefix is accepted).", required=True),
-                     local("groupId", "Access group ID, e.g. 10001 (a grp_ prefix is accepted).", required=True),
+                     local("groupId", "Access group ID, e.g. 10001 (a grp_ prefix is accepted).", required=True,
+                           pattern=r"^(grp_)?\d+$"),
                      _rg_cpcodes(True)),
              handler=create_reporting_group,
              example={"reportingGroupName": "Web traffic", "contractId": "C-0SANDBOX", "groupId": "10001",

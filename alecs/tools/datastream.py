@@ -6,15 +6,17 @@ from typing import Any
 
 from alecs.tools.call import ToolCall, fill_path
 from alecs.tools.declare import Api, Toolset, local, path, query
+from alecs.tools.recovery import start
 from alecs.tools.spec import ToolSpec
 from alecs.tools.waiting import wait_for
 
 BASE = "/datastream-config-api/v2/log"
 DATASTREAM = Toolset("datastream", "DataStream 2: log streams, destinations, activations")
-api = Api("datastream-config-api/v2", toolset=DATASTREAM, base=BASE)
+api = Api("datastream-config-api/v2", toolset=DATASTREAM, base=BASE, network="production")
 SETTLED = {"activate": frozenset({"ACTIVATED", "DEACTIVATED", "INACTIVE"}),
            "deactivate": frozenset({"DEACTIVATED", "INACTIVE", "ACTIVATED"})}
 TRANSIENT = {"activate": "ACTIVATING", "deactivate": "DEACTIVATING"}
+_DONE = {"activate": ("ACTIVATED",), "deactivate": ("DEACTIVATED", "INACTIVE")}
 
 STREAM = path("streamId", "Stream ID, e.g. 7050 (see list-streams).", int, ge=1)
 WAIT = local("wait", "Wait until the stream settles (reports progress).", bool, default=False)
@@ -25,9 +27,18 @@ TIMEOUT = local("timeoutSeconds", "Longest wait, in seconds (Akamai may take up 
 def _change(action: str) -> Any:
     async def handler(call: ToolCall, args: dict[str, Any]) -> Any:
         route = fill_path(f"{BASE}/streams/{{s}}", {"s": args["streamId"]})
-        data = (await call.send("POST", f"{route}/{action}")).data or {}
+
+        async def lookup(sent_at: float | None) -> dict[str, Any] | None:
+            stream = await call.get(route, fresh=True)  # a stream's status says whether the change was made
+            return dict(stream) if stream.get("streamStatus") in (TRANSIENT[action], *_DONE[action]) else None
+
+        started = await start(call, lambda: call.send("POST", f"{route}/{action}"), lookup,
+                              f"the {action} of stream {args['streamId']}")
+        data = started.found if started.found is not None else (started.created.data or {})
         result: dict[str, Any] = {"streamId": args["streamId"], "streamStatus": data.get("streamStatus"),
                                   "streamVersion": data.get("streamVersion")}
+        if started.note:
+            result["recovered"] = started.note
         if not args.get("wait") or data.get("streamStatus") != TRANSIENT[action]:
             if data.get("streamStatus") == TRANSIENT[action]:
                 result["next"] = f"get-stream with streamId={args['streamId']}"
@@ -55,7 +66,8 @@ TOOLS: list[ToolSpec] = [
     api.post("deactivate-stream", "/streams/{streamId}/deactivate", title="Deactivate log stream",
              doc="Deactivate a stream: log delivery stops. Destructive. With wait, polls until DEACTIVATED.",
              params=(STREAM, WAIT, TIMEOUT),
-             destructive=True, handler=_change("deactivate")),
+             destructive=True, handler=_change("deactivate"),
+             confirm=True),
     api.get("get-stream-activation-history", "/streams/{streamId}/activation-history",
             title="Get stream activation history",
             doc="Activations and deactivations of every version of a stream, newest first.",

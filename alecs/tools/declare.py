@@ -1,10 +1,11 @@
 """How tool modules declare tools: by keyword, against an `Api` value or, for handler-only tools, `custom_tool`.
 
     DNS = Toolset("dns", "Edge DNS: zones, record sets, …", default=True)
-    api = Api("config-dns/v2", toolset=DNS, base="/config-dns/v2")
+    api = Api("config-dns/v2", toolset=DNS, base="/config-dns/v2", network="production")  # writes are live
     TOOLS = [
         api.get("get-zone", "/zones/{zone}", title="Get DNS zone", doc="One zone's settings …", params=(ZONE,)),
         api.post("create-zone", "/zones", title=…, doc=…, params=(…), handler=flows.send_with_ids),
+        api.post("delete-zones", "/zones/delete-requests", title=…, doc=…, params=(…), confirm=True),
     ]
 
 A tool with a fixed Akamai operation is declared with the HTTP method's name (`get`, `post`, `put`, `patch`,
@@ -12,8 +13,9 @@ A tool with a fixed Akamai operation is declared with the HTTP method's name (`g
 `handler` when one request is not the whole job. A tool with no fixed route (it calls whatever its handler
 decides, or nothing of Akamai) is `custom_tool(toolset, name, handler=…, calls_akamai=…, read_only=…, …)`.
 
-Every option is a keyword of `ToolOptions`; a new property of tools (a confirmation policy, the network a call
-changes, an output schema, search synonyms) is one more key there and one more field of `ToolSpec`.
+Every option is a keyword of `ToolOptions`; a new property of tools (an output schema, search synonyms) is one more
+key there and one more field of `ToolSpec`. What a write changes of live traffic (`network`, see `ToolSpec.reach`)
+and whether the person confirms it (`confirm`, `preview`; see `alecs.tools.confirm`) are such keys.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Required, TypedDict, Unpack
 
-from alecs.tools.spec import Param, ToolHandler, Toolset, ToolSpec
+from alecs.tools.spec import Param, Preview, ReachOf, ToolHandler, Toolset, ToolSpec
 
 __all__ = ["Api", "Param", "ToolOptions", "Toolset", "body", "custom_tool", "header", "local", "path", "query",
            "whole_body"]
@@ -39,6 +41,11 @@ class CommonOptions(TypedDict, total=False):
     items: str  # dotted path of the list in the result: paged with limit/cursor
     columns: tuple[str, ...]  # fields of each item shown in the text result
     example: Mapping[str, Any]  # arguments that work against the sandbox (conformance tests use them)
+    # What a call changes of live traffic; every tool that is not read-only has one (default: its Api's):
+    # "none", "production", "argument:network" (the network an input names), or a function of the arguments.
+    network: str | ReachOf
+    confirm: bool  # ask the person first (production or unknown network; never for a call that stays on staging)
+    preview: Preview  # lines added to that question: the version and what changed since the active one
 
 
 class ToolOptions(CommonOptions, total=False):
@@ -53,12 +60,14 @@ class ToolOptions(CommonOptions, total=False):
 @dataclass(frozen=True)
 class Api:
     """One Akamai API as its tools are declared: its name in Akamai's OpenAPI definitions, its base path, the
-    toolset its tools join and headers every request sends."""
+    toolset its tools join, headers every request sends and what its writes change of live traffic unless a tool
+    says otherwise (`network`: "production" for APIs live at once, "none" for APIs of drafts and activations)."""
 
     name: str
     toolset: Toolset
     base: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)
+    network: str | None = None
 
     def get(self, name: str, route: str, **options: Unpack[ToolOptions]) -> ToolSpec:
         """A tool that GETs `base + route` (read-only unless said otherwise)."""
@@ -86,6 +95,8 @@ class Api:
         fields["description"] = fields.pop("doc")
         fields.setdefault("read_only", method == "GET")
         fields.setdefault("headers", self.headers)
+        if not fields["read_only"]:
+            fields.setdefault("network", self.network)
         return ToolSpec(name=name, toolset=self.toolset, method=method, path=self.base + route, api=self.name,
                         **fields)
 

@@ -38,3 +38,11 @@ def json_diff(old: Any, new: Any, where: str = "") -> list[dict[str, Any]]:
     if old != new:
         return [{"op": "changed", "path": where or "/", "old": old, "new": new}]
     return []
+
+
+def change_lines(changes: list[dict[str, Any]], limit: int = 20) -> list[str]:
+    """Changes as short lines (op and path), at most `limit` of them: what a person reads before confirming."""
+    lines = [f"- {c['op']} {c['path']}" for c in changes[:limit]]
+    if len(changes) > limit:
+        lines.append(f"- ... and {len(changes) - limit} more")
+    return lines

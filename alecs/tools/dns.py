@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from alecs.tools import dns_flows as flows
+from alecs.tools import shapes
 from alecs.tools.declare import Api, Param, Toolset, body, local, path, query
+from alecs.tools.shapes import TsigAlgorithm, ZoneType
 from alecs.tools.spec import ToolSpec
 
 DNS = Toolset("dns", "Edge DNS: zones, record sets, changelists, zone versions, DNSSEC, TSIG keys, bulk zone jobs",
               default=True)
-api = Api("config-dns/v2", toolset=DNS, base=flows.BASE)
+api = Api("config-dns/v2", toolset=DNS, base=flows.BASE, network="production")
 
-ZoneType = Literal["PRIMARY", "SECONDARY", "ALIAS"]
 Algorithm = Literal["RSA_SHA1", "RSA_SHA256", "RSA_SHA512", "ECDSA_P256_SHA256", "ECDSA_P384_SHA384"]
-TsigAlgorithm = Literal["hmac-md5", "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512"]
 
 ZONE = path("zone", "Zone name, e.g. example.com.")
 NAME = path("name", "Record name (fully qualified), e.g. www.example.com.")
@@ -23,8 +23,8 @@ TTL = body("ttl", "Time to live in seconds, e.g. 300.", int, required=True, ge=0
 RDATA = body("rdata", "Record values, one per record: A 192.0.2.10; AAAA 2001:db8::1; CNAME www.example.net.; "
              "TXT \"v=spf1 -all\"; MX \"10 mail.example.com.\".", list[str], required=True, min_length=1)
 CONTRACT = query("contractId", "Edge DNS contract ID, e.g. C-1ABC234 (a ctr_ prefix is removed).", required=True)
-GROUP = query("groupId", "Group ID, e.g. 12345 or grp_12345.", required=True, api_name="gid")
-SHOW_ALL = query("showAll", "Fetch every item in one answer (alecs pages it with limit/cursor).", bool, default=True)
+GROUP = query("groupId", "Group ID, e.g. 12345 or grp_12345.", required=True, api_name="gid", pattern=r"^(grp_)?\d+$")
+SHOW_ALL = query("showAll", "Every item in one answer (alecs pages it).", bool, default=True)
 TYPES = query("types", "Comma-separated record types to keep, e.g. A,AAAA,TXT.")
 SEARCH = query("search", "Only names containing this text.")
 ZONES = body("zones", "Zone names, e.g. [\"example.com\"].", list[str], required=True, min_length=1, max_length=1000)
@@ -40,7 +40,7 @@ SETTINGS = (
     body("target", "ALIAS zones: the zone this one mirrors, e.g. example.com."),
     body("signAndServe", "Sign the zone with DNSSEC.", bool),
     body("signAndServeAlgorithm", "DNSSEC algorithm when signAndServe is true.", Algorithm),
-    body("tsigKey", "SECONDARY zones: TSIG key {name, algorithm, secret} for zone transfers.", dict[str, Any]),
+    body("tsigKey", "SECONDARY zones: TSIG key for zone transfers.", shapes.TsigKey),
     body("endCustomerId", "Free-form end-customer id (resellers)."),
 )
 
@@ -72,20 +72,22 @@ TOOLS: list[ToolSpec] = [
             params=(ZONE, *SETTINGS,
                     query("skipSignAndServeSafetyCheck", "Allow turning DNSSEC off while DS records may still exist.",
                           bool)),
-            handler=flows.update_zone),
+            handler=flows.update_zone,
+            confirm=True),
     api.post("delete-zones", "/zones/delete-requests", title="Delete DNS zones",
              doc="Delete zones with a bulk delete request. Destructive: the zones stop resolving. Zones still "
                  "delegated to Akamai fail unless bypassSafetyChecks. With wait, returns the result.",
              params=(ZONES,
                      query("bypassSafetyChecks", "Delete even zones still delegated to Akamai name servers.", bool),
                      WAIT, TIMEOUT),
-             destructive=True, handler=flows.bulk_zones("delete")),
+             destructive=True, handler=flows.bulk_zones("delete"),
+             confirm=True),
     api.post("bulk-create-zones", "/zones/create-requests", title="Bulk create DNS zones",
              doc="Create many zones in one asynchronous request. With wait, returns which zones were created and "
                  "which failed.",
              params=(CONTRACT, GROUP,
-                     body("zones", "Zones to create: [{zone, type, comment, masters, target}].", list[dict[str, Any]],
-                          required=True, min_length=1, max_length=1000), WAIT, TIMEOUT),
+                     body("zones", "Zones to create.", list[shapes.NewZone], required=True, min_length=1,
+                          max_length=1000), WAIT, TIMEOUT),
              handler=flows.bulk_zones("create")),
     api.get("get-bulk-zone-request", "/zones/{kind}-requests/{requestId}", title="Get bulk zone request",
             doc="Progress of a bulk zone create or delete request, and its per-zone result once complete.",
@@ -114,14 +116,16 @@ TOOLS: list[ToolSpec] = [
                doc="Delete one record set (all values of a name and type). Destructive: the name stops resolving "
                    "for that type.",
                params=(ZONE, NAME, TYPE),
-               destructive=True),
+               destructive=True,
+               confirm=True),
     api.put("replace-record-sets", "/zones/{zone}/recordsets", title="Replace all DNS records",
             doc="Replace every record set of a zone with the given list (must include the apex SOA and NS). "
                 "Destructive: records not listed are removed.",
             params=(ZONE,
-                    body("recordsets", "All record sets: [{name, type, ttl, rdata}].", list[dict[str, Any]],
-                         required=True, min_length=1)),
-            destructive=True),
+                    body("recordsets", "All record sets of the zone.", list[shapes.RecordSet], required=True,
+                         min_length=1)),
+            destructive=True,
+            confirm=True),
     # Changelists
     api.get("list-changelists", "/changelists", title="List DNS changelists",
             doc="Pending changelists (drafts of zone changes) and whether they are stale.",
@@ -132,7 +136,8 @@ TOOLS: list[ToolSpec] = [
              params=(query("zone", "Zone name, e.g. example.com.", required=True),
                      query("overwrite",
                            "If one exists: none (refuse, default), stale (replace only a stale one) or any.",
-                           Literal["any", "stale", "none"]))),
+                           Literal["any", "stale", "none"])),
+             network="none"),
     api.get("get-changelist", "/changelists/{zone}", title="Get DNS changelist",
             doc="A zone's changelist: the version it is based on and whether it is stale.",
             params=(ZONE,)),
@@ -143,7 +148,8 @@ TOOLS: list[ToolSpec] = [
                      body("type", "Record type, e.g. A, TXT, MX.", required=True),
                      body("op", "ADD, EDIT or DELETE.", Literal["ADD", "EDIT", "DELETE"], required=True),
                      body("ttl", "TTL in seconds (ADD and EDIT).", int, ge=0, le=2147483647),
-                     body("rdata", "Record values (ADD and EDIT), e.g. [\"192.0.2.10\"].", list[str]))),
+                     body("rdata", "Record values (ADD and EDIT), e.g. [\"192.0.2.10\"].", list[str])),
+             network="none"),
     api.get("get-changelist-diff", "/changelists/{zone}/diff", title="Diff DNS changelist",
             doc="What submitting the changelist would change: record sets added, edited or deleted compared with "
                 "its base version.",
@@ -152,12 +158,14 @@ TOOLS: list[ToolSpec] = [
              doc="Apply the changelist to the zone as a new version (live at once). Fails with 409 if the zone "
                  "changed since the changelist was made.",
              params=(ZONE, COMMENT, query("skipSignAndServeSafetyCheck", "Skip the DNSSEC safety check.", bool)),
-             handler=flows.submit_changelist),
+             handler=flows.submit_changelist,
+             confirm=True),
     api.delete("delete-changelist", "/changelists/{zone}", title="Discard DNS changelist",
                doc="Discard a zone's changelist and its staged changes. Destructive for the draft only; live "
                    "records are untouched.",
                params=(ZONE,),
-               destructive=True),
+               destructive=True,
+               network="none"),
     # Versions and master zone files
     api.get("list-zone-versions", "/zones/{zone}/versions", title="List DNS zone versions",
             doc="Versions of a zone, newest first (each change makes one).",
@@ -177,7 +185,8 @@ TOOLS: list[ToolSpec] = [
              doc="Make an older version's record sets live again (creates a new version). Destructive: current "
                  "records are replaced.",
              params=(ZONE, VERSION, COMMENT),
-             destructive=True),
+             destructive=True,
+             confirm=True),
     api.get("get-zone-file", "/zones/{zone}/zone-file", title="Get DNS master zone file",
             doc="The zone as a BIND master file (text/dns), current or of one version.",
             params=(ZONE, local("versionId", "Version ID; current version when omitted.")),

@@ -16,7 +16,7 @@ from alecs.tools.waiting import wait_for
 
 BASE = "/hapi/v1"
 EDGE_HOSTNAMES = Toolset("edge-hostnames", "Edge hostnames (HAPI): list, inspect, change and delete edge hostnames")
-api = Api("hapi/v1", toolset=EDGE_HOSTNAMES, base=BASE)
+api = Api("hapi/v1", toolset=EDGE_HOSTNAMES, base=BASE, network="production")
 FINAL = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
 IP_VERSION = Literal["IPV4", "IPV6_COMPLIANCE", "IPV6_PERFORMANCE"]
 
@@ -96,7 +96,8 @@ TOOLS: list[ToolSpec] = [
                title="Delete edge hostname",
                doc="Delete an edge hostname that no active property uses. Destructive: its CNAME stops resolving.",
                params=(ZONE, RECORD, COMMENTS, EMAILS, WAIT, TIMEOUT),
-               destructive=True, handler=delete_edge_hostname, published=False),
+               destructive=True, handler=delete_edge_hostname, published=False,
+               confirm=True),
     api.get("get-edge-hostname-change", "/change-requests/{changeId}", title="Get edge hostname change request",
             doc="Status of a change request (PENDING, SUCCEEDED, FAILED) from update-edge-hostname or "
                 "delete-edge-hostname.",

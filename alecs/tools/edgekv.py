@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from alecs.errors import ToolInputError
+from alecs.tools import shapes
 from alecs.tools.call import ToolCall, fill_path
 from alecs.tools.declare import Api, Toolset, body, path, query
 from alecs.tools.spec import ToolSpec
 
 BASE = "/edgekv/v1"
 EDGEKV = Toolset("edgekv", "EdgeKV: namespaces, groups, items, access tokens")
-api = Api("edgekv/v1", toolset=EDGEKV, base=BASE)
+api = Api("edgekv/v1", toolset=EDGEKV, base=BASE, network="argument:network")
 NS_ROUTE = "/networks/{network}/namespaces/{namespaceId}"
 ITEM_ROUTE = NS_ROUTE + "/groups/{groupId}/items/{itemId}"
 KEY_PATTERN = r"^[A-Za-z0-9_-]{1,512}$"
@@ -24,7 +25,7 @@ GROUP = path("group", "Group inside the namespace, e.g. countries (created on fi
 ITEM = path("item", "Item key, e.g. US (letters, digits, _ and -).", api_name="itemId", pattern=KEY_PATTERN)
 SANDBOX = query("sandboxId", "EdgeWorkers sandbox ID, to use that sandbox's data instead.")
 RETENTION = body("retentionInSeconds", "How long items are kept: 0 (forever) or 86400 (1 day) to 315360000 "
-                 "(10 years).", int, required=True, ge=0, le=315360000)
+                 "(10 years).", shapes.Retention, required=True)
 
 
 async def write_item(call: ToolCall, args: dict[str, Any]) -> Any:
@@ -51,9 +52,8 @@ TOOLS: list[ToolSpec] = [
                 "data access policy."),
     api.put("initialize-edgekv", "/initialize", title="Initialize EdgeKV",
             doc="Provision EdgeKV for the account (once, before any namespace).",
-            params=(body("dataAccessPolicy",
-                         "{restrictDataAccess: true, allowNamespacePolicyOverride: false} (optional).",
-                         dict[str, bool]),)),
+            params=(body("dataAccessPolicy", "Default for new namespaces (optional).", shapes.DataAccessPolicy),),
+            network="production"),
     api.get("list-edgekv-namespaces", "/networks/{network}/namespaces", title="List EdgeKV namespaces",
             doc="Namespaces on a network.",
             params=(NETWORK,),
@@ -99,7 +99,8 @@ TOOLS: list[ToolSpec] = [
     api.delete("delete-edgekv-item", ITEM_ROUTE, title="Delete EdgeKV item",
                doc="Delete an item. Destructive; reads may return the old value for about ten seconds.",
                params=(NETWORK, NAMESPACE, GROUP, ITEM, SANDBOX),
-               destructive=True),
+               destructive=True,
+               confirm=True),
     api.post("create-edgekv-token", "/tokens", title="Create EdgeKV access token",
              doc="Create the access token an EdgeWorker bundle needs (edgekv_tokens.js) to read or write "
                  "namespaces. Returns the token value once.",
@@ -110,9 +111,10 @@ TOOLS: list[ToolSpec] = [
                           pattern=r"^\d{4}-\d{2}-\d{2}$"),
                      body("namespacePermissions",
                           "Namespace -> permissions, e.g. {\"default\": [\"r\", \"w\"]} (r, w, d).",
-                          dict[str, list[Literal["r", "w", "d"]]], required=True, min_length=1, max_length=20),
+                          shapes.NamespacePermissions, required=True, min_length=1, max_length=20),
                      body("restrictToEdgeWorkerIds", "Only these EdgeWorker IDs may use it (default: all).",
-                          list[str]))),
+                          list[str])),
+             network="none"),
     api.get("list-edgekv-tokens", "/tokens", title="List EdgeKV access tokens",
             doc="Access tokens (names, expiry dates).",
             params=(query("includeExpired", "Include expired tokens.", bool),),

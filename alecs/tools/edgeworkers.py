@@ -12,12 +12,12 @@ from alecs.tools.declare import Api, Toolset, body, local, path, query
 from alecs.tools.spec import ToolSpec
 
 EDGEWORKERS = Toolset("edgeworkers", "EdgeWorkers: ids, versions and bundles, activations, resource tiers, logging")
-api = Api("edgeworkers/v1", toolset=EDGEWORKERS, base=flows.BASE)
+api = Api("edgeworkers/v1", toolset=EDGEWORKERS, base=flows.BASE, network="none")
 
 Network = Literal["STAGING", "PRODUCTION"]
 
 EWID = path("edgeWorkerId", "EdgeWorker ID, a number such as 4201 (see list-edgeworkers).", int, ge=1)
-VERSION = path("version", "EdgeWorker version, as in bundle.json's edgeworker-version, e.g. 1.0.2.")
+VERSION = path("version", "EdgeWorker version number, e.g. 3 (see list-edgeworker-versions).", int, ge=1)
 GROUP = "Access group as a number: grp_12345 is 12345."
 NETWORK = body("network", "STAGING or PRODUCTION.", Network, required=True)
 BUNDLE = local("bundlePath", "Absolute path on the server's disk of a .tgz code bundle holding main.js and "
@@ -92,18 +92,21 @@ TOOLS: list[ToolSpec] = [
                  "wait, polls until COMPLETE or failed.",
              params=(EWID, body("version", "Version to activate, e.g. 1.0.2.", required=True, min_length=1), NETWORK,
                      body("note", "Activation note.", min_length=1, max_length=500), WAIT, TIMEOUT),
-             destructive=True, handler=flows.activate),
+             destructive=True, handler=flows.activate,
+             network="argument:network", confirm=True, preview=flows.activation_preview),
     api.delete("cancel-edgeworker-activation", "/ids/{edgeWorkerId}/activations/{activationId}",
                title="Cancel EdgeWorker activation",
                doc="Cancel an activation that has not finished. Destructive.",
                params=(EWID, path("activationId", "Activation ID, a number.", int, ge=1)),
-               destructive=True),
+               destructive=True,
+               network="production"),
     api.post("deactivate-edgeworker", "/ids/{edgeWorkerId}/deactivations", title="Deactivate EdgeWorker",
              doc="Deactivate the version active on a network; requests then run without it. Destructive. With wait, "
                  "polls until COMPLETE.",
              params=(EWID, body("version", "Active version to deactivate.", required=True, min_length=1), NETWORK,
                      body("note", "Note.", min_length=1, max_length=500), WAIT, TIMEOUT),
-             destructive=True, handler=flows.deactivate),
+             destructive=True, handler=flows.deactivate,
+             network="argument:network", confirm=True, preview=flows.activation_preview),
     api.get("get-edgeworker-deactivation", "/ids/{edgeWorkerId}/deactivations/{deactivationId}",
             title="Get EdgeWorker deactivation",
             doc="One deactivation's status.",
@@ -129,5 +132,6 @@ TOOLS: list[ToolSpec] = [
                      body("level", "TRACE, DEBUG, INFO, WARN or ERROR.",
                           Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR"], required=True),
                      body("ds2Id", "DataStream 2 stream that receives the logs.", int, ge=1)),
-             published=False),
+             published=False,
+             network="argument:network"),
 ]

@@ -14,8 +14,10 @@ from alecs.akamai.client import AkamaiClient
 from alecs.errors import AkamaiError, AlecsError
 from alecs.principal import Principal
 from alecs.services import Services
+from alecs.tools import confirm
 from alecs.tools.call import ProgressFn, SessionControl, ToolCall
 from alecs.tools.model import CUSTOMER, PAGE_FIELDS, input_model
+from alecs.tools.question import InputNeeded
 from alecs.tools.results import ToolOutput, dig, paginate, render, structured
 from alecs.tools.spec import ToolSpec
 
@@ -63,6 +65,7 @@ class Executor:
                         session=session, services=self.services, progress=progress)
         started = time.monotonic()
         try:
+            await confirm.check(call, args, self.services.confirm)  # networks and the person's confirmation
             if spec.handler is not None:
                 result = await spec.handler(call, args)
             else:
@@ -80,6 +83,8 @@ class Executor:
             return Outcome({"error": problem}, text, True)
         except AlecsError as exc:
             return Outcome({"error": {"title": str(exc)}}, str(exc), True)
+        except InputNeeded:
+            raise  # the server answers with the question (2026-07-28) and the call comes back with the answer
         except Exception:
             return internal_error(spec.name)
         finally:

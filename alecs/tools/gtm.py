@@ -9,7 +9,7 @@ from alecs.tools.declare import Api, Param, Toolset, local, path
 from alecs.tools.spec import ToolSpec
 
 GTM = Toolset("gtm", "Global Traffic Management: domains, properties, datacenters, resources, maps, status")
-api = Api("config-gtm/v1", toolset=GTM, base=flows.BASE)
+api = Api("config-gtm/v1", toolset=GTM, base=flows.BASE, network="production")
 
 PropertyType = Literal["static", "failover", "geographic", "cidrmapping", "asmapping", "weighted-round-robin",
                        "weighted-hashed", "weighted-round-robin-load-feedback", "qtr", "performance"]
@@ -62,7 +62,8 @@ TOOLS: list[ToolSpec] = [
                title="Delete GTM datacenter",
                doc="Remove a datacenter from a domain. Destructive; refused while a property still targets it.",
                params=(DOMAIN, DATACENTER, WAIT, TIMEOUT),
-               destructive=True, handler=flows.delete_item),
+               destructive=True, handler=flows.delete_item,
+               confirm=True),
     # Properties
     api.get("list-gtm-properties", "/domains/{domainName}/properties", title="List GTM properties",
             doc="Properties (load-balanced hostnames such as www) of a domain with type and traffic targets.",
@@ -100,11 +101,13 @@ TOOLS: list[ToolSpec] = [
                     local("comments", "Property comments."),
                     local("extra", "Any other property fields, as Akamai names them.", dict[str, Any]), COMMENT, WAIT,
                     TIMEOUT),
-            handler=flows.save_property),
+            handler=flows.save_property,
+            confirm=True),
     api.delete("delete-gtm-property", "/domains/{domainName}/properties/{propertyName}", title="Delete GTM property",
                doc="Remove a property from a domain. Destructive: its hostname stops resolving.",
                params=(DOMAIN, PROPERTY, WAIT, TIMEOUT),
-               destructive=True, handler=flows.delete_item),
+               destructive=True, handler=flows.delete_item,
+               confirm=True),
     # Resources and maps
     api.get("list-gtm-resources", "/domains/{domainName}/resources", title="List GTM resources",
             doc="Resources (load feedback objects) of a domain and the datacenters reporting them.",
@@ -124,5 +127,6 @@ TOOLS: list[ToolSpec] = [
                     local("assignments",
                           "[{datacenterId, nickname, countries: [DE, FR]}] or [{datacenterId, nickname, blocks: "
                           "[192.0.2.0/24]}].", list[dict[str, Any]]), COMMENT, WAIT, TIMEOUT),
-            handler=flows.save_map),
+            handler=flows.save_map,
+            confirm=True),
 ]

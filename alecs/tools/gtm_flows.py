@@ -6,6 +6,7 @@ from typing import Any
 
 from alecs.errors import AkamaiError, ToolInputError
 from alecs.tools.call import ToolCall, fill_path
+from alecs.tools.recovery import start
 from alecs.tools.waiting import wait_for
 
 BASE = "/config-gtm/v1"
@@ -77,9 +78,18 @@ async def create_datacenter(call: ToolCall, args: dict[str, Any]) -> Any:
                                   "longitude", "cloudServerTargeting", "defaultLoadObject")
              if args.get(k) is not None}
     route = fill_path(f"{BASE}/domains/{{domainName}}/datacenters", args)
-    answer = (await call.send("POST", route, json_body=body,
-                              headers={"Content-Type": DATACENTER_TYPE, "Accept": DATACENTER_TYPE})).data
-    return await _after_change(call, args, answer)
+
+    async def lookup(sent_at: float | None) -> dict[str, Any] | None:
+        listed = await call.get(route, fresh=True)  # nicknames are unique in a domain
+        found = [d for d in listed.get("items") or [] if d.get("nickname") == args["nickname"]]
+        return {"resource": found[0]} if found else None
+
+    started = await start(call, lambda: call.send("POST", route, json_body=body, headers={
+        "Content-Type": DATACENTER_TYPE, "Accept": DATACENTER_TYPE}), lookup,
+        f"datacenter {args['nickname']} in {args['domainName']}")
+    if started.found is not None:
+        return await _after_change(call, args, started.found | {"recovered": started.note})
+    return await _after_change(call, args, started.created.data)
 
 
 def _merge(defaults: dict[str, Any], allowed: set[str], *layers: dict[str, Any]) -> dict[str, Any]:

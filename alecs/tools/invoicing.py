@@ -11,7 +11,7 @@ from alecs.tools.spec import ToolSpec
 
 BASE = "/invoicing-api/v3"
 BILLING = Toolset("billing", "Invoicing: invoices, files and usage for a contract")
-api = Api("invoicing/v3", toolset=BILLING, base=BASE)
+api = Api("invoicing/v3", toolset=BILLING, base=BASE, network="none")
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 

@@ -8,9 +8,10 @@ from functools import cache
 from typing import Annotated, Any
 
 import mcp_types as types
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 from pydantic.json_schema import GenerateJsonSchema
 
+from alecs.tools.shapes import Shape
 from alecs.tools.spec import ToolSpec
 
 CUSTOMER = "customer"
@@ -37,6 +38,12 @@ CUSTOMER_DOC = None
 PAGE_FIELDS = ("limit", "cursor")
 
 
+def _shown_as(kind: type, **bounds: Any) -> Any:
+    """A field every tool (`customer`) or every list (`limit`, `cursor`) takes, which the server's instructions
+    describe once: its schema shows only the type; the bounds are still enforced."""
+    return Annotated[kind, Field(**bounds), WithJsonSchema({"type": "integer" if kind is int else "string"})]
+
+
 class CompactSchema(GenerateJsonSchema):
     """JSON Schema without titles or `null` alternatives: shorter tool lists, same meaning."""
 
@@ -53,13 +60,53 @@ class CompactSchema(GenerateJsonSchema):
         out = super().default_schema(schema)
         if out.get("default", 0) is None:
             del out["default"]
+        elif isinstance(out.get("default"), dict) and ("properties" in out or "$ref" in out):
+            del out["default"]  # a nested shape's default: its fields show their own defaults
         return out
 
     def model_schema(self, schema: Any) -> Any:
-        """The model's name is not the client's concern."""
-        out = super().model_schema(schema)
-        out.pop("title", None)
+        """The model's name is not the client's concern, nor a nested shape's docstring (its fields say what it
+        takes; the parameter's description says what it is for)."""
+        out = _plain(super().model_schema(schema))
+        if isinstance(schema.get("cls"), type) and issubclass(schema["cls"], Shape):
+            out.pop("description", None)
         return out
+
+    def tagged_union_schema(self, schema: Any) -> Any:
+        """Alternatives told apart by a field's constant: the constants say it; OpenAPI's `discriminator` (which
+        would point at definitions that are inlined) is left out."""
+        out = super().tagged_union_schema(schema)
+        out.pop("discriminator", None)
+        return out
+
+    def typed_dict_schema(self, schema: Any) -> Any:
+        """Nor a typed dict's."""
+        return _plain(super().typed_dict_schema(schema))
+
+    def dict_schema(self, schema: Any) -> Any:
+        """`additionalProperties: true` is what JSON Schema assumes anyway."""
+        return _plain(super().dict_schema(schema))
+
+
+def _plain(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        schema.pop("title", None)
+        if schema.get("additionalProperties") is True:
+            del schema["additionalProperties"]
+    return schema
+
+
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    """The schema with each `$ref` to a nested shape replaced by the shape (no shape refers to itself)."""
+    if isinstance(schema, list):
+        return [_inline(s, defs) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        rest = {k: v for k, v in schema.items() if k != "$ref"}
+        return _inline(defs[ref.rsplit("/", 1)[-1]], defs) | rest
+    return {k: _inline(v, defs) for k, v in schema.items() if k != "$defs"}
 
 
 class ToolArgs(BaseModel):
@@ -87,16 +134,17 @@ def input_model(spec: ToolSpec) -> type[BaseModel]:
             kind = Annotated[p.type, AfterValidator(_header_value)]
         fields[p.name] = _field(kind, p.description, p.required, p.default, dict(p.constraints))
     if spec.items:
-        fields["limit"] = _field(int, None, False, None, {"ge": 1, "le": 500})
-        fields["cursor"] = _field(str, None, False, None, {"max_length": 20})
-    fields[CUSTOMER] = _field(str, CUSTOMER_DOC, False, None, {"max_length": 64})
+        fields["limit"] = _field(_shown_as(int, ge=1, le=500), None, False, None, {})
+        fields["cursor"] = _field(_shown_as(str, max_length=20), None, False, None, {})
+    fields[CUSTOMER] = _field(_shown_as(str, max_length=64), CUSTOMER_DOC, False, None, {})
     return create_model(f"Args_{spec.name.replace('-', '_')}", __base__=ToolArgs, **fields)
 
 
 @cache
 def input_schema(spec: ToolSpec) -> dict[str, Any]:
     """The `inputSchema` clients receive for a tool, from the same model (cached per tool)."""
-    schema = input_model(spec).model_json_schema(schema_generator=CompactSchema)
+    generated = input_model(spec).model_json_schema(schema_generator=CompactSchema)
+    schema: dict[str, Any] = _inline(generated, generated.get("$defs") or {})
     schema.pop("additionalProperties", None)
     schema["additionalProperties"] = False
     return schema

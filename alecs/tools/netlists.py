@@ -6,12 +6,13 @@ from typing import Any, Literal
 
 from alecs.tools.call import ToolCall, fill_path
 from alecs.tools.declare import Api, Toolset, body, local, path, query
+from alecs.tools.recovery import start
 from alecs.tools.spec import ToolSpec
 from alecs.tools.waiting import wait_for
 
 BASE = "/network-list/v2"
 NETLISTS = Toolset("netlists", "Network lists: IP and geo lists, elements, activations, snapshots")
-api = Api("network-lists/v2", toolset=NETLISTS, base=BASE)
+api = Api("network-lists/v2", toolset=NETLISTS, base=BASE, network="none")
 FINAL_ACTIVATION = frozenset({"ACTIVE", "FAILED", "INACTIVE"})
 
 NL = path("networkListId", "Network list ID (uniqueId), e.g. 1024_BLOCKEDIPS.")
@@ -32,11 +33,49 @@ def _activation_status(data: Any) -> str:
     return str(((data or {}).get("networkList") or {}).get("activationStatus", "UNKNOWN"))
 
 
+async def _list_and_status(call: ToolCall, args: dict[str, Any]) -> tuple[Any, Any]:
+    """The list as it is now and its status on the environment the call names."""
+    route = fill_path(f"{BASE}/network-lists/{{networkListId}}", args)
+    listed = await call.get(route, params={"includeElements": True}, fresh=True)
+    status = await call.get(fill_path(f"{BASE}/network-lists/{{networkListId}}/environments/{{environment}}/status",
+                                      args), fresh=True)
+    return listed or {}, status or {}
+
+
+async def activation_preview(call: ToolCall, args: dict[str, Any]) -> list[str]:
+    """For the confirmation of activate-network-list: the syncPoint that goes live, the one live now and the
+    elements added and removed since."""
+    env = args["environment"]
+    listed, status = await _list_and_status(call, args)
+    sync, live = listed.get("syncPoint"), status.get("syncPoint")
+    if status.get("activationStatus") in (None, "INACTIVE") or live is None:
+        return [f"Nothing is active on {env} yet: syncPoint {sync} ({len(listed.get('list') or [])} elements) "
+                "will be the first."]
+    if live == sync:
+        return [f"syncPoint {sync} is already active on {env}."]
+    route = fill_path(f"{BASE}/network-lists/{{networkListId}}/sync-points/{{s}}/history",
+                      {"networkListId": args["networkListId"], "s": live})
+    before, after = set((await call.get(route)).get("list") or []), set(listed.get("list") or [])
+    added, removed = sorted(after - before), sorted(before - after)
+    return [f"syncPoint {sync} replaces syncPoint {live}, active on {env} now: {len(added)} element(s) added, "
+            f"{len(removed)} removed.", *(f"- added {e}" for e in added[:20]),
+            *(f"- removed {e}" for e in removed[:20])]
+
+
 async def activate(call: ToolCall, args: dict[str, Any]) -> Any:
-    """Activates a network list on a network; with wait, follows the activation to its end."""
-    created = (await call.send(**call.build(args))).data or {}
+    """Activates a network list on a network; with wait, follows the activation to its end. A lost answer, or a
+    repeat while the list's current syncPoint is being activated, returns that activation."""
+
+    async def lookup(sent_at: float | None) -> dict[str, Any] | None:
+        listed, status = await _list_and_status(call, args)  # a list's activation has no date: match its syncPoint
+        same = status.get("activationId") is not None and status.get("syncPoint") == listed.get("syncPoint")
+        return dict(status) if same and status.get("activationStatus") in ("PENDING_ACTIVATION", "ACTIVE") else None
+
+    started = await start(call, lambda: call.send(**call.build(args)), lookup,
+                          f"{args['networkListId']} on {args['environment']}")
+    created = started.found if started.found is not None else (started.created.data or {})
     activation_id = created.get("activationId")
-    result: dict[str, Any] = dict(created)
+    result: dict[str, Any] = dict(created) | ({"recovered": started.note} if started.note else {})
     if not args.get("wait") or activation_id is None:
         result["next"] = (f"get-network-list-activation-status networkListId={args['networkListId']} "
                           f"environment={args['environment']}")
@@ -85,7 +124,8 @@ TOOLS: list[ToolSpec] = [
     api.delete("delete-network-list", "/network-lists/{networkListId}", title="Delete network list",
                doc="Delete a network list. Destructive; only lists never activated can be deleted (409 otherwise).",
                params=(NL,),
-               destructive=True),
+               destructive=True,
+               confirm=True),
     api.post("append-network-list-elements", "/network-lists/{networkListId}/append",
              title="Append network list elements",
              doc="Add elements to a list (duplicates are ignored). Activate the list for the change to reach the "
@@ -104,7 +144,8 @@ TOOLS: list[ToolSpec] = [
                      body("notificationRecipients", "Emails told when it completes.", list[str], min_length=1),
                      local("wait", "Wait until the activation finishes (reports progress).", bool, default=False),
                      local("timeoutSeconds", "Longest wait, in seconds.", int, default=900, ge=1, le=7200)),
-             destructive=True, handler=activate),
+             destructive=True, handler=activate,
+             network="argument:environment", confirm=True, preview=activation_preview),
     api.get("get-network-list-activation-status", "/network-lists/{networkListId}/environments/{environment}/status",
             title="Get network list activation status",
             doc="A list's status on STAGING or PRODUCTION: INACTIVE, PENDING_ACTIVATION, ACTIVE, MODIFIED (changed "

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from alecs.tools import papi_flows as flows
+from alecs.tools import shapes
 from alecs.tools.declare import Api, Toolset, body, header, local, path, query, whole_body
 from alecs.tools.spec import ToolSpec
 
 PROPERTY = Toolset("property", "Property Manager: properties, versions, rule trees, hostnames, activations, includes",
                    default=True)
-api = Api("papi/v1", toolset=PROPERTY, base=flows.BASE, headers=flows.H)
+api = Api("papi/v1", toolset=PROPERTY, base=flows.BASE, headers=flows.H, network="none")
 
 Network = Literal["STAGING", "PRODUCTION"]
 
 CTR = query("contractId", "Contract ID, e.g. ctr_C-1ABC234.", required=True)
 GRP = query("groupId", "Group ID, e.g. grp_12345.", required=True)
-CTR_OPT = query("contractId", "Contract ID, e.g. ctr_C-1ABC234 (optional).")
-GRP_OPT = query("groupId", "Group ID, e.g. grp_12345 (optional).")
+# Optional scope hints PAPI accepts on most calls: self-describing (the server's instructions name the id prefixes),
+# so they cost no description in the 26 tools that take them.
+CTR_OPT = query("contractId", "")
+GRP_OPT = query("groupId", "")
 PRP = path("propertyId", "Property ID, e.g. prp_123456.")
 VER = path("propertyVersion", "Property version number.", int, ge=1)
 INC = path("includeId", "Include ID, e.g. inc_123456.")
@@ -65,12 +68,12 @@ TOOLS: list[ToolSpec] = [
                      body("propertyName", "Name, e.g. www.example.com.", required=True, min_length=1, max_length=85),
                      body("productId", "Product ID, e.g. prd_SPM (see list-products).", required=True),
                      body("ruleFormat", "Rule format, e.g. latest (default: the product's current one)."),
-                     body("cloneFrom", "Clone source: {propertyId, version, copyHostnames, cloneFromVersionEtag}.",
-                          dict[str, Any]))),
+                     body("cloneFrom", "The property version to clone.", shapes.CloneFrom))),
     api.delete("delete-property", "/properties/{propertyId}", title="Delete property",
                doc="Delete a property. Destructive: it must not be active on any network.",
                params=(PRP, CTR_OPT, GRP_OPT),
-               destructive=True),
+               destructive=True,
+               confirm=True),
     api.post("search-properties", "/search/find-by-value", title="Search properties",
              doc="Find properties by name, hostname or edge hostname with PAPI's search (one request, no group "
                  "walking).",
@@ -140,9 +143,8 @@ TOOLS: list[ToolSpec] = [
             doc="Replace a version's hostnames (cnameFrom -> edge hostname).",
             params=(PRP, VER, CTR_OPT, GRP_OPT,
                     header("etag", "Etag of the version; fetched when omitted.", api_name="If-Match"),
-                    whole_body("hostnames",
-                               "List of {cnameType: EDGE_HOSTNAME, cnameFrom, cnameTo or edgeHostnameId}.",
-                               list[dict[str, Any]])),
+                    whole_body("hostnames", "Every hostname of the version, each to an edgeHostnameId or cnameTo.",
+                               list[shapes.PropertyHostname])),
             handler=flows.put_hostnames),
     api.get("list-account-hostnames", "/hostnames", title="List all property hostnames",
             doc="Active hostnames across the account, with property and network.",
@@ -165,12 +167,14 @@ TOOLS: list[ToolSpec] = [
              params=(PRP, CTR_OPT, GRP_OPT, body("propertyVersion", "Version to activate.", int, required=True, ge=1),
                      NET, EMAILS, body("note", "Activation note.", max_length=500),
                      body("acknowledgeAllWarnings", "Acknowledge all warnings.", bool, default=True), WAIT, TIMEOUT),
-             destructive=True, handler=flows.activate_property),
+             destructive=True, handler=flows.activate_property,
+             network="argument:network", confirm=True, preview=flows.activation_preview),
     api.delete("cancel-property-activation", "/properties/{propertyId}/activations/{activationId}",
                title="Cancel activation",
                doc="Cancel a PENDING activation (destructive: the version will not go live).",
                params=(PRP, path("activationId", "Activation ID, e.g. atv_123456."), CTR_OPT, GRP_OPT),
-               destructive=True),
+               destructive=True,
+               network="production"),
     # CP codes and edge hostnames through PAPI
     api.get("list-cpcodes", "/cpcodes", title="List CP codes",
             doc="CP codes in a contract and group (ids like cpc_12345).",
@@ -197,11 +201,11 @@ TOOLS: list[ToolSpec] = [
              params=(CTR, GRP, body("productId", "Product ID.", required=True),
                      body("domainPrefix", "Prefix, e.g. www.example.com.", required=True),
                      body("domainSuffix", "edgesuite.net, edgekey.net or akamaized.net.", required=True),
-                     body("ipVersionBehavior", "IPV4, IPV6_COMPLIANCE or IPV6_PERFORMANCE.",
-                          Literal["IPV4", "IPV6_COMPLIANCE", "IPV6_PERFORMANCE"], required=True),
+                     body("ipVersionBehavior", "IPV4 or IPV6_COMPLIANCE (dual stack).",
+                          Literal["IPV4", "IPV6_COMPLIANCE"], required=True),
                      body("secureNetwork", "STANDARD_TLS, ENHANCED_TLS or SHARED_CERT.",
                           Literal["STANDARD_TLS", "ENHANCED_TLS", "SHARED_CERT"]),
-                     body("certEnrollmentId", "CPS enrollment ID for ENHANCED_TLS.", int))),
+                     body("certEnrollmentId", "CPS enrollment ID for ENHANCED_TLS.", int, ge=1))),
     # Includes
     api.get("list-includes", "/includes", title="List includes",
             doc="Includes (reusable rule fragments, ids like inc_123) in a contract and group.",
@@ -227,23 +231,24 @@ TOOLS: list[ToolSpec] = [
              params=(INC, CTR_OPT, GRP_OPT, body("includeVersion", "Version to activate.", int, required=True, ge=1),
                      NET, EMAILS, body("note", "Note.", max_length=500),
                      body("acknowledgeAllWarnings", "Acknowledge all warnings.", bool, default=True)),
-             destructive=True),
+             destructive=True,
+             network="argument:network", confirm=True, preview=flows.include_activation_preview,
+             handler=flows.activate_include),
     # Bulk
     api.post("bulk-search-properties", "/bulk/rules-search-requests-synch", title="Bulk search rules",
              doc="Find property versions whose rules match a JSONPath query, synchronously.",
              params=(CTR_OPT, GRP_OPT,
-                     body("bulkSearchQuery", "{syntax: JSONPATH, match: '$..behaviors[?(@.name == \"origin\")]'}.",
-                          dict[str, Any], required=True)),
+                     body("bulkSearchQuery", "", shapes.BulkSearchQuery, required=True)),
              read_only=True, items="results", columns=("propertyId", "propertyName", "propertyVersion")),
     api.post("bulk-activate-properties", "/bulk/activations", title="Bulk activate properties",
              doc="Activate many property versions at once. Destructive on PRODUCTION.",
              params=(CTR_OPT, GRP_OPT,
-                     body("activatePropertyVersions",
-                          "List of {propertyId, propertyVersion, network, note, acknowledgeAllWarnings}.",
-                          list[dict[str, Any]], required=True, min_length=1),
-                     body("defaultActivationSettings", "{notifyEmails, acknowledgeAllWarnings}.", dict[str, Any])),
-             destructive=True),
+                     body("activatePropertyVersions", "", list[shapes.BulkActivation], required=True, min_length=1),
+                     body("defaultActivationSettings", "", shapes.ActivationDefaults)),
+             destructive=True,
+             network="argument:activatePropertyVersions[].network", confirm=True,
+             preview=flows.bulk_activation_preview),
     api.get("get-bulk-activation", "/bulk/activations/{bulkActivationId}", title="Get bulk activation",
             doc="Status of a bulk activation.",
-            params=(path("bulkActivationId", "Bulk activation ID."), CTR_OPT, GRP_OPT)),
+            params=(path("bulkActivationId", "Bulk activation ID.", int, ge=1), CTR_OPT, GRP_OPT)),
 ]

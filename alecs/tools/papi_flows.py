@@ -6,7 +6,8 @@ from typing import Any
 
 from alecs.errors import ToolInputError
 from alecs.tools.call import ToolCall, fill_path
-from alecs.tools.diff import json_diff
+from alecs.tools.diff import change_lines, json_diff
+from alecs.tools.recovery import newest, start
 from alecs.tools.results import ToolOutput, render
 from alecs.tools.waiting import wait_for
 
@@ -58,14 +59,16 @@ async def update_rules(call: ToolCall, args: dict[str, Any]) -> Any:
     return _with_issues(data, f"Saved rules of {args['propertyId']} v{args['propertyVersion']}")
 
 
+async def _rules(call: ToolCall, kind: str, ident: str, version: int, args: dict[str, Any]) -> Any:
+    """The rule tree of a property (`kind` "properties") or include ("includes") version."""
+    route = fill_path(f"{BASE}/{kind}/{{i}}/versions/{{v}}/rules", {"i": ident, "v": version})
+    return (await call.get(route, params=_scope(args), headers=H)).get("rules", {})
+
+
 async def diff_versions(call: ToolCall, args: dict[str, Any]) -> Any:
     """The changes between two versions' rule trees."""
-    trees = []
-    for version in (args["fromVersion"], args["toVersion"]):
-        route = fill_path(f"{BASE}/properties/{{propertyId}}/versions/{{v}}/rules",
-                          {"propertyId": args["propertyId"], "v": version})
-        trees.append((await call.get(route, params=_scope(args), headers=H)).get("rules", {}))
-    changes = json_diff(trees[0], trees[1])
+    old = await _rules(call, "properties", args["propertyId"], args["fromVersion"], args)
+    changes = json_diff(old, await _rules(call, "properties", args["propertyId"], args["toVersion"], args))
     return {"fromVersion": args["fromVersion"], "toVersion": args["toVersion"], "changes": changes}
 
 
@@ -98,13 +101,81 @@ async def get_activation(call: ToolCall, args: dict[str, Any]) -> Any:
     return await _activation(call, args["propertyId"], args["activationId"], args)
 
 
+def _items(data: Any, kind: str) -> list[Any]:
+    return list(((data or {}).get(kind) or {}).get("items") or [])
+
+
+async def _preview(call: ToolCall, args: dict[str, Any], kind: str, ident: str, version: int) -> list[str]:
+    """The version that goes live, the one it replaces on that network and the rule paths that change."""
+    network = args["network"]
+    summary = await call.get(fill_path(f"{BASE}/{kind}/{{i}}", {"i": ident}), params=_scope(args), headers=H,
+                             fresh=True)
+    active = (_items(summary, kind) or [{}])[0].get("productionVersion" if network == "PRODUCTION" else
+                                                    "stagingVersion")
+    if not active:
+        return [f"Nothing is active on {network} yet: version {version} will be the first."]
+    if active == version:
+        return [f"Version {version} is already active on {network}."]
+    changes = json_diff(await _rules(call, kind, ident, active, args), await _rules(call, kind, ident, version, args))
+    head = (f"Version {version} replaces version {active}, active on {network} now; "
+            + (f"rule paths changed ({len(changes)}):" if changes else "the rule trees are the same."))
+    return [head, *change_lines(changes)]
+
+
+async def activation_preview(call: ToolCall, args: dict[str, Any]) -> list[str]:
+    """For the confirmation of activate-property: versions and changed rule paths (diff-property-versions)."""
+    return await _preview(call, args, "properties", args["propertyId"], args["propertyVersion"])
+
+
+async def include_activation_preview(call: ToolCall, args: dict[str, Any]) -> list[str]:
+    """For the confirmation of activate-include: versions and changed rule paths."""
+    return await _preview(call, args, "includes", args["includeId"], args["includeVersion"])
+
+
+async def bulk_activation_preview(call: ToolCall, args: dict[str, Any]) -> list[str]:
+    """For the confirmation of bulk-activate-properties: each property version and its network."""
+    items = args["activatePropertyVersions"]
+    lines = [f"- {i.get('propertyId')} version {i.get('propertyVersion')} on {i.get('network')}" for i in items[:20]]
+    return [f"{len(items)} activation(s):", *lines] + ([f"- ... and {len(items) - 20} more"] if len(items) > 20 else [])
+
+
+async def _start(call: ToolCall, args: dict[str, Any], kind: str, ident: str,
+                 version_key: str) -> tuple[str, dict[str, Any]]:
+    """Sends the activation request once: the activation id and the first fields of the result (its link, or a
+    `recovered` note). After a lost answer or Akamai's 422 for a version already active or pending on that
+    network, the activation of that version there, looked up."""
+    version, network = args[version_key], args["network"]
+
+    async def lookup(sent_at: float | None) -> dict[str, Any] | None:
+        route = fill_path(f"{BASE}/{kind}/{{i}}/activations", {"i": ident})
+        items = _items(await call.get(route, params=_scope(args), headers=H, fresh=True), "activations")
+        return newest(items, lambda a: a.get(version_key) == version and a.get("network") == network
+                      and a.get("activationType", "ACTIVATE") == "ACTIVATE", "submitDate", sent_at)
+
+    started = await start(call, lambda: call.send(**call.build(args)), lookup,
+                          f"version {version} of {ident} on {network}")
+    if started.found is not None:
+        activation_id = str(started.found["activationId"])
+        return activation_id, {"activationId": activation_id, "recovered": started.note,
+                               "activationLink": f"{BASE}/{kind}/{ident}/activations/{activation_id}"}
+    link = started.created.data["activationLink"]
+    return _activation_id(link), {"activationId": _activation_id(link), "activationLink": link}
+
+
+async def activate_include(call: ToolCall, args: dict[str, Any]) -> Any:
+    """Activates an include version, recovering the activation after a lost answer or a repeated request."""
+    _, result = await _start(call, args, "includes", args["includeId"], "includeVersion")
+    return result | {"next": f"list-include-activations with includeId={args['includeId']}"}
+
+
 async def activate_property(call: ToolCall, args: dict[str, Any]) -> Any:
-    """Activates a version; with wait, polls until ACTIVE or failed."""
-    created = (await call.send(**call.build(args))).data
-    activation_id = _activation_id(created["activationLink"])
-    result: dict[str, Any] = {"activationId": activation_id, "activationLink": created["activationLink"]}
+    """Activates a version; with wait, polls until ACTIVE or failed. A lost answer or a repeat of an activation
+    already active or pending returns that activation (with `recovered` saying so)."""
+    activation_id, result = await _start(call, args, "properties", args["propertyId"], "propertyVersion")
     if not args.get("wait"):
-        result["status"] = "PENDING"
+        recovered = "recovered" in result  # then it may be active already: say what it is now
+        result["status"] = _activation_status(await _activation(call, args["propertyId"], activation_id, args)) \
+            if recovered else "PENDING"
         result["next"] = f"get-property-activation with propertyId={args['propertyId']} activationId={activation_id}"
         return result
     final, finished = await wait_for(

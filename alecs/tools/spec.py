@@ -13,6 +13,16 @@ ToolHandler = Callable[[Any, dict[str, Any]], Awaitable[Any]]
 (an `alecs.tools.call.ToolCall`: to send requests, report progress, reach the session) and the validated arguments,
 and returns the result. The call is typed `Any` here because a running call knows its spec: naming its class would
 make the declarations and the call import each other."""
+Reach = Literal["none", "staging", "production"]
+"""What one call changes of what serves live traffic: nothing (reads, drafts that go live only when activated,
+alecs' own state), the staging network, or production (activations and purges there, and every write that is live
+at once with no staging stage: Edge DNS, GTM, certificates, identity, ...)."""
+ReachOf = Callable[[Mapping[str, Any]], Reach]
+Preview = Callable[[Any, dict[str, Any]], Awaitable[list[str]]]
+"""Lines for the person asked to confirm a call (its first argument is the running call, typed as ToolHandler's):
+for an activation, the version and what changed since the one active on that network. Reads only; a preview that
+fails is reported in the question, never stops it."""
+NETWORK_ARGUMENT = re.compile(r"^argument:(\w+)(?:\[\]\.(\w+))?$")
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,35 @@ class ToolSpec:
     # call changes anything is known per call, so read-only callers see the tool and its handler refuses each
     # call that would change something.
     any_operation: bool = False
+    # What a call changes of live traffic (see `Reach`), declared for every tool that is not read-only:
+    # "none", "production", "argument:<input>" (the network that input names: STAGING or PRODUCTION, any case;
+    # "argument:<list>[].<field>" for each item of a list), or a function of the arguments (call-akamai-operation).
+    network: str | ReachOf | None = None
+    confirm: bool = False  # ask the person before a call that does not stay on staging (alecs.tools.confirm)
+    preview: Preview | None = None  # more lines for that question (versions, changed rule paths)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.network, str) and self.network not in ("none", "production"):
+            match = NETWORK_ARGUMENT.match(self.network)
+            if match is None or self.param(match.group(1)) is None:
+                raise ValueError(f"{self.name}: network={self.network!r} is not none, production or "
+                                 "argument:<one of its inputs>")
+
+    def reach(self, args: Mapping[str, Any]) -> Reach:
+        """What this call changes of live traffic. An argument naming no known network counts as production."""
+        if self.read_only or self.network is None or self.network == "none":
+            return "none"
+        if callable(self.network):
+            return self.network(args)
+        if self.network == "production":
+            return "production"
+        match = NETWORK_ARGUMENT.match(self.network)
+        assert match is not None  # checked when declared
+        value = args.get(match.group(1))
+        values = [v.get(match.group(2)) if isinstance(v, Mapping) else None for v in value or [None]] \
+            if match.group(2) else [value]
+        named = {str(v).lower() for v in values}
+        return "staging" if named == {"staging"} else "production"
 
     @property
     def local(self) -> bool:

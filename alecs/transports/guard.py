@@ -23,13 +23,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+from alecs import metrics
 from alecs.auth.addresses import TrustedProxies
 from alecs.auth.failures import ADDRESS, CREDENTIAL, FailureKey, FailureLimiter
 from alecs.auth.hosts import ALLOWED_HOSTS_ENV, HostAllowList
 from alecs.auth.live import LiveTokens
 from alecs.auth.tokens import TokenRecord, parse_token
 from alecs.logs import audit_event
-from alecs.principal import Principal
+from alecs.principal import METRICS, SCOPES, Principal
 
 __all__ = ["Admission", "FailureLimiter", "Guard", "HeaderLookup", "Refusal", "audit_connection"]
 
@@ -39,6 +40,9 @@ HeaderLookup = Callable[[str], list[str]]
 QUERY_TOKEN_KEYS = frozenset({"token", "access_token", "accesstoken", "auth", "authorization", "bearer", "api_key",
                               "apikey", "key", "alecs_token"})
 BEARER_RE = re.compile(r"^Bearer +([A-Za-z0-9._~+/=-]+) *$", re.I)
+MCP_SCOPES = frozenset(SCOPES)  # what the MCP endpoint admits
+METRICS_SCOPES = frozenset({METRICS})  # what GET /metrics admits: only tokens made for it
+CAPACITY_REASONS = frozenset({"token_session_cap", "too_many_connections"})  # refusals of the limits, not of auth
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,18 @@ def unauthorized(error: str, reason: str) -> Refusal:
     return Refusal(401, error, reason, (("WWW-Authenticate", 'Bearer realm="alecs"'),))
 
 
+def wrong_scope(scope: str, scopes: frozenset[str], address: str) -> Refusal:
+    """403 for a genuine token this endpoint does not take: a metrics token at MCP, an MCP token at /metrics."""
+    if scope == METRICS:
+        error = "This token has scope metrics: it may read /metrics and nothing else; MCP needs a read, write or " \
+                "admin token."
+    else:
+        error = f"This token has scope {scope}; /metrics takes only a token of scope metrics " \
+                f"(alecs token generate --scope metrics)."
+    challenge = f'Bearer realm="alecs", error="insufficient_scope", scope="{" ".join(sorted(scopes))}"'
+    return Refusal(403, error, "wrong_scope", (("WWW-Authenticate", challenge),), address)
+
+
 @dataclass(frozen=True)
 class _Attempt:
     """A request past the Host and Origin checks: who sent it and the token it presents (if any)."""
@@ -95,21 +111,23 @@ class Guard:
         self.trusted_proxies = trusted_proxies or TrustedProxies()
         self._garbage_key = secrets.token_bytes(16)  # hashes what is not a token: never stored, never logged
 
-    def check(self, address: str, query: str, headers: HeaderLookup) -> Admission | Refusal:
-        """The decision from the token store as last loaded."""
+    def check(self, address: str, query: str, headers: HeaderLookup,
+              scopes: frozenset[str] = MCP_SCOPES) -> Admission | Refusal:
+        """The decision from the token store as last loaded; `scopes`: the token scopes this endpoint admits."""
         attempt = self._screen(address, query, headers)
         if isinstance(attempt, Refusal):
             return attempt
         record = self.tokens.verify(attempt.token) if attempt.token is not None else None
-        return self._decide(attempt, record)
+        return self._decide(attempt, record, scopes)
 
-    async def admit(self, address: str, query: str, headers: HeaderLookup) -> Admission | Refusal:
+    async def admit(self, address: str, query: str, headers: HeaderLookup,
+                    scopes: frozenset[str] = MCP_SCOPES) -> Admission | Refusal:
         """The decision, re-reading the token store first if it changed and the token is not known yet."""
         attempt = self._screen(address, query, headers)
         if isinstance(attempt, Refusal):
             return attempt
         record = await self.tokens.lookup(attempt.token) if attempt.token is not None else None
-        return self._decide(attempt, record)
+        return self._decide(attempt, record, scopes)
 
     def _screen(self, peer: str, query: str, headers: HeaderLookup) -> _Attempt | Refusal:
         if not self.allowed_hosts.allows(headers("host")):
@@ -138,8 +156,11 @@ class Guard:
                 "Malformed Authorization header: expected 'Bearer <token>'.", "malformed_header"))
         return _Attempt(address, keys, token)
 
-    def _decide(self, attempt: _Attempt, record: TokenRecord | None) -> Admission | Refusal:
+    def _decide(self, attempt: _Attempt, record: TokenRecord | None,
+                scopes: frozenset[str]) -> Admission | Refusal:
         if attempt.refusal is None and record is not None and record.state() == "active":
+            if record.scope not in scopes:  # a genuine token at the wrong door: no failure to count
+                return wrong_scope(record.scope, scopes, attempt.address)
             self.tokens.touch(record.id)
             return Admission(record, attempt.address)  # admitted whatever anyone's failure count says
         refusal = attempt.refusal
@@ -179,7 +200,11 @@ def audit_connection(transport: str, address: str, outcome: str, token_id: str |
     """One structured line per connection attempt or end; never a token or a header value.
 
     Refusals of a blocked party are logged once per BLOCKED_AUDIT_SECONDS per address, the next line counting
-    those left out (`suppressed=N`): a flood must not turn into a flood of log lines."""
+    those left out (`suppressed=N`): a flood must not turn into a flood of log lines. Every refusal is counted in
+    the metrics, logged or not."""
+    if outcome == "refused":
+        reason = str(extra.get("reason", "-"))
+        (metrics.transport_refusal if reason in CAPACITY_REASONS else metrics.auth_refusal)(transport, reason)
     if outcome == "refused" and extra.get("reason") == "rate_limited":
         now, key = time.monotonic(), (transport, address)
         seen = _blocked_audit.get(key)

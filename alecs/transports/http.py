@@ -19,6 +19,7 @@ import mcp_types as types
 import uvicorn
 from starlette.types import Message, Receive, Scope, Send
 
+from alecs import metrics
 from alecs.caller import authenticated
 from alecs.oauth.app import OAuthApp
 from alecs.principal import Principal
@@ -27,6 +28,7 @@ from alecs.transports import SessionRunner
 from alecs.transports.guard import Guard, Refusal, audit_connection
 from alecs.transports.inbound import INVALID_REQUEST, SERVER_BUSY, Rejection, parse
 from alecs.transports.limits import CallRate, Inflight, Occupancy, Slot
+from alecs.transports.scrape import METRICS_PATH, scrape
 from alecs.transports.settings import Limits
 
 log = logging.getLogger(__name__)
@@ -80,6 +82,12 @@ class HttpTransport:
         if path == "/healthz" and method in ("GET", "HEAD"):
             await _respond(send, 200, b"ok", "text/plain")
             return
+        if path == METRICS_PATH:
+            query = scope.get("query_string", b"").decode("latin-1")
+            answer = await scrape(self.guard, "http", address, method, query, _Headers(scope).get_all)
+            refused = CLOSE if answer.status >= 400 else ()  # a scraper's connection is kept; a refused one is not
+            await _respond(send, answer.status, answer.body, answer.content_type, answer.headers + refused)
+            return
         if self.oauth is not None and self.oauth.handles(path):
             await self.oauth(scope, receive, send)
             return
@@ -120,10 +128,12 @@ class HttpTransport:
         body = await _read_body(receive, self.limits.max_message or UNBOUNDED)
         if body is None:
             too_big = Rejection(None, INVALID_REQUEST, f"Request body larger than {self.limits.max_message} bytes.")
+            metrics.transport_refusal("http", "message_too_large")
             await _respond(send, 413, too_big.text().encode(), extra=CLOSE)
             return
         message = parse(body)
         if isinstance(message, Rejection):
+            metrics.transport_refusal("http", message.reason)
             await _respond(send, 400, message.text().encode())
             return
         request = message if isinstance(message, types.JSONRPCRequest) else None
@@ -181,11 +191,13 @@ class HttpTransport:
         if slot is not None and slot.session is None:
             slot.session = session_id
             self.sessions[session_id] = slot
+            metrics.session_opened("http")
 
     def _closed(self, session_id: str) -> None:
         slot = self.sessions.pop(session_id, None)
         if slot is not None:
             slot.release()
+            metrics.session_closed("http")
 
     # -- lifecycle -------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -274,6 +286,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 async def _refuse(send: Send, rejection: Rejection) -> None:
     """A JSON-RPC error for one request: 400 for a bad one, 429 with Retry-After when it may be retried."""
+    metrics.transport_refusal("http", rejection.reason)
     if rejection.code != SERVER_BUSY:
         await _respond(send, 400, rejection.text().encode())
         return

@@ -31,6 +31,7 @@ class Rejection:
     code: int
     message: str
     data: dict[str, Any] | None = None
+    reason: str = "malformed_message"  # for the metrics (`alecs_transport_refusals_total`); never sent
 
     def text(self) -> str:
         error: dict[str, Any] = {"code": self.code, "message": self.message}

@@ -93,10 +93,11 @@ class Inflight:
         if key in self.keys:
             return Rejection(request_id, INVALID_REQUEST,
                              f"Invalid Request: a request with id {json.dumps(request_id)} is already in flight on "
-                             f"this session; ids must be unique among unanswered requests.")
+                             f"this session; ids must be unique among unanswered requests.", reason="duplicate_id")
         if self.limit and len(self.keys) >= self.limit:
             return Rejection(request_id, SERVER_BUSY,
-                             f"Too many requests in flight on this session (limit {self.limit}); wait for answers.")
+                             f"Too many requests in flight on this session (limit {self.limit}); wait for answers.",
+                             reason="inflight_limit")
         self.keys.add(key)
         self.idle.clear()
         return None
@@ -131,4 +132,5 @@ class CallRate:
         self.buckets[principal.label] = (left, now)
         wait = math.ceil((1 - left) * 60 / rate)
         return Rejection(request_id, SERVER_BUSY, f"Rate limit: this token may make {rate} tool calls a minute; "
-                                                   f"retry in {wait} s.", {"retryAfterSeconds": wait})
+                                                   f"retry in {wait} s.", {"retryAfterSeconds": wait},
+                         "token_call_rate")

@@ -21,9 +21,11 @@ from alecs.auth.tokens import TokenStore, default_store_path, require_master_key
 from alecs.errors import ConfigError
 from alecs.launch.late import LateServer
 from alecs.oauth.settings import OAuthSettings, oauth_settings
+from alecs.sdnotify import SystemdNotifier
 from alecs.services import Services
 from alecs.transports import SessionRunner
 from alecs.transports.guard import Guard
+from alecs.transports.scrape import METRICS_PATH
 from alecs.transports.settings import RemoteSettings, resolve_settings
 from alecs.transports.websocket import WebSocketTransport
 
@@ -64,7 +66,7 @@ def check_settings(s: RemoteSettings) -> ssl.SSLContext | None:
             f"clear text. Set ALECS_SSL_CERT and ALECS_SSL_KEY to serve wss:// (https://), or listen on 127.0.0.1 "
             f"and reach alecs through an SSH tunnel. Only if a TLS-terminating proxy on this same host forwards to "
             f"alecs, pass --insecure-bind (ALECS_INSECURE_BIND=1).")
-    if not s.path or "?" in s.path or s.path == "/healthz":
+    if not s.path or "?" in s.path or s.path in ("/healthz", METRICS_PATH):
         raise ConfigError(f"Invalid endpoint path '{s.path}'.")
     return load_tls(s.tls) if s.tls else None
 
@@ -213,7 +215,10 @@ async def run_remote(server: SessionRunner, settings: RemoteSettings, tokens: Li
     # garbage collector's full passes, which otherwise stall every session for ~100 ms when a burst of traffic
     # triggers one.
     gc.freeze()
+    notifier = SystemdNotifier()  # under systemd (Type=notify): READY=1 now, then WATCHDOG=1 pings from this loop
+    notifier.ready(f"serving {remote.url}")
     await stop.wait()
+    notifier.stopping()
     log.info("shutting down: finishing in-flight calls (up to %.0fs)", settings.grace)
     await remote.shutdown()
     return 0

@@ -25,12 +25,14 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
+from alecs import metrics
 from alecs.principal import Principal
 from alecs.stall import StallWatch
 from alecs.transports import SessionRunner
 from alecs.transports.guard import Admission, Guard, Refusal, audit_connection
 from alecs.transports.inbound import INTERNAL_ERROR, SERVER_BUSY, Rejection, parse
 from alecs.transports.limits import CallRate, Inflight, Occupancy, Slot
+from alecs.transports.scrape import METRICS_PATH, scrape
 from alecs.transports.settings import Limits
 
 if TYPE_CHECKING:
@@ -55,6 +57,14 @@ class Connection(StallWatch, ServerConnection):
 
     admission: Admission | None = None
     slot: Slot | None = None
+    transport_name = "websocket"  # for the metrics of `StallWatch`
+
+    async def handshake(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            await super().handshake(*args, **kwargs)
+        except asyncio.CancelledError:  # websockets' open_timeout: the handshake did not finish in time
+            metrics.transport_refusal("websocket", "handshake_timeout")
+            raise
 
     def connection_lost(self, exc: Exception | None) -> None:
         super().connection_lost(exc)
@@ -130,8 +140,12 @@ class WebSocketTransport:
         assert isinstance(conn, Connection)
         path, _, query = request.path.partition("?")
         address = str(conn.remote_address[0]) if conn.remote_address else "-"
-        if path == "/healthz" and "upgrade" not in " ".join(request.headers.get_all("Connection")).lower():
+        upgrade = "upgrade" in " ".join(request.headers.get_all("Connection")).lower()
+        if path == "/healthz" and not upgrade:
             return json_response(200, b"ok", content_type="text/plain")
+        if path == METRICS_PATH and not upgrade:
+            answer = await scrape(self.guard, "websocket", address, request.method, query, request.headers.get_all)
+            return json_response(answer.status, answer.body, answer.headers, answer.content_type)
         if path != self.path:
             return json_response(404, b'{"error": "not found"}')
         verdict = await self.guard.admit(address, query, request.headers.get_all)
@@ -168,11 +182,16 @@ class WebSocketTransport:
         address = admission.address or (str(ws.remote_address[0]) if ws.remote_address else "-")
         audit_connection("websocket", address, "accepted", principal.token_id, scope=principal.scope)
         self.sessions.add(session)
+        metrics.session_opened("websocket")
         started = time.monotonic()
         try:
             await self._serve(session)
         finally:
             self.sessions.discard(session)
+            metrics.session_closed("websocket")
+            sent = ws.protocol.close_sent
+            if sent is not None and sent.code == CloseCode.MESSAGE_TOO_BIG:
+                metrics.transport_refusal("websocket", "message_too_large")
             extra = {"stalled": True} if ws.stalled else {}
             audit_connection("websocket", address, "closed", principal.token_id, code=ws.close_code,
                              seconds=f"{time.monotonic() - started:.0f}", **extra)
@@ -208,12 +227,14 @@ class WebSocketTransport:
                 session.last_message = time.monotonic()
                 message = parse(frame)
                 if isinstance(message, Rejection):
+                    metrics.transport_refusal("websocket", message.reason)
                     await self._answer(session, message)
                     continue
                 metadata = plain
                 if isinstance(message, types.JSONRPCRequest):
                     refusal = self._admit(session, message)
                     if refusal is not None:
+                        metrics.transport_refusal("websocket", refusal.reason)
                         await self._answer(session, refusal)
                         continue
                     metadata = ServerMessageMetadata(
@@ -223,7 +244,8 @@ class WebSocketTransport:
 
     def _admit(self, session: Session, request: types.JSONRPCRequest) -> Rejection | None:
         if session.draining:
-            return Rejection(request.id, SERVER_BUSY, "The server is shutting down; reconnect shortly.")
+            return Rejection(request.id, SERVER_BUSY, "The server is shutting down; reconnect shortly.",
+                             reason="shutting_down")
         refusal = session.inflight.admit(request.id)
         if refusal is None and request.method == "tools/call":
             refusal = self.calls.spend(session.principal, request.id)

@@ -162,3 +162,33 @@ def test_a_store_written_by_a_newer_alecs_is_refused_rather_than_read_without_it
                             "ip_allow": ["10.0.0.0/8"]}])
     with pytest.raises(TokenStoreError, match="fields this alecs does not know \\(ip_allow\\)"):
         TokenStore(path, KEY).load()
+
+
+async def test_the_mcp_token_tool_stores_networks_confirmation_sessions_and_rate(fresh_sandbox, registry, tmp_path):
+    store = TokenStore(tmp_path / "tokens.json", KEY)
+    server = make_server(fresh_sandbox, registry, services={"tokens": store})
+    try:
+        async with connect(server) as client:
+            made = await client.call_tool("generate-api-token", {
+                "scope": "write", "networks": ["staging"], "confirm": "require", "maxSessions": 3, "rate": "2/s"})
+            per_minute = await client.call_tool("generate-api-token", {"rate": 90})
+            bad_rate = await client.call_tool("generate-api-token", {"rate": "fast"})
+            bad_sessions = await client.call_tool("generate-api-token", {"maxSessions": 0})
+            bad_network = await client.call_tool("generate-api-token", {"networks": ["edge"]})
+            bad_confirm = await client.call_tool("generate-api-token", {"confirm": "always"})
+            listed = await client.call_tool("list-api-tokens", {})
+    finally:
+        server.client.close()
+    assert not made.is_error, made.content[0].text
+    out = made.structured_content
+    assert (out["networks"], out["confirm"], out["maxSessions"], out["rate"]) == (["staging"], "require", 3, 120)
+    assert per_minute.structured_content["rate"] == 90
+    assert bad_rate.is_error and "not a rate" in bad_rate.content[0].text
+    assert bad_sessions.is_error and "max-sessions must be a whole number from 1" in bad_sessions.content[0].text
+    assert bad_network.is_error and bad_confirm.is_error  # refused by the schema, before the store
+    [record, other] = sorted(store.records(), key=lambda r: r.rate_per_minute or 0)
+    assert (other.networks, other.confirm, other.max_sessions, other.rate_per_minute) == (("staging",), "require", 3,
+                                                                                          120)
+    principal = other.principal()
+    assert principal.networks == frozenset({"staging"}) and principal.confirm == "require"
+    assert any(t["networks"] == ["staging"] for t in listed.structured_content["tokens"])

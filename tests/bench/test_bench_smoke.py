@@ -32,7 +32,7 @@ EXPECTED = ("tools/call over WebSocket", "tools/list over WebSocket", "tools/cal
             "Akamai requests: find a property by hostname", "Akamai requests: list every property of the account",
             "Akamai requests: read a property's rule tree by name", "Akamai requests: the same read 5 times in a row",
             "Akamai requests: read, write, read again (cache invalidated)",
-            "request validation per call (executor hook)")
+            "request validation per call (pre-send check)")
 
 
 def test_bench_smoke_run_prints_and_saves_every_measure(tmp_path: Path) -> None:
@@ -64,7 +64,7 @@ def test_bench_smoke_run_prints_and_saves_every_measure(tmp_path: Path) -> None:
     assert rows["idle authenticated sessions held"]["value"] == 50
     assert rows["Akamai requests: read, write, read again (cache invalidated)"]["met"] is True
     # The one timing asserted here, loosely (target 1 ms; a loaded CI box gets 5x): the executor's pre-send check.
-    validation = rows["request validation per call (executor hook)"]
+    validation = rows["request validation per call (pre-send check)"]
     assert validation["detail"]["requests"] > 150 and validation["value"] < 5, validation
 
 

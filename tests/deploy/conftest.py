@@ -5,6 +5,6 @@ from deploytest import (  # noqa: F401
     container,
     deploy_tools,
     pebble,
-    upgrade_wheelhouse,
+    pebble_stopped,
     wheelhouse,
 )

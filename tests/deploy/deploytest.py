@@ -15,7 +15,6 @@ import base64
 import json
 import os
 import queue
-import re
 import secrets
 import shutil
 import signal
@@ -152,6 +151,9 @@ class DeployTools:
             ANSIBLE_COLLECTIONS_PATH=str(self.collections),
             ANSIBLE_NOCOLOR="1",
             ANSIBLE_FORCE_COLOR="0",
+            # task durations at the end of each run's log (playbook-*.log next to the run's inventory)
+            ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",
+            PROFILE_TASKS_TASK_OUTPUT_LIMIT="15",
             PY_COLORS="0",
         )
         env.update(extra)
@@ -216,27 +218,6 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Wheelhouse:
     _copy_sources(base / "src")
     _pip_wheel("--wheel-dir", str(base / "wheels"), str(base / "src"))
     return Wheelhouse(base / "wheels", _alecs_version(base / "wheels"))
-
-
-@pytest.fixture(scope="session")
-def upgrade_wheelhouse(wheelhouse: Wheelhouse, tmp_path_factory: pytest.TempPathFactory) -> Wheelhouse:
-    """The same wheelhouse with alecs rebuilt as a newer version (`<version>.post1`), to exercise upgrades."""
-    base = tmp_path_factory.mktemp("upgrade")
-    _copy_sources(base / "src")
-    pyproject = base / "src/pyproject.toml"
-    text, count = re.subn(r'(?m)^version\s*=\s*"([^"]+)"', rf'version = "{wheelhouse.version}.post1"',
-                          pyproject.read_text())  # fmt: skip
-    assert count == 1, 'pyproject.toml has no static version = "..." to bump'
-    pyproject.write_text(text)
-    out = base / "wheels"
-    out.mkdir()
-    for wheel in wheelhouse.path.glob("*.whl"):
-        if not wheel.name.startswith("alecs-"):
-            shutil.copy2(wheel, out / wheel.name)
-    _pip_wheel("--no-deps", "--wheel-dir", str(out), str(base / "src"))
-    version = _alecs_version(out)
-    assert version == f"{wheelhouse.version}.post1", version
-    return Wheelhouse(out, version)
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -431,7 +412,9 @@ class AnsibleRun:
         """The first run and the second (which must change nothing)."""
         return self.playbook(variables), self.playbook(variables)
 
-    def playbook(self, variables: dict[str, Any], *, timeout: float = 900) -> Recap:
+    def playbook(self, variables: dict[str, Any], *, timeout: float = 900, expect_failure: bool = False) -> Recap:
+        """Run site.yml with `variables`; a failure raises (with alecs' journal), unless `expect_failure`, when
+        success raises instead."""
         extra = self.workdir / "vars.json"
         extra.write_text(json.dumps(variables))
         env = self.tools.env(ANSIBLE_CONFIG=str(self.workdir / "ansible.cfg"))
@@ -453,6 +436,9 @@ class AnsibleRun:
                 break
         else:
             raise AssertionError(f"no PLAY RECAP (rc={proc.returncode}):\n{output[-8000:]}")
+        if expect_failure:
+            assert proc.returncode != 0 and recap.failed, f"the run was expected to fail:\n{output[-6000:]}"
+            return recap
         if proc.returncode != 0 or recap.failed or recap.unreachable:
             journal = self.container.ssh("journalctl -u alecs --no-pager -n 60", check=False).stdout
             raise AssertionError(
@@ -492,11 +478,14 @@ def generate_token(container: Container, description: str = "deploy-test") -> di
 
 @dataclass
 class Pebble:
+    """pebble and its challenge DNS server. `prepare()` makes the addresses and the HTTPS CA (what the role is
+    given), `start()` runs the servers; a test may run the role before `start()` to see an unreachable ACME server."""
+
     workdir: Path
     procs: dict[str, subprocess.Popen[Any]] = field(default_factory=dict)
     logs: list[Any] = field(default_factory=list)
 
-    def start(self) -> None:
+    def prepare(self) -> None:
         import trustme
 
         require(shutil.which("pebble") is not None, "pebble (apt: pebble)")
@@ -505,18 +494,26 @@ class Pebble:
         cert = ca.issue_cert(HOST_IP, "127.0.0.1", "localhost")
         self.https_ca = self.workdir / "pebble-https-ca.pem"
         ca.cert_pem.write_to_path(str(self.https_ca))
-        cert_pem, key_pem = self.workdir / "pebble.pem", self.workdir / "pebble.key"
-        cert.cert_chain_pems[0].write_to_path(str(cert_pem))
-        cert.private_key_pem.write_to_path(str(key_pem))
+        self._cert_pem, self._key_pem = self.workdir / "pebble.pem", self.workdir / "pebble.key"
+        cert.cert_chain_pems[0].write_to_path(str(self._cert_pem))
+        cert.private_key_pem.write_to_path(str(self._key_pem))
+        self.directory = f"https://{HOST_IP}:14000/dir"
+
+    @property
+    def running(self) -> bool:
+        return "pebble" in self.procs
+
+    def start(self) -> None:
+        if not hasattr(self, "https_ca"):
+            self.prepare()
         self.mgmt_port = free_port()
         dns_port, chall_mgmt = free_port(), free_port()
         config = self.workdir / "pebble.json"
         config.write_text(json.dumps({"pebble": {
             "listenAddress": f"{HOST_IP}:14000", "managementListenAddress": f"127.0.0.1:{self.mgmt_port}",
-            "certificate": str(cert_pem), "privateKey": str(key_pem), "httpPort": 80, "tlsPort": 5001,
+            "certificate": str(self._cert_pem), "privateKey": str(self._key_pem), "httpPort": 80, "tlsPort": 5001,
             "ocspResponderURL": "", "externalAccountBindingRequired": False,
         }}))  # fmt: skip
-        self.directory = f"https://{HOST_IP}:14000/dir"
         self._spawn("challtestsrv", [
             "pebble-challtestsrv", "-dns01", f"127.0.0.1:{dns_port}", "-defaultIPv4", CT_IP,
             "-defaultIPv6", "", "-http01", "", "-https01", "", "-tlsalpn01", "",
@@ -556,15 +553,28 @@ class Pebble:
             log.close()
 
 
-@pytest.fixture(scope="module")
-def pebble(container: Container, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pebble]:
-    # depends on `container`: pebble listens on the veth's host end
+def _pebble(tmp_path_factory: pytest.TempPathFactory, *, running: bool) -> Iterator[Pebble]:
     server = Pebble(tmp_path_factory.mktemp("pebble"))
     try:
-        server.start()
+        if running:
+            server.start()
+        else:
+            server.prepare()
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def pebble(container: Container, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pebble]:
+    # depends on `container`: pebble listens on the veth's host end
+    yield from _pebble(tmp_path_factory, running=True)
+
+
+@pytest.fixture(scope="module")
+def pebble_stopped(container: Container, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pebble]:
+    """pebble prepared but not running: the test starts it when the ACME server should become reachable."""
+    yield from _pebble(tmp_path_factory, running=False)
 
 
 # ------------------------------------------------------------------------------------------------------

@@ -79,25 +79,40 @@ def test_readme_variable_table_is_generated_from_the_argument_specs() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def _render_unit_template_with_defaults(deploy_tools: DeployTools, dest: Path) -> str:
-    """Render the role's unit template with the role defaults, through Ansible's own templating."""
-    playbook = dest.parent / "render.yml"
-    playbook.write_text(
-        "- hosts: localhost\n  gather_facts: false\n  vars_files: [" + str(ROLE / "defaults/main.yml") + "]\n"
-        "  tasks:\n    - ansible.builtin.template:\n"
-        f"        src: {ROLE / 'templates/alecs.service.j2'}\n        dest: {dest}\n        mode: '0644'\n"
-    )
-    run(
-        [deploy_tools.bin("ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook),
-         "-e", "ansible_python_interpreter={{ ansible_playbook_python }}"],
-        env=deploy_tools.env(), timeout=120,
-    )  # fmt: skip
+REGENERATE_UNIT = "ansible-playbook ansible/render_unit.yml"
+
+
+def _render_unit(deploy_tools: DeployTools, dest: Path, **variables: str) -> str:
+    """The role's unit template rendered by Ansible with the role's defaults: the command that makes
+    systemd/alecs.service, writing elsewhere."""
+    extra = [arg for name, value in {"alecs_unit_dest": str(dest), **variables}.items()
+             for arg in ("-e", f"{name}={value}")]  # fmt: skip
+    run([deploy_tools.bin("ansible-playbook"), str(ANSIBLE_DIR / "render_unit.yml"), *extra],
+        env=deploy_tools.env(), cwd=REPO, timeout=120)  # fmt: skip
     return dest.read_text()
 
 
-def test_role_unit_template_and_systemd_unit_file_do_not_drift(deploy_tools: DeployTools, tmp_path: Path) -> None:
-    rendered = _render_unit_template_with_defaults(deploy_tools, tmp_path / "alecs.service")
-    assert rendered == UNIT.read_text(), "systemd/alecs.service differs from the role template rendered with defaults"
+def test_systemd_unit_file_is_the_role_template_rendered_with_the_defaults(
+    deploy_tools: DeployTools, tmp_path: Path
+) -> None:
+    rendered = _render_unit(deploy_tools, tmp_path / "alecs.service")
+    assert rendered == UNIT.read_text(), (
+        f"systemd/alecs.service differs from the role's template rendered with its defaults; regenerate it with "
+        f"`{REGENERATE_UNIT}`"
+    )
+
+
+def test_the_unit_serves_the_transport_the_role_is_given(deploy_tools: DeployTools, tmp_path: Path) -> None:
+    http = _render_unit(deploy_tools, tmp_path / "http.service", alecs_transport="http")
+    assert "ExecStart=/opt/alecs/venv/bin/alecs serve --transport http" in http.splitlines()
+    assert "ExecStart=/opt/alecs/venv/bin/alecs serve --transport websocket" in UNIT.read_text().splitlines()
+
+
+def test_the_unit_tells_systemd_when_it_is_ready_and_is_watched() -> None:
+    lines = UNIT.read_text().splitlines()
+    assert "Type=notify" in lines and "NotifyAccess=main" in lines
+    watchdog = [line for line in lines if line.startswith("WatchdogSec=")]
+    assert watchdog and 10 <= int(watchdog[0].removeprefix("WatchdogSec=").removesuffix("s")) <= 120, watchdog
 
 
 def test_unit_file_passes_systemd_analyze_verify(tmp_path: Path) -> None:

@@ -9,15 +9,16 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from alecs.openapi import __main__ as cli
 from alecs.openapi import build
 from alecs.openapi.index import INDEX_FILE
+from alecs.tools import presend
 from tests import openapi_defs
 from tests.openapi.rig import needs_definitions
 from tests.openapi_defs import REPO
@@ -74,28 +75,46 @@ def test_the_index_and_its_notice_are_in_the_wheel(tmp_path: Path) -> None:
     assert {f"alecs/openapi/{INDEX_FILE}", "alecs/openapi/NOTICE"} <= names
 
 
-def test_serve_starts_and_lists_tools_without_importing_or_loading_the_index() -> None:
+def test_serve_loads_the_index_only_in_the_warm_up_that_follows_the_first_tools_list(tmp_path: Path) -> None:
+    """`alecs serve` as a client drives it: start-up and the first answers import nothing of alecs.openapi; the
+    checker is loaded by the warm-up (its log line comes before every import of it), and the call that follows
+    works. stderr carries `-X importtime` and the debug log in the order they happened."""
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "PYTHONPATH")}
-    lines = ['{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",'
-             '"capabilities":{},"clientInfo":{"name":"t","version":"1"}}}',
-             '{"jsonrpc":"2.0","method":"notifications/initialized"}',
-             '{"jsonrpc":"2.0","id":2,"method":"tools/list"}']
-    with tempfile.TemporaryFile() as stderr, subprocess.Popen(
-            [sys.executable, "-X", "importtime", "-m", "alecs", "serve", "--sandbox"], env=env,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr) as proc:
+    with (tmp_path / "stderr").open("w+b") as err:
+        proc = subprocess.Popen([sys.executable, "-X", "importtime", "-m", "alecs", "serve", "--sandbox",
+                                 "--log-level", "debug"], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=err)
         assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(("\n".join(lines) + "\n").encode())
-        proc.stdin.flush()
-        answers = [json.loads(proc.stdout.readline()) for _ in range(2)]  # stdin stays open until both answers
-        proc.stdin.close()
-        proc.wait(timeout=120)
-        stderr.seek(0)
-        imported = stderr.read().decode()
-    assert proc.returncode == 0, imported[-2000:]
-    listed = {t["name"] for t in next(a for a in answers if a.get("id") == 2)["result"]["tools"]}
-    assert {"find-akamai-operations", "describe-akamai-operation", "call-akamai-operation"} <= listed
-    assert "import time:" in imported, "importtime output missing"
-    assert "alecs.openapi" not in imported and "openapi_schema_validator" not in imported
+
+        def exchange(*lines: str) -> dict[str, Any]:
+            for line in lines:
+                proc.stdin.write(line.encode() + b"\n")  # type: ignore[union-attr]
+            proc.stdin.flush()  # type: ignore[union-attr]
+            return dict(json.loads(proc.stdout.readline()))  # type: ignore[union-attr]
+
+        try:
+            exchange('{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",'
+                     '"capabilities":{},"clientInfo":{"name":"t","version":"1"}}}')
+            listed = exchange('{"jsonrpc":"2.0","method":"notifications/initialized"}',
+                              '{"jsonrpc":"2.0","id":2,"method":"tools/list"}')
+            called = exchange('{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"list-contracts",'
+                              '"arguments":{}}}')
+            proc.stdin.close()
+            assert proc.wait(60) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+        err.seek(0)
+        lines = err.read().decode().splitlines()
+    names = {t["name"] for t in listed["result"]["tools"]}
+    assert {"find-akamai-operations", "describe-akamai-operation", "call-akamai-operation"} <= names
+    assert called["result"]["isError"] is False, called
+    assert any(line.startswith("import time:") for line in lines), "importtime output missing"
+    warming = next(i for i, line in enumerate(lines) if presend.WARMING in line)
+    checker = [i for i, line in enumerate(lines) if line.startswith("import time:")
+               and ("alecs.openapi" in line or "openapi_schema_validator" in line)]
+    assert checker and min(checker) > warming
 
 
 def test_the_conformance_checker_reads_the_definitions_through_the_package() -> None:

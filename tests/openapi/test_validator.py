@@ -1,4 +1,4 @@
-"""The request validator on its own: what the executor hook will call for every curated tool's request."""
+"""The request validator on its own: what the pre-send check (ToolCall.send) runs for every tool's request."""
 
 from __future__ import annotations
 
@@ -70,8 +70,8 @@ def test_literal_routes_win_over_templates_and_unpublished_paths_are_not_found()
         "path: GET /papi/v1/contracts is not this operation's path (GET /papi/v1/groups)"]
 
 
-def test_curated_tools_requests_check_through_the_executor_hook_shape() -> None:
-    """What round two's executor hook does: the request a declaration builds, looked up by the tool's API and
+def test_curated_tools_requests_check_as_the_pre_send_check_sees_them() -> None:
+    """What the pre-send check does: the request a declaration builds, looked up by the tool's API and
     checked."""
     registry = Registry.load()
     cases = {

@@ -10,6 +10,7 @@ from mcp import Client
 
 from alecs.akamai.client import AkamaiClient
 from alecs.edgerc import Edgerc
+from alecs.principal import CURRENT, Principal
 from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer, ServerOptions
 from alecs.services import Services
@@ -29,7 +30,19 @@ def make_server(sandbox: Sandbox, registry: Registry, selection: Selection | Non
 
 
 @asynccontextmanager
-async def connect(server: AlecsServer, **kw: Any) -> AsyncIterator[Client]:
-    """The SDK's client, in process, over the handshake (2025-11-25) flow."""
-    async with Client(server.lowlevel, mode="legacy", **kw) as client:
+async def connect(server: AlecsServer, *, mode: str = "legacy", **kw: Any) -> AsyncIterator[Client]:
+    """The SDK's client, in process, over the handshake (2025-11-25) flow; `mode="auto"` for the 2026-07-28 era
+    (no handshake, each request carries the protocol version and the client's capabilities)."""
+    async with Client(server.lowlevel, mode=mode, **kw) as client:
         yield client
+
+
+@asynccontextmanager
+async def connect_as(server: AlecsServer, principal: Principal, **kw: Any) -> AsyncIterator[Client]:
+    """`connect` for a session of `principal` (a token holder's rights: networks, confirmation policy, ...)."""
+    token = CURRENT.set(principal)
+    try:
+        async with connect(server, **kw) as client:
+            yield client
+    finally:
+        CURRENT.reset(token)

@@ -122,11 +122,20 @@ async def test_unknown_ids_get_akamais_not_found(server: AlecsServer, fresh_sand
         assert "Akamai error 404" in text and "NOPE_1" in text
 
 
-async def test_bad_rate_policy_and_duplicate_name_get_400(server: AlecsServer, fresh_sandbox: Sandbox) -> None:
+async def test_half_a_rate_policy_is_refused_before_sending_and_a_duplicate_name_gets_400(
+        server: AlecsServer, fresh_sandbox: Sandbox) -> None:
     async with connect(server) as client:
+        fresh_sandbox.server.request_log.clear()
         text = await refused(client, "create-rate-policy", {"configId": CONFIG, "versionNumber": DRAFT,
                                                             "ratePolicy": {"name": "Half a policy"}})
-        assert "Akamai error 400: Bad Request" in text and "averageThreshold" in text
+        assert "ratePolicy.averageThreshold: Field required" in text
+        misspelt = {"name": "Logins", "averageThreshold": 5, "burstThreshold": 10, "pathMatchType": "Custom",
+                    "paths": {"positiveMatch": True, "values": ["/login"]}}
+        text = await refused(client, "create-rate-policy", {"configId": CONFIG, "versionNumber": DRAFT,
+                                                            "ratePolicy": misspelt})
+        assert text.startswith("Not sent") and "paths: is not a property this operation knows" in text
+        assert "(POST /appsec/v1/configs/{configId}/versions/{versionNumber}/rate-policies)" in text
+        assert not fresh_sandbox.requests
         text = await refused(client, "update-rate-policy", {"configId": CONFIG, "versionNumber": DRAFT,
                                                             "ratePolicyId": RATE,
                                                             "changes": {"name": "Login Requests"}})

@@ -48,8 +48,11 @@ async def test_stream_state_conflicts_and_unknown_streams_get_akamais_errors(
         server: AlecsServer, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sandbox.settings, "activation_seconds", 60.0)  # keep the stream DEACTIVATING
     async with connect(server) as client:
+        # Akamai's 400 "already active" for a repeat: the tool returns the active stream and says so
         again = await client.call_tool("activate-stream", {"streamId": 7050})
-        assert again.is_error and "400" in again.content[0].text and "already active" in again.content[0].text
+        assert not again.is_error and again.structured_content["streamStatus"] == "ACTIVATED"
+        assert "already active" in again.structured_content["recovered"]
+        assert [r.status for r in sandbox.requests if r.path.endswith("/streams/7050/activate")][-1] == 400
         await call(client, "deactivate-stream", {"streamId": 7050})
         busy = await client.call_tool("activate-stream", {"streamId": 7050})
         assert busy.is_error and "409" in busy.content[0].text and "DEACTIVATING" in busy.content[0].text

@@ -78,8 +78,11 @@ async def test_namespace_with_a_different_configuration_is_a_409(server: AlecsSe
         assert "409" in text and "already exists with a different configuration" in text
 
 
-async def test_retention_outside_akamais_range_is_a_400(server: AlecsServer) -> None:
+async def test_retention_outside_akamais_range_is_refused_before_sending(server: AlecsServer,
+                                                                        fresh_sandbox: Sandbox) -> None:
     async with connect(server) as client:
+        fresh_sandbox.server.request_log.clear()
         text = await error_text(client, "create-edgekv-namespace", {"network": "staging", "namespace": "short",
                                                                     "retentionInSeconds": 3600, "groupId": 0})
-        assert "400" in text and "Retention period" in text
+        assert "retentionInSeconds" in text and "86400" in text
+        assert not fresh_sandbox.requests

@@ -56,6 +56,7 @@ def serve(fresh_sandbox: Sandbox, registry: Registry, store: TokenStore) -> Call
     """`async with serve(transport="websocket", **settings) as remote:` an in-process server on port 0, its sandbox
     holding a version 2 of prp_100001 ready to activate (`tests.transports.wire.ACTIVATE`)."""
     new_property_version(fresh_sandbox)
+    fresh_sandbox.server.request_log.clear()  # the set-up's request is none of the test's business
 
     @asynccontextmanager
     async def run(limits: Limits | None = None, ssl_context: Any = None, **settings: Any) -> AsyncIterator[Remote]:

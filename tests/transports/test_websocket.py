@@ -92,8 +92,9 @@ async def test_missing_malformed_or_unknown_tokens_get_401_with_www_authenticate
 async def test_revoked_and_expired_tokens_get_401(serve, mint, store):
     revoked_id, revoked = mint("write")
     store.revoke(revoked_id)
-    _, expired = mint("write", expires_in_days=0.01 / 86400)
-    await asyncio.sleep(0.02)
+    expired_id, expired = mint("write", expires_in_days=0.01 / 86400)
+    await poll(lambda: any(r.id == expired_id and r.state() == "expired" for r in store.records()), 5,
+               "the 1 ms token to expire")
     async with serve() as remote:
         for token, state in ((revoked, "revoked"), (expired, "expired")):
             response = await refused(remote.url, bearer(token))
