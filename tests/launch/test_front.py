@@ -110,6 +110,8 @@ def test_the_key_changes_with_every_input_that_shapes_the_answers(monkeypatch: p
         "dynamic": server_key(options | {"dynamic_toolsets": True}, env),
         "token store": server_key(options, env | {"TOKEN_MASTER_KEY": "k"}),
         "ALECS_*": server_key(options, env | {"ALECS_TOOLSETS": "dns"}),
+        "confirmation": server_key(options, env | {"ALECS_CONFIRM": "require"}),
+        "upload folder": server_key(options, env | {"ALECS_UPLOAD_DIR": "/srv/uploads"}),
         "edgerc": server_key(options, env | {"AKAMAI_EDGERC": "/e"}),
     }
     monkeypatch.setattr(alecs, "__version__", "99.0")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.support.stdio import (
     FRONT_LINE,
     INITIALIZED,
@@ -16,6 +18,7 @@ from tests.support.stdio import (
 )
 
 VERSION = "2025-11-25"
+PURGE: dict[str, object] = {"by": "tag", "objects": ["product-42"], "network": "production"}
 
 
 def _call(ident: int, name: str, arguments: dict[str, object]) -> dict[str, object]:
@@ -86,3 +89,53 @@ async def test_a_configuration_error_still_stops_the_server_with_its_sentence(tm
     await launched.send(initialize(1, VERSION))
     assert await launched.close() == 2
     assert "Unknown toolset(s): nonsense" in launched.stderr_text() and "Traceback" not in launched.stderr_text()
+
+
+def _asking_client(ident: int) -> dict[str, object]:
+    """An initialize from a client that can put questions to its user (form elicitation)."""
+    message = initialize(ident, VERSION)
+    message["params"]["capabilities"] = {"elicitation": {}}
+    return message
+
+
+async def _open_and_list(launched: Launched, opening_message: dict[str, object]) -> None:
+    await launched.send(opening_message)
+    await launched.answer(1)
+    await launched.send(INITIALIZED, {"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
+    await launched.answer(2)
+
+
+@pytest.mark.parametrize("asks", [True, False], ids=["client-asks", "client-cannot-ask"])
+async def test_a_production_change_right_after_the_fronts_initialize_is_confirmed_as_the_client_declared(
+        tmp_path: Path, asks: bool) -> None:
+    # The SDK never saw the client's initialize itself: it reads the front's replay of it. Under ALECS_CONFIRM=require
+    # the call must still reach the person when the client declared elicitation, and be refused when it did not.
+    env = environment(tmp_path, {"ALECS_CONFIRM": "require"})
+    opening_message = _asking_client(1) if asks else initialize(1, VERSION)
+    first = await Launched.start("--sandbox", env=env)  # keeps the snapshot for this client
+    try:
+        await _open_and_list(first, opening_message)
+    finally:
+        assert await first.close() == 0, first.stderr_text()[-2000:]
+    launched = await Launched.start("--sandbox", env=env)
+    try:
+        await launched.send(opening_message)
+        await launched.answer(1)
+        sent = await launched.send(INITIALIZED, _call(2, "purge-delete", PURGE))
+        if asks:
+            question = json.loads(await launched.line())
+            assert question["method"] == "elicitation/create", question
+            await launched.send({"jsonrpc": "2.0", "id": question["id"],
+                                 "result": {"action": "accept", "content": {"confirm": True}}})
+        (result,) = await launched.answers(2)
+    finally:
+        assert await launched.close() == 0
+    ready = launched.logged(READY_LINE)
+    assert ready is not None and launched.logged(FRONT_LINE) is not None, launched.stderr_text()[-2000:]
+    assert sent < ready  # sent before the server had loaded: only the front had seen the client
+    text = result["result"]["content"][0]["text"]
+    if asks:
+        assert "on production" in question["params"]["message"].lower(), question
+        assert not result["result"]["isError"], text
+    else:
+        assert result["result"]["isError"] and "cannot ask for it (no MCP elicitation)" in text

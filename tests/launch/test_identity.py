@@ -24,6 +24,8 @@ CONFIGURATIONS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "read-only": (("--read-only",), {}),
     "dynamic": (("--dynamic-toolsets",), {}),
     "token-store": ((), {"TOKEN_MASTER_KEY": "identity-test-master-key"}),
+    # The confirmation policy decides at call time; its answers are keyed apart all the same (every ALECS_* is).
+    "confirm-require": ((), {"ALECS_CONFIRM": "require"}),
 }
 CASES = [(config, version) for config in CONFIGURATIONS for version in VERSIONS]
 PARALLEL = 3  # launches at once: the machine has 2 cores
@@ -88,7 +90,7 @@ def test_the_cases_cover_what_a_client_can_see() -> None:
     from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS
 
     assert set(VERSIONS) == {*HANDSHAKE_PROTOCOL_VERSIONS, *MODERN_PROTOCOL_VERSIONS}
-    assert len(CASES) == 25
+    assert len(CASES) == 30
 
 
 @pytest.mark.parametrize("config", ["dynamic", "token-store", "read-only"])
