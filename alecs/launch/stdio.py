@@ -5,7 +5,9 @@ Standard library only until the loader is done (the loader thread imports the re
 1. the wire claims stdin/stdout and a reader thread starts reading lines;
 2. a loader thread sets up logging, imports the SDK, builds the server and starts the sandbox (`--sandbox`);
 3. meanwhile the front answers what the snapshot holds and keeps everything else;
-4. when the loader is done, the SDK serves the session (`alecs.launch.handover`): no tool call ever reaches a
+4. if the front has listed the tools by the time the server is built, the loader also loads the request checker
+   (`alecs.tools.presend`), so the first tool call is a warm one;
+5. when the loader is done, the SDK serves the session (`alecs.launch.handover`): no tool call ever reaches a
    server, or a sandbox, that is not ready.
 
 `ALECS_STARTUP_SNAPSHOT=0` turns the front off: the server is built first and the SDK answers everything.
@@ -55,9 +57,11 @@ def _setup_logging(args: argparse.Namespace) -> None:
 class Loader(threading.Thread):
     """Builds the server on its own thread and reports to the inbox when it is ready (or failed)."""
 
-    def __init__(self, args: argparse.Namespace, inbox: Inbox, stack: contextlib.ExitStack) -> None:
+    def __init__(self, args: argparse.Namespace, inbox: Inbox, stack: contextlib.ExitStack,
+                 listed: list[str]) -> None:
         super().__init__(name="alecs-loader", daemon=True)
         self.args, self.inbox, self.stack = args, inbox, stack
+        self.listed = listed  # what the front has answered so far (`Front.answered`, appended on the main thread)
         self.app: App | None = None
 
     def run(self) -> None:
@@ -66,6 +70,15 @@ class Loader(threading.Thread):
             _setup_logging(self.args)
             self.app = self.stack.enter_context(stdio_app(self.args))
             import alecs.launch.handover  # noqa: F401 - ready before the hand-over needs it
+
+            if "tools/list" in self.listed:
+                # The front listed the tools long ago: load the request checker now, while the front still answers,
+                # so the first tool call after the hand-over is as fast as a warm one (otherwise the hand-over
+                # starts the warm-up, as the server does after its own first listing).
+                from alecs.tools import presend
+
+                with contextlib.suppress(Exception):  # a checker that cannot load fails the calls needing it
+                    presend.warm().result()
         except BaseException as exc:  # reported to the main thread, which raises it
             error = exc
         self.inbox.report(Loaded(error))
@@ -82,7 +95,7 @@ def serve(args: argparse.Namespace) -> int:
         with contextlib.ExitStack() as stack:
             inbox = Inbox(wire.stdin)
             front = Front(store, wire.write)
-            loader = Loader(args, inbox, stack)
+            loader = Loader(args, inbox, stack, front.answered)
             interval = sys.getswitchinterval()
             sys.setswitchinterval(FRONT_SWITCH_INTERVAL)
             try:
