@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from alecs.akamai.client import AkamaiClient
 from alecs.edgerc import Edgerc, default_edgerc_path
-from alecs.sandbox.account import Settings
-from alecs.sandbox.server import Sandbox
 from alecs.server import AlecsServer, ServerOptions
 from alecs.services import Services
 from alecs.tools.registry import Registry
+
+if TYPE_CHECKING:  # the simulator is imported only with --sandbox
+    from alecs.sandbox.account import Settings
+    from alecs.sandbox.server import Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +34,19 @@ class AppConfig:
     tools: str | None = None
     dynamic: bool = False
 
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> AppConfig:
+        """The configuration `alecs serve` was given (flags, or their environment variables)."""
+        return cls(edgerc=args.edgerc, sandbox=args.sandbox, read_only=args.read_only, toolsets=args.toolsets,
+                   tools=args.tools, dynamic=args.dynamic_toolsets)
+
 
 def sandbox_settings() -> Settings:
     """The sandbox's timing from the environment: ALECS_SANDBOX_ACTIVATION_SECONDS (how long activations stay
     pending), ALECS_SANDBOX_ACTIVATION_ANSWER_DELAY (seconds an activation POST's answer is held back) and
     ALECS_SANDBOX_ACTIVATION_REQUEST_SECONDS (seconds an appsec activation request takes to become an activation)."""
+    from alecs.sandbox.account import Settings
+
     settings = Settings()
     value = os.environ.get("ALECS_SANDBOX_ACTIVATION_SECONDS")
     if value:
@@ -68,6 +80,8 @@ def build_app(cfg: AppConfig, services: Services | None = None) -> Iterator[App]
     selection = registry.selection_from(cfg.toolsets, cfg.tools, cfg.read_only)
     sandbox: Sandbox | None = None
     if cfg.sandbox:
+        from alecs.sandbox.server import Sandbox
+
         sandbox = Sandbox(sandbox_settings()).start()
         edgerc = Edgerc(None, use_env=False)
         edgerc.add(sandbox.credentials())

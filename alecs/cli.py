@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 
 from alecs import __version__
@@ -30,7 +27,8 @@ def _add_selection(p: argparse.ArgumentParser) -> None:
                    help="comma-separated tool names, added to the toolsets (env ALECS_TOOLS)")
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(serving: bool = False) -> argparse.ArgumentParser:
+    """The command line; `serving`: only the `serve` command (what `alecs serve` needs, without loading the rest)."""
     parser = argparse.ArgumentParser(prog="alecs", description=__doc__)
     parser.add_argument("--version", action="version", version=f"alecs {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -56,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     remote.add_argument("--oauth", action="store_true", default=env_flag("ALECS_OAUTH"),
                         help="be an OAuth 2.1 authorization server for remote MCP clients (Claude connectors, "
                              "ChatGPT, Cursor, VS Code) on --transport http; set ALECS_PUBLIC_URL (env ALECS_OAUTH=1)")
+    if serving:
+        return parser
 
     sandbox = sub.add_parser("sandbox", help="run the simulated Akamai account and print its .edgerc section")
     sandbox.add_argument("--port", type=int, default=0)
@@ -73,26 +73,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from alecs.app import AppConfig, build_app
-
-    cfg = AppConfig(edgerc=args.edgerc, sandbox=args.sandbox, read_only=args.read_only, toolsets=args.toolsets,
-                    tools=args.tools, dynamic=args.dynamic_toolsets)
     if args.transport == "stdio":
-        from alecs.auth.tokens import TokenStore, default_store_path, master_key
-        from alecs.services import Services
-        from alecs.transports.stdio import serve_stdio
+        from alecs.launch.stdio import serve  # the front answers while the server loads (alecs.launch)
 
-        key = master_key()  # the local operator manages tokens over stdio when the store's key is set
-        store = TokenStore(default_store_path(), key) if key else None
-        with build_app(cfg, Services(tokens=store)) as app:
-            asyncio.run(serve_stdio(app.server))
-        return 0
-    from alecs.transports.remote import serve_remote
+        return serve(args)
+    _setup_logging(args.log_level)
+    from alecs.transports.remote import serve_remote  # listens first; the server is built meanwhile
 
-    return serve_remote(args, cfg)
+    return serve_remote(args)
 
 
 def _sandbox(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
     from alecs.app import sandbox_settings
     from alecs.sandbox.server import Sandbox
 
@@ -117,8 +111,11 @@ def _tools(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The `alecs` command; returns the process exit code."""
-    args = _parser().parse_args(argv)
-    _setup_logging(getattr(args, "log_level", "warning") if args.command == "serve" else "warning")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    serving = bool(argv) and argv[0] == "serve"
+    args = _parser(serving).parse_args(argv)
+    if args.command != "serve":
+        _setup_logging("warning")  # `serve` sets up its own logging, over stdio on the loader's thread
     try:
         if args.command == "serve":
             return _serve(args)

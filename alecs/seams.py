@@ -3,7 +3,8 @@
 Written against mcp 2.3.0, uvicorn 0.54.0 and websockets 17.4 (`SDK_VERSION`, `UVICORN_VERSION`,
 `WEBSOCKETS_VERSION`); `tests/test_seams.py` checks each member used here still exists and behaves as used, and names
 these versions when one is gone, so an upgrade fails loudly in CI instead of quietly at run time. Nothing else in
-alecs touches a private member of these libraries.
+alecs touches a private member of these libraries, but `alecs.stall.StallWatch` (the asyncio flow-control members
+of uvicorn's and websockets' protocols), kept apart so that the WebSocket transport can listen before the SDK loads.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from alecs import metrics
+from alecs.stall import StallWatch
 
 log = logging.getLogger(__name__)
 
@@ -52,47 +54,6 @@ class UvicornServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
-
-
-class StallWatch:
-    """Cuts a connection whose writes stay blocked for `write_timeout` seconds: its client stopped reading.
-
-    A mixin for asyncio protocols that keep `self.loop` and `self.transport` and forward asyncio's flow-control
-    callbacks (`pause_writing`/`resume_writing`) to their base: uvicorn's `H11Protocol` and websockets'
-    `ServerConnection`. Aborting the transport ends whatever waits to be written (answers, pings, a close frame), so
-    the connection's work is cancelled and its memory freed at once.
-    """
-
-    write_timeout: float = 0.0  # 0: no bound
-    transport_name: str = "-"  # the metrics' `transport` label
-    stalled: bool = False
-    _stall: asyncio.TimerHandle | None = None
-    loop: asyncio.AbstractEventLoop
-    transport: asyncio.Transport
-
-    def pause_writing(self) -> None:
-        super().pause_writing()  # type: ignore[misc]
-        if self.write_timeout and self._stall is None:
-            self._stall = self.loop.call_later(self.write_timeout, self._cut)
-
-    def resume_writing(self) -> None:
-        super().resume_writing()  # type: ignore[misc]
-        self._stop_watching()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._stop_watching()
-        super().connection_lost(exc)  # type: ignore[misc]
-
-    def _stop_watching(self) -> None:
-        if self._stall is not None:
-            self._stall.cancel()
-            self._stall = None
-
-    def _cut(self) -> None:
-        self._stall, self.stalled = None, True
-        log.info("closing a connection whose client stopped reading (%.0f s without draining)", self.write_timeout)
-        metrics.transport_refusal(self.transport_name, "write_stalled")
-        self.transport.abort()
 
 
 class PendingConnections:

@@ -54,9 +54,8 @@ class AlecsServer:
         sel, dynamic, store = self.options.selection, self.options.dynamic, self.services.tokens is not None
         self.starting = tuple(registry.starting(sel, dynamic, store))  # what every session lists at first
         self.offered = tuple(registry.offered(sel, dynamic=dynamic, token_store=store))  # all it may ever list
-        self._tools = {s.name: tool_entry(s) for s in registry}
-        # For read callers (read tokens, --read-only) a tool that chooses its operation per call can only read.
-        self._read_tools = {s.name: tool_entry(s, reads_only=True) for s in registry if s.any_operation}
+        # Tool entries (schemas, argument models) are built on first use per tool and cached (`tool_entry`), never
+        # for tools nobody is shown.
         self._session_toolsets: WeakKeyDictionary[Any, set[str]] = WeakKeyDictionary()
         self.instructions = instructions({s.name for s in self.offered}, dynamic)
         self.lowlevel: Server[Any] = Server(
@@ -67,6 +66,15 @@ class AlecsServer:
         self.answers = SpentAnswers()
         self.init_options = self.lowlevel.create_initialization_options(
             NotificationOptions(tools_changed=self.options.dynamic))
+
+    def prepare(self) -> None:
+        """Build now every tools/list entry (and argument model) this server may show: a long-lived server does this
+        before serving, so the first listing is fast and nothing this large is built after `gc.freeze()`. Over stdio
+        entries are built on first use instead (the start-up snapshot answers the first listing)."""
+        for spec in self.offered:
+            tool_entry(spec)
+            if spec.any_operation:
+                tool_entry(spec, reads_only=True)
 
     async def run(self, read_stream: Any, write_stream: Any, principal: Principal = LOCAL) -> None:
         """Serve one MCP session until the read side closes.
@@ -136,9 +144,10 @@ class AlecsServer:
     # -- handlers --------------------------------------------------------------------------------
     async def _list_tools(self, ctx: ServerRequestContext[Any],
                           params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
-        tools = self._read_tools if self.reads_only(self.principal(ctx)) else {}
+        # For read callers (read tokens, --read-only) a tool that chooses its operation per call can only read.
+        reads = self.reads_only(self.principal(ctx))
         presend.warm_soon()  # the request checker loads in a thread once this first answer is out
-        return types.ListToolsResult(tools=[tools.get(s.name) or self._tools[s.name] for s in self.visible(ctx)])
+        return types.ListToolsResult(tools=[tool_entry(s, reads and s.any_operation) for s in self.visible(ctx)])
 
     async def _call_tool(self, ctx: ServerRequestContext[Any],
                          params: types.CallToolRequestParams) -> types.CallToolResult | types.InputRequiredResult:
@@ -158,7 +167,7 @@ class AlecsServer:
             seconds = time.monotonic() - started
             audit.info("tool_call token=%s customer=%s tool=%s outcome=%s duration_ms=%.0f", principal.label,
                        customer, params.name, status, seconds * 1000)
-            metrics.tool_call(params.name if params.name in self._tools else "unknown", status, seconds)
+            metrics.tool_call(params.name if params.name in self.registry.specs else "unknown", status, seconds)
         return types.CallToolResult(content=[types.TextContent(type="text", text=outcome.text)],
                                     structured_content=outcome.data, is_error=outcome.is_error)
 

@@ -15,11 +15,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bench import measures
+from bench import launch, measures
 from bench.harness import AlecsProcess, Sshd, tempdir
 from bench.stats import Row, compare, table
 
-MEASURES = ("efficiency", "validation", "overhead", "limits", "tunnel", "bulk", "startup", "load", "capacity")
+MEASURES = ("efficiency", "validation", "launch", "overhead", "limits", "tunnel", "bulk", "startup", "load",
+            "capacity")
 
 
 async def run(plan: measures.Plan, workdir: Path, only: set[str]) -> list[Row]:
@@ -28,6 +29,9 @@ async def run(plan: measures.Plan, workdir: Path, only: set[str]) -> list[Row]:
         rows += await measures.akamai_efficiency()
     if "validation" in only:
         rows += measures.request_validation(plan)
+    if "launch" in only:
+        rows += await launch.stdio_launches(workdir, plan.startups)
+        rows += await launch.first_call(workdir, plan.startups)
     if not only - {"efficiency", "validation"}:
         return rows
     needs_ssh = bool(only & {"tunnel", "bulk", "startup"})
@@ -39,6 +43,8 @@ async def run(plan: measures.Plan, workdir: Path, only: set[str]) -> list[Row]:
         alecs.start()
         if sshd is not None:
             sshd.start()
+        if "launch" in only:
+            rows += await launch.websocket_ready(workdir, alecs.token, plan.startups)
         if "overhead" in only:
             rows += await measures.server_overhead(alecs, workdir, plan)
         if sshd is not None:

@@ -294,20 +294,9 @@ async def startup(alecs: AlecsProcess, sshd: Sshd, plan: Plan) -> list[Row]:
         import_times.append(await _run_seconds(PY, "-c", "import paramiko, websockets"))
         # `import websockets` is lazy: a client also needs asyncio and websockets' asyncio client (reported only)
         client_imports.append(await _run_seconds(PY, "-c", "import paramiko, websockets.asyncio.client"))
-    serve_times, serve_imports = [], []
-    for _ in range(max(1, (plan.startups + 1) // 2)):
-        other = AlecsProcess(alecs.dir, token=alecs.token)
-        try:
-            other.start()
-            serve_times.append(other.started_in)
-        finally:
-            other.stop()
-        serve_imports.append(await _run_seconds(PY, "-c", "import mcp.server, websockets.asyncio.server"))
     return [Row("alecs-tunnel launch to initialize answer", median(tunnel_times), "s", median(import_times),
                 "python -c 'import paramiko, websockets'", "<= 1.5x",
-                {"runs": tunnel_times, "import_paramiko_websockets_asyncio_client_s": median(client_imports)}),
-            Row("alecs serve start to ready (/healthz)", median(serve_times), "s", median(serve_imports),
-                "python -c 'import mcp.server, websockets...'", "", {"runs": serve_times})]
+                {"runs": tunnel_times, "import_paramiko_websockets_asyncio_client_s": median(client_imports)})]
 
 
 # -- capacity ----------------------------------------------------------------------------------------------------

@@ -78,7 +78,9 @@ async def checker() -> ModuleType:
     future = warm()
     if future.done():
         return future.result()
-    return await asyncio.wrap_future(future)
+    # Shielded: a call cancelled while it waits (notifications/cancelled, a closed session) must not cancel the
+    # one load every other call shares.
+    return await asyncio.shield(asyncio.wrap_future(future))
 
 
 async def check_outgoing(spec: ToolSpec, method: str, path: str, *, params: Mapping[str, Any] | None = None,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
-
-from mcp.server.lowlevel import Server
-from mcp.server.models import InitializationOptions
+from typing import TYPE_CHECKING, Any, Protocol
 
 from alecs.principal import Principal
+
+if TYPE_CHECKING:  # the SDK loads after a remote transport listens (alecs.launch.late)
+    from mcp.server.lowlevel import Server
+    from mcp.server.models import InitializationOptions
 
 
 class SessionRunner(Protocol):
@@ -17,7 +18,10 @@ class SessionRunner(Protocol):
     SDK's session manager drive `lowlevel`, which must then advertise the same `init_options`.
     """
 
-    lowlevel: Server[Any]
-    init_options: InitializationOptions
+    @property
+    def lowlevel(self) -> Server[Any]: ...
+
+    @property
+    def init_options(self) -> InitializationOptions: ...
 
     async def run(self, read_stream: Any, write_stream: Any, principal: Principal) -> None: ...

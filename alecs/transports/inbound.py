@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import mcp_types as types
-from mcp.shared.dispatcher import coerce_request_id
+if TYPE_CHECKING:
+    import mcp_types as types
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ class Rejection:
 
 def request_key(request_id: str | int) -> str:
     """The identity of a request id for "is it already in flight": 7 and "7" are one id, as for the SDK."""
+    from mcp.shared.dispatcher import coerce_request_id  # the SDK loads after the transport listens
+
     return str(coerce_request_id(request_id))
 
 
@@ -61,8 +63,10 @@ def parse(data: str | bytes) -> types.JSONRPCMessage | Rejection:
         return _refused(rid, INVALID_REQUEST, f"Invalid Request: JSON nested deeper than {MAX_DEPTH} levels.")
     if _has_escaped_surrogate(data) and _has_lone_surrogate(raw):
         return _refused(rid, INVALID_REQUEST, "Invalid Request: the message holds an unpaired Unicode surrogate.")
+    import mcp_types  # the SDK loads after the transport listens (a message arrives once it has)
+
     try:
-        return types.jsonrpc_message_adapter.validate_python(raw, by_name=False)
+        return mcp_types.jsonrpc_message_adapter.validate_python(raw, by_name=False)
     except Exception:
         return _refused(rid, INVALID_REQUEST, "Invalid Request: not a JSON-RPC 2.0 message.")
 

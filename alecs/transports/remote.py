@@ -12,26 +12,28 @@ import signal
 import ssl
 import sys
 import time
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import anyio
 
-from alecs.app import AppConfig, build_app
 from alecs.auth.live import LiveTokens
 from alecs.auth.tokens import TokenStore, default_store_path, require_master_key
 from alecs.errors import ConfigError
-from alecs.oauth.app import OAuthApp
+from alecs.launch.late import LateServer
 from alecs.oauth.settings import OAuthSettings, oauth_settings
 from alecs.sdnotify import SystemdNotifier
 from alecs.services import Services
 from alecs.transports import SessionRunner
 from alecs.transports.guard import Guard
-from alecs.transports.http import HttpTransport
 from alecs.transports.scrape import METRICS_PATH
 from alecs.transports.settings import RemoteSettings, resolve_settings
 from alecs.transports.websocket import WebSocketTransport
 
+if TYPE_CHECKING:  # the SDK (which these need) loads after the WebSocket transport listens
+    from alecs.app import AppConfig
+
 log = logging.getLogger(__name__)
+LOADING_SWITCH_INTERVAL = 0.0005  # seconds (Python's default is 0.005)
 
 
 class Transport(Protocol):
@@ -89,10 +91,14 @@ class Remote:
         guard = Guard(tokens, settings.allowed_origins, settings.limiter, allowed_hosts=settings.allowed_hosts,
                       trusted_proxies=settings.trusted_proxies)
         s = settings
+        if oauth is not None and oauth.enabled:
+            from alecs.oauth.app import OAuthApp
         self.oauth = OAuthApp(oauth, tokens, limiter=guard.limiter, proxies=guard.trusted_proxies,
                               allowed_hosts=guard.allowed_hosts) if oauth is not None and oauth.enabled else None
         self.transport: Transport
         if s.transport == "http":
+            from alecs.transports.http import HttpTransport
+
             self.transport = HttpTransport(server, guard, host=s.host, port=s.port, path=s.path, tls=s.tls,
                                            limits=s.limits, oauth=self.oauth)
         else:
@@ -106,7 +112,9 @@ class Remote:
         return self.settings.url(self.transport.port)
 
     async def start(self) -> None:
-        await anyio.to_thread.run_sync(lambda: self.tokens.refresh(force=True))
+        # Read the store unless it was just read unchanged (serve_remote reads it first to stop on a wrong key):
+        # each read derives the store's key with scrypt.
+        await anyio.to_thread.run_sync(self.tokens.refresh)
         if self.oauth is not None:
             await anyio.to_thread.run_sync(self.oauth.prune)
         await self.transport.start()
@@ -176,19 +184,37 @@ def announce_listening(remote: Remote) -> None:
 
 async def run_remote(server: SessionRunner, settings: RemoteSettings, tokens: LiveTokens,
                      ssl_context: ssl.SSLContext | None = None, oauth: OAuthSettings | None = None) -> int:
+    """Serve until SIGTERM or SIGINT. A `LateServer` is built while the WebSocket transport already listens (its
+    `/healthz` answers at once; sessions wait for the server); Streamable HTTP needs the built server to start."""
     raise_file_limit()
-    remote = Remote(server, settings, tokens, ssl_context, oauth)
-    await remote.start()
-    # Everything loaded so far (registry, schemas, the sandbox) lives as long as the process: keep it out of the
-    # garbage collector's full passes, which otherwise stall every session for ~100 ms when a burst of traffic
-    # triggers one.
-    gc.freeze()
-    announce_listening(remote)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    late = server if isinstance(server, LateServer) else None
+    if late is not None and (settings.transport == "http" or (oauth is not None and oauth.enabled)):
+        server = await late.load()
+    remote = Remote(server, settings, tokens, ssl_context, oauth)
+    await remote.start()
     loop.add_signal_handler(signal.SIGHUP, remote.reload_tls)
+    announce_listening(remote)
+    if late is not None:
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(LOADING_SWITCH_INTERVAL)  # while the loader imports, the loop gets the GIL back fast
+        try:
+            loaded = await _loaded(late, stop)
+        except BaseException:  # e.g. an unknown toolset: stop listening, then report it
+            await remote.shutdown(0)
+            raise
+        finally:
+            sys.setswitchinterval(interval)
+        if not loaded:
+            await remote.shutdown()
+            return 0
+    # Everything loaded so far (registry, schemas, the sandbox) lives as long as the process: keep it out of the
+    # garbage collector's full passes, which otherwise stall every session for ~100 ms when a burst of traffic
+    # triggers one.
+    gc.freeze()
     notifier = SystemdNotifier()  # under systemd (Type=notify): READY=1 now, then WATCHDOG=1 pings from this loop
     notifier.ready(f"serving {remote.url}")
     await stop.wait()
@@ -198,7 +224,21 @@ async def run_remote(server: SessionRunner, settings: RemoteSettings, tokens: Li
     return 0
 
 
-def serve_remote(args: argparse.Namespace, cfg: AppConfig) -> int:
+async def _loaded(late: LateServer, stop: asyncio.Event) -> bool:
+    """Wait for the server to be built; False if asked to stop first. A failure to build is raised."""
+    loading = asyncio.ensure_future(late.load())
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait((loading, stopping), return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if loading.done():
+        loading.result()  # raises the build's error
+        return True
+    return False
+
+
+def serve_remote(args: argparse.Namespace, cfg: AppConfig | None = None) -> int:
+    """`alecs serve --transport websocket|http`: settings and the token store are checked first (a mistake stops
+    here, with its explanation); the server (the SDK, the registry, the sandbox) is built on a worker thread."""
     settings = resolve_settings(args)
     ssl_context = check_settings(settings)
     oauth = oauth_settings(bool(getattr(args, "oauth", False)))
@@ -206,5 +246,12 @@ def serve_remote(args: argparse.Namespace, cfg: AppConfig) -> int:
     store = TokenStore(default_store_path(), require_master_key())
     tokens = LiveTokens(store)
     tokens.refresh(force=True)  # a wrong key or unreadable store stops here, with its explanation
-    with build_app(cfg, Services(tokens=store)) as app:
-        return asyncio.run(run_remote(app.server, settings, tokens, ssl_context, oauth))
+    with contextlib.ExitStack() as stack:
+        def build() -> SessionRunner:
+            from alecs.app import AppConfig, build_app
+
+            app = stack.enter_context(build_app(cfg or AppConfig.from_args(args), Services(tokens=store)))
+            app.server.prepare()  # every schema and argument model, before gc.freeze() and the first session
+            return app.server
+
+        return asyncio.run(run_remote(LateServer(build), settings, tokens, ssl_context, oauth))

@@ -16,12 +16,9 @@ import ssl
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
-import mcp_types as types
-from mcp.shared.message import ServerMessageMetadata, SessionMessage
-from starlette.requests import HTTPConnection
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
@@ -29,15 +26,18 @@ from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
 from alecs import metrics
-from alecs.caller import authenticated
 from alecs.principal import Principal
-from alecs.seams import StallWatch
+from alecs.stall import StallWatch
 from alecs.transports import SessionRunner
 from alecs.transports.guard import Admission, Guard, Refusal, audit_connection
 from alecs.transports.inbound import INTERNAL_ERROR, SERVER_BUSY, Rejection, parse
 from alecs.transports.limits import CallRate, Inflight, Occupancy, Slot
 from alecs.transports.scrape import METRICS_PATH, scrape
 from alecs.transports.settings import Limits
+
+if TYPE_CHECKING:
+    import mcp_types as types
+    from starlette.requests import HTTPConnection
 
 log = logging.getLogger(__name__)
 # websockets logs handshake headers (Authorization among them) at DEBUG: its logger never goes below INFO.
@@ -94,6 +94,10 @@ def json_response(status: int, body: bytes, headers: tuple[tuple[str, str], ...]
 
 def request_context(ws: Connection, principal: Principal) -> HTTPConnection:
     """The handshake as an ASGI scope whose user is the caller; the Authorization header is left out."""
+    from starlette.requests import HTTPConnection  # the SDK's stack loads after the transport listens
+
+    from alecs.caller import authenticated
+
     path, _, query = ws.request.path.partition("?") if ws.request else ("", "", "")
     headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in ws.request.headers.raw_items()
                if k.lower() != "authorization"] if ws.request else []
@@ -171,6 +175,9 @@ class WebSocketTransport:
             await ws.close(CloseCode.POLICY_VIOLATION, "not authenticated")
             return
         principal = admission.principal
+        load = getattr(self.runner, "load", None)  # a server still being built (alecs.launch.late): wait for it
+        if load is not None:
+            await load()
         session = Session(ws, principal, request_context(ws, principal), Inflight(self.limits.max_inflight))
         address = admission.address or (str(ws.remote_address[0]) if ws.remote_address else "-")
         audit_connection("websocket", address, "accepted", principal.token_id, scope=principal.scope)
@@ -190,6 +197,8 @@ class WebSocketTransport:
                              seconds=f"{time.monotonic() - started:.0f}", **extra)
 
     async def _serve(self, session: Session) -> None:
+        from mcp.shared.message import SessionMessage  # loaded by then: sessions start once the server is built
+
         read_send, read_recv = anyio.create_memory_object_stream[SessionMessage | Exception](0)
         write_send, write_recv = anyio.create_memory_object_stream[SessionMessage](0)
         async with anyio.create_task_group() as tg:
@@ -209,6 +218,9 @@ class WebSocketTransport:
                 await session.ws.close()
 
     async def _reader(self, session: Session, read_send: Any) -> None:
+        import mcp_types as types
+        from mcp.shared.message import ServerMessageMetadata, SessionMessage
+
         plain = ServerMessageMetadata(request_context=session.context)
         with contextlib.suppress(ConnectionClosed):
             async for frame in session.ws:
@@ -246,6 +258,8 @@ class WebSocketTransport:
         session.inflight.settle(request_id)
 
     async def _writer(self, session: Session, write_recv: Any) -> None:
+        import mcp_types as types
+
         async for item in write_recv:
             message = item.message
             try:

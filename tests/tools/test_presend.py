@@ -202,3 +202,31 @@ def test_nothing_of_the_checker_is_loaded_by_start_up_or_by_answering_tools_list
 def test_a_call_before_any_tools_list_loads_the_checker_once_and_waits_for_it() -> None:
     seen = _warm_up("call", 3600)
     assert seen["after_initialize"] == [] and seen["first_call_error"] is False and seen["index_loads"] == 1
+
+
+CANCELLED_WAIT = textwrap.dedent("""
+    import asyncio
+    from alecs.tools import presend
+
+    async def main():
+        waiting = asyncio.ensure_future(presend.checker())  # starts the load and waits for it
+        await asyncio.sleep(0)
+        waiting.cancel()  # the call that waited was cancelled (notifications/cancelled, a closed session)
+        try:
+            await waiting
+        except asyncio.CancelledError:
+            pass
+        module = await asyncio.wait_for(presend.checker(), 120)  # the next call still gets the one load
+        print(module.__name__, presend.is_warm())
+
+    asyncio.run(main())
+""")
+
+
+def test_a_call_cancelled_while_the_checker_loads_does_not_cancel_the_load_other_calls_share() -> None:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.run([sys.executable, "-c", CANCELLED_WAIT], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split() == ["alecs.openapi.outgoing", "True"]
+    assert "InvalidStateError" not in proc.stderr

@@ -51,7 +51,10 @@ def _environment() -> dict[str, str]:
     # Nothing of the caller's configuration (ALECS_*, TOKEN_MASTER_KEY, .edgerc) may shape the answers.
     keep = ("PATH", "LANG", "PYTHONPATH")
     env = {k: v for k, v in os.environ.items() if k in keep}
-    return env | {"HOME": str(HERE), "PYTHONPATH": os.pathsep.join([str(REPO), *sys.path])}
+    # The SDK answers every request (no start-up snapshot, nothing cached under HOME, which is this folder);
+    # tests/launch proves the start-up front's answers identical to these.
+    return env | {"HOME": str(HERE), "PYTHONPATH": os.pathsep.join([str(REPO), *sys.path]),
+                  "ALECS_STARTUP_SNAPSHOT": "0"}
 
 
 async def _ask(*flags: str) -> Answers:
