@@ -27,9 +27,14 @@ PLAYBOOK = """\
       ansible.builtin.include_role:
         name: alecs
         tasks_from: preflight
+        public: true
     - name: Report the choice
       ansible.builtin.debug:
         msg: "chosen version={{ alecs_install_version }} wheel={{ alecs_install_wheel | default('-') }}"
+    - name: Render the environment file (OAuth cases)
+      ansible.builtin.debug:
+        msg: "{{ lookup('ansible.builtin.template', '@TEMPLATES@/alecs.env.j2') }}"
+      when: alecs_oauth
 """
 
 SHORT_KEY = "short-" + secrets.token_hex(4)
@@ -100,7 +105,7 @@ def _outcomes(report: dict[str, Any]) -> dict[str, Outcome]:
 def preflight(deploy_tools: DeployTools, tmp_path_factory: pytest.TempPathFactory) -> Preflight:
     """Every case of CASES through the role's preflight, in one ansible-playbook run in a fresh directory."""
     workdir = tmp_path_factory.mktemp("preflight")
-    (workdir / "preflight.yml").write_text(PLAYBOOK)
+    (workdir / "preflight.yml").write_text(PLAYBOOK.replace("@TEMPLATES@", str(ANSIBLE_DIR / "roles/alecs/templates")))
     for folder, versions in {"wheelhouse": ["0.1.0"], "several": ["0.9.0", "0.10.0"]}.items():
         (workdir / folder).mkdir()
         for version in versions:
@@ -210,6 +215,21 @@ def test_oauth_needs_the_streamable_http_transport(preflight) -> None:
     assert outcome.task == "Check that OAuth is served on Streamable HTTP"
 
 
-def test_oauth_over_http_in_tls_and_nginx_modes_and_json_logs_pass(preflight) -> None:
-    for case in ("oauth_in_nginx_mode", "oauth_in_tls_mode", "json_logs"):
-        _passed_with(preflight[case], "chosen version=0.1.0 wheel=alecs-0.1.0-py3-none-any.whl")
+def _environment(outcome: Outcome) -> set[str]:
+    assert not outcome.failed and outcome.task == "Render the environment file (OAuth cases)", outcome
+    return set(outcome.message.splitlines())
+
+
+def test_oauth_sets_the_public_url_from_the_domain_in_tls_and_nginx_modes(preflight) -> None:
+    """The role's environment file for OAuth: tls mode's URL carries alecs' port, nginx mode's is on 443 and names
+    nginx as the trusted proxy."""
+    nginx = _environment(preflight["oauth_in_nginx_mode"])
+    assert {"ALECS_OAUTH=1", "ALECS_PUBLIC_URL=https://mcp.example.com/mcp", "ALECS_TRUSTED_PROXIES=127.0.0.1,::1",
+            "ALECS_HOST=127.0.0.1", "ALECS_PORT=8082", "ALECS_PATH=/mcp"} <= nginx, nginx  # fmt: skip
+    tls = _environment(preflight["oauth_in_tls_mode"])
+    assert {"ALECS_OAUTH=1", "ALECS_PUBLIC_URL=https://mcp.example.com:8082/mcp"} <= tls, tls
+    assert not any(line.startswith("ALECS_TRUSTED_PROXIES=") for line in tls), tls
+
+
+def test_json_logs_pass(preflight) -> None:
+    _passed_with(preflight["json_logs"], "chosen version=0.1.0 wheel=alecs-0.1.0-py3-none-any.whl")
