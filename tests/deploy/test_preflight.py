@@ -33,7 +33,8 @@ PLAYBOOK = """\
         msg: "chosen version={{ alecs_install_version }} wheel={{ alecs_install_wheel | default('-') }}"
     - name: Render the environment file (OAuth cases)
       ansible.builtin.debug:
-        msg: "{{ lookup('ansible.builtin.template', '@TEMPLATES@/alecs.env.j2') }}"
+        msg: "{{ lookup('ansible.builtin.template', '@TEMPLATES@/alecs.env.j2')
+          | regex_replace('(?m)^TOKEN_MASTER_KEY=.*$', 'TOKEN_MASTER_KEY=(not shown)') }}"
       when: alecs_oauth
 """
 
@@ -226,6 +227,7 @@ def test_oauth_sets_the_public_url_from_the_domain_in_tls_and_nginx_modes(prefli
     nginx = _environment(preflight["oauth_in_nginx_mode"])
     assert {"ALECS_OAUTH=1", "ALECS_PUBLIC_URL=https://mcp.example.com/mcp", "ALECS_TRUSTED_PROXIES=127.0.0.1,::1",
             "ALECS_HOST=127.0.0.1", "ALECS_PORT=8082", "ALECS_PATH=/mcp"} <= nginx, nginx  # fmt: skip
+    assert "TOKEN_MASTER_KEY=(not shown)" in nginx  # the rendered file is printed, never the key in it
     tls = _environment(preflight["oauth_in_tls_mode"])
     assert {"ALECS_OAUTH=1", "ALECS_PUBLIC_URL=https://mcp.example.com:8082/mcp"} <= tls, tls
     assert not any(line.startswith("ALECS_TRUSTED_PROXIES=") for line in tls), tls
