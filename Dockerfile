@@ -12,14 +12,15 @@ COPY alecs_tunnel ./alecs_tunnel
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim-bookworm
-# (ALECS_TOKEN_STORE is the path of the token store on the volume, not a secret)
+# (ALECS_TOKEN_STORE is the path of the token store on the volume, not a secret. ALECS_HOST/PORT/PATH are the
+# neutral names both transports read; override ALECS_PORT, not the older ALECS_WS_PORT: the neutral name wins.)
 # hadolint ignore=DL3064
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    ALECS_WS_HOST=0.0.0.0 \
-    ALECS_WS_PORT=8082 \
-    ALECS_WS_PATH=/mcp \
+    ALECS_HOST=0.0.0.0 \
+    ALECS_PORT=8082 \
+    ALECS_PATH=/mcp \
     ALECS_TOKEN_STORE=/var/lib/alecs/tokens.json \
     AKAMAI_EDGERC=/run/alecs/edgerc
 RUN groupadd --system --gid 10001 alecs \
@@ -35,6 +36,6 @@ WORKDIR /var/lib/alecs
 VOLUME ["/var/lib/alecs"]
 EXPOSE 8082
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('ALECS_WS_PORT', '8082'), timeout=4)"]
+  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('ALECS_PORT', '8082'), timeout=4)"]
 ENTRYPOINT ["alecs"]
 CMD ["serve", "--transport", "websocket"]

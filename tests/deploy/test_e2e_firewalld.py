@@ -16,7 +16,7 @@ from deploytest import (
     generate_token,
     poll,
     tcp_probe,
-    tunnel_check_until,
+    tunnel_check,
     tunnel_client,
 )
 
@@ -124,7 +124,7 @@ def test_firewalld_itself_drops_a_listener_on_the_container_address(firewalld_ho
 def test_alecs_tunnel_over_ssh_still_lists_tools(firewalld_host: FirewalldHost) -> None:
     ct = firewalld_host.ct
     token = generate_token(ct, "firewalld-e2e")["token"]
-    tunnel_check_until(ct, token, "firewalld-check", 0)
+    tunnel_check(ct, token, "firewalld-check")
     client = tunnel_client(ct, token, "firewalld-tunnel")
     try:
         assert client.initialize().get("serverInfo")

@@ -28,7 +28,6 @@ from deploytest import (
     tcp_probe,
     ws_initialize,
     ws_mcp_session,
-    ws_mcp_session_when_token_loaded,
     ws_request,
 )
 from readme_steps import readme_steps
@@ -114,7 +113,7 @@ def test_certificate_is_issued_by_the_acme_server_for_the_domain(tls_host: TlsHo
 
 def test_wss_answers_mcp_and_calls_a_sandbox_tool_with_a_token_and_refuses_without(tls_host: TlsHost) -> None:
     token = generate_token(tls_host.ct, "tls-e2e")["token"]
-    with ws_mcp_session_when_token_loaded(URL, token, ssl=tls_host.trust, server_hostname=TLS_DOMAIN) as ws:
+    with ws_mcp_session(URL, token, ssl=tls_host.trust, server_hostname=TLS_DOMAIN) as ws:
         ws_initialize(ws)
         tools = ws_request(ws, 2, "tools/list")["result"]["tools"]
         tool = pick_read_only_tool(tools)
@@ -161,7 +160,7 @@ def test_forced_renewal_reloads_alecs_without_dropping_an_open_session(tls_host:
     pid = ct.ssh("systemctl show -P MainPID alecs").stdout.strip()
     restarts = ct.ssh("systemctl show -P NRestarts alecs").stdout.strip()
     token = generate_token(ct, "renewal")["token"]
-    with ws_mcp_session_when_token_loaded(URL, token, ssl=tls_host.trust, server_hostname=TLS_DOMAIN) as ws:
+    with ws_mcp_session(URL, token, ssl=tls_host.trust, server_hostname=TLS_DOMAIN) as ws:
         ws_initialize(ws)
         assert ws_request(ws, 2, "tools/list")["result"]["tools"]
         ct.ssh("certbot renew --force-renewal --no-random-sleep-on-renew --non-interactive", timeout=180)
@@ -206,6 +205,6 @@ def test_switching_to_tunnel_leaves_nothing_of_tls_enabled_and_back_to_tls_works
         x509.SubjectAlternativeName
     ).value.get_values_for_type(x509.DNSName)
     token = generate_token(ct, "back-to-tls")["token"]
-    with ws_mcp_session_when_token_loaded(URL, token, ssl=tls_host.trust, server_hostname=TLS_DOMAIN) as ws:
+    with ws_mcp_session(URL, token, ssl=tls_host.trust, server_hostname=TLS_DOMAIN) as ws:
         ws_initialize(ws)
         assert ws_request(ws, 2, "tools/list")["result"]["tools"]

@@ -16,7 +16,6 @@ from the role run directly (deploytest.AnsibleRun)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -37,6 +36,7 @@ from deploytest import (
     require,
     run,
     tcp_probe,
+    tunnel_check,
     tunnel_check_until,
     tunnel_client,
 )
@@ -170,31 +170,11 @@ def operator(container: Container, tmp_path_factory: pytest.TempPathFactory) -> 
             command = step.substituted("alecs_...", token)
         if command.startswith("ansible-playbook") and op.skipped_wheelhouse is None:
             _run_without_the_wheelhouse(op, command)
-        typed = op.type(command)
-        if command.startswith("alecs-tunnel check") and typed.rc == 4:  # 4: the token was refused
-            # the README says a new token works "within seconds": the server re-reads its token store about once a
-            # second, so a check typed right after the token was made may come too early; the operator tries again
-            typed = _again_until_accepted(op, command)
+        typed = op.type(command)  # once: the token made by the command before is accepted on its first connection
         assert typed.rc == 0, f"README command failed ({typed.rc}): {command}\n{typed.output[-6000:]}"
         if "alecs-token generate" in command:
             token = first_match(TOKEN_RE, typed.output, "token in the output of alecs-token generate")
     return op
-
-
-def _again_until_accepted(op: Operator, command: str, within: float = 20) -> Typed:
-    """The command again, once a second (far below the server's failed-authentication limit), until the token is
-    no longer refused or `within` seconds have passed; the last attempt replaces the refused one."""
-    op.typed.pop()
-    attempts: list[Typed] = []
-
-    def attempt() -> Typed | None:
-        attempts.append(op.terminal.type(command, password=op.vault_password))
-        return attempts[-1] if attempts[-1].rc != 4 else None
-
-    with contextlib.suppress(AssertionError):
-        poll(attempt, within, "the new token to be accepted", interval=1.0)
-    op.typed.append(attempts[-1])
-    return attempts[-1]
 
 
 def _run_without_the_wheelhouse(op: Operator, playbook_command: str) -> None:
@@ -333,6 +313,10 @@ def _tunnel_check_until(operator: Operator, token: str, name: str, rc: int) -> N
     tunnel_check_until(operator.container, token, name, rc)
 
 
+def _tunnel_check(operator: Operator, token: str, name: str) -> None:
+    tunnel_check(operator.container, token, name)
+
+
 def _tunnel(operator: Operator, token: str, name: str) -> StdioJsonRpc:
     return tunnel_client(operator.container, token, name)
 
@@ -341,7 +325,7 @@ def test_alecs_tunnel_over_ssh_lists_tools_and_a_tool_call_reaches_the_akamai_cl
     """The host serves the operator's .edgerc (dummy credentials, no route out): the call goes all the way to the
     Akamai client and comes back as a tool error naming the API host. (tls mode calls a sandbox tool for real.)"""
     token = generate_token(operator.container, "tunnel-e2e")["token"]
-    _tunnel_check_until(operator, token, "tunnel-check", 0)
+    _tunnel_check(operator, token, "tunnel-check")
     client = _tunnel(operator, token, "tunnel")
     try:
         info = client.initialize()
@@ -363,7 +347,7 @@ def test_revoked_token_is_refused(operator: Operator) -> None:
     ct = operator.container
     issued = generate_token(ct, "to-revoke")
     assert issued["id"] in ct.ssh("alecs-token list").stdout
-    _tunnel_check_until(operator, issued["token"], "before-revoke", 0)
+    _tunnel_check(operator, issued["token"], "before-revoke")
     ct.ssh(f"alecs-token revoke {issued['id']}")
     _tunnel_check_until(operator, issued["token"], "after-revoke", 4)  # 4: authentication refused
     client = _tunnel(operator, issued["token"], "revoked")

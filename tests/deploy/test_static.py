@@ -190,3 +190,21 @@ def test_compose_file_wires_port_secret_edgerc_and_token_volume() -> None:
 def test_shipped_shell_scripts_parse() -> None:
     for path in [REPO / ".ci/deploy-setup.sh", ROLE / "files/alecs-check"]:
         run(["bash", "-n", str(path)])
+
+
+def test_the_env_template_dockerfile_and_compose_use_the_neutral_setting_names() -> None:
+    """ALECS_HOST/PORT/PATH/ALLOWED_ORIGINS serve both transports; the ALECS_WS_* aliases would draw a warning under
+    --transport http (alecs.transports.settings.ALIASES)."""
+    from alecs.transports.settings import ALIASES
+
+    template = (ROLE / "templates/alecs.env.j2").read_text()
+    dockerfile = (REPO / "Dockerfile").read_text()
+    compose = (REPO / "compose.yaml").read_text()
+    for name, text in {"alecs.env.j2": template, "Dockerfile": dockerfile, "compose.yaml": compose}.items():
+        text = re.sub(r"(?m)^\s*#.*$", "", text)  # what is set, not what comments say
+        for alias in ALIASES.values():
+            assert alias not in text, f"{name} still names {alias}"
+    for name in ("ALECS_HOST", "ALECS_PORT", "ALECS_PATH", "ALECS_ALLOWED_ORIGINS", "ALECS_LOG_FORMAT"):
+        assert f"{name}=" in template, name
+    assert {"ALECS_HOST=0.0.0.0", "ALECS_PORT=8082", "ALECS_PATH=/mcp"} <= set(re.findall(r"ALECS_\w+=\S+", dockerfile))
+    assert "os.environ.get('ALECS_PORT'" in dockerfile  # the HEALTHCHECK follows the port alecs listens on
