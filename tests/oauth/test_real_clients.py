@@ -62,6 +62,10 @@ async def test_the_typescript_sdk_oauth_client_completes_the_flow_and_refreshes(
         assert f"action={action}" in actions
 
 
+def _failed(task: asyncio.Future[int]) -> bool:
+    return task.done() and not task.cancelled() and task.exception() is not None
+
+
 def _refreshes(lines: list[str]) -> int:
     return sum("action=refresh" in line and "outcome=ok" in line for line in lines)
 
@@ -92,20 +96,28 @@ async def test_mcp_remote_in_oauth_mode_completes_the_flow_and_refreshes(oauth_s
                                                              callback.split(":")[2].split("/")[0],
                                                              "--transport", "http-only"], env=env, cwd=str(tmp_path))
         signing_in = asyncio.ensure_future(person())
-        with open(tmp_path / "mcp-remote.stderr", "w") as errlog:
-            async with Client(stdio_client(params, errlog=errlog), mode="legacy") as mcp:
-                assert await signing_in == 200
-                names = {t.name for t in (await mcp.list_tools()).tools}
-                call = await mcp.call_tool("list-contracts", {})
-                assert "list-contracts" in names and not call.is_error and "ctr_" in call.content[0].text
-                before = _refreshes(audit_lines())
+        try:
+            # mcp-remote waits for the sign-in without a deadline: a failed sign-in ends the wait at once.
+            async with asyncio.timeout(300) as deadline:
+                signing_in.add_done_callback(lambda done: _failed(done) and deadline.reschedule(-1))
+                with open(tmp_path / "mcp-remote.stderr", "w") as errlog:
+                    async with Client(stdio_client(params, errlog=errlog), mode="legacy") as mcp:
+                        assert await signing_in == 200
+                        names = {t.name for t in (await mcp.list_tools()).tools}
+                        call = await mcp.call_tool("list-contracts", {})
+                        assert "list-contracts" in names and not call.is_error and "ctr_" in call.content[0].text
+                        before = _refreshes(audit_lines())
 
-                async def refreshed() -> bool:
-                    await mcp.list_tools()
-                    return _refreshes(audit_lines()) > before
-                await poll(refreshed, 90, "mcp-remote to refresh its expired access token", interval=0.3)
-                again = await mcp.call_tool("list-contracts", {})
-                assert not again.is_error and "ctr_" in again.content[0].text
+                        async def refreshed() -> bool:
+                            await mcp.list_tools()
+                            return _refreshes(audit_lines()) > before
+                        await poll(refreshed, 90, "mcp-remote to refresh its expired access token", interval=0.3)
+                        again = await mcp.call_tool("list-contracts", {})
+                        assert not again.is_error and "ctr_" in again.content[0].text
+        except TimeoutError:
+            if _failed(signing_in):
+                raise AssertionError("the sign-in failed, so mcp-remote never connected") from signing_in.exception()
+            raise
     actions = " ".join(audit_lines())
     for action in ("register", "approve", "token", "refresh"):
         assert f"action={action}" in actions
