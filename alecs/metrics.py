@@ -16,22 +16,12 @@ from __future__ import annotations
 import gzip
 import re
 import threading
-from typing import Any
-
-from prometheus_client import (
-    GC_COLLECTOR,
-    PLATFORM_COLLECTOR,
-    PROCESS_COLLECTOR,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    Info,
-    disable_created_metrics,
-)
-from prometheus_client.exposition import choose_encoder, gzip_accepted
+from typing import TYPE_CHECKING, Any
 
 from alecs import __version__
+
+if TYPE_CHECKING:
+    from prometheus_client import Counter, Gauge, Histogram
 
 MAX_LABEL_VALUES = 500  # distinct values of one label; more than the catalogue's tools, far fewer than a flood
 OTHER = "other"
@@ -41,37 +31,79 @@ _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 CALL_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 AKAMAI_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
-# No `_created` series beside every counter and histogram: Prometheus does not use them.
-disable_created_metrics()  # type: ignore[no-untyped-call]
-REGISTRY = CollectorRegistry(auto_describe=True)
-for _collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):  # CPU, memory, open files, GC, Python
-    REGISTRY.register(_collector)
 
-BUILD = Info("alecs_build", "The running alecs.", registry=REGISTRY)
-BUILD.info({"version": __version__})
-SESSIONS_OPEN = Gauge("alecs_sessions_open", "MCP sessions open now (WebSocket connections, HTTP sessions).",
-                      ["transport"], registry=REGISTRY)
-SESSIONS_OPENED = Counter("alecs_sessions_opened", "MCP sessions opened.", ["transport"], registry=REGISTRY)
-TOOL_CALLS = Counter("alecs_tool_calls", "Tool calls answered, by tool and outcome (ok, error, cancelled).",
-                     ["tool", "outcome"], registry=REGISTRY)
-TOOL_SECONDS = Histogram("alecs_tool_call_duration_seconds", "Time from a tools/call request to its answer.",
-                         ["tool"], buckets=CALL_BUCKETS, registry=REGISTRY)
-AKAMAI_REQUESTS = Counter("alecs_akamai_requests", "HTTP exchanges with Akamai's APIs, by API, method and status "
-                          "(unreachable: no answer).", ["api", "method", "status"], registry=REGISTRY)
-AKAMAI_SECONDS = Histogram("alecs_akamai_request_duration_seconds", "Time of one HTTP exchange with Akamai.",
-                           ["api"], buckets=AKAMAI_BUCKETS, registry=REGISTRY)
-AKAMAI_RETRIES = Counter("alecs_akamai_retries", "Akamai requests sent again, by API and why (rate_limited: a 429, "
-                         "server_error: a 5xx, unreachable).", ["api", "reason"], registry=REGISTRY)
-BUDGET_REFUSALS = Counter("alecs_akamai_budget_refusals", "Calls refused before reaching Akamai because a rate limit "
-                          "of the account had no room in time, by API and limit (akamai_429: Akamai's own pause).",
-                          ["api", "limit"], registry=REGISTRY)
-AUTH_REFUSALS = Counter("alecs_auth_refusals", "Requests refused by authentication, by transport and reason.",
-                        ["transport", "reason"], registry=REGISTRY)
-TRANSPORT_REFUSALS = Counter("alecs_transport_refusals", "Connections, sessions and messages refused or cut by the "
-                             "transports' limits, by transport and reason.", ["transport", "reason"],
-                             registry=REGISTRY)
-TOKEN_RELOADS = Counter("alecs_token_store_reloads", "Token store reads that found it changed (changed) or could "
-                        "not read it (failed).", ["outcome"], registry=REGISTRY)
+class Instruments:
+    """The registry and its metrics. Made on the first count or scrape, not at import: prometheus_client takes
+    ~50 ms to import, which `alecs serve` would otherwise spend before its listener answers `/healthz`."""
+
+    def __init__(self) -> None:
+        from prometheus_client import (
+            GC_COLLECTOR,
+            PLATFORM_COLLECTOR,
+            PROCESS_COLLECTOR,
+            CollectorRegistry,
+            Counter,
+            Gauge,
+            Histogram,
+            Info,
+            disable_created_metrics,
+        )
+
+        # No `_created` series beside every counter and histogram: Prometheus does not use them.
+        disable_created_metrics()  # type: ignore[no-untyped-call]
+        r = self.registry = CollectorRegistry(auto_describe=True)
+        for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):  # CPU, memory, files, GC, Python
+            r.register(collector)
+        Info("alecs_build", "The running alecs.", registry=r).info({"version": __version__})
+        self.sessions_open = Gauge("alecs_sessions_open", "MCP sessions open now (WebSocket connections, HTTP "
+                                   "sessions).", ["transport"], registry=r)
+        self.sessions_opened = Counter("alecs_sessions_opened", "MCP sessions opened.", ["transport"], registry=r)
+        self.tool_calls = Counter("alecs_tool_calls", "Tool calls answered, by tool and outcome (ok, error, "
+                                  "cancelled).", ["tool", "outcome"], registry=r)
+        self.tool_seconds = Histogram("alecs_tool_call_duration_seconds", "Time from a tools/call request to its "
+                                      "answer.", ["tool"], buckets=CALL_BUCKETS, registry=r)
+        self.akamai_requests = Counter("alecs_akamai_requests", "HTTP exchanges with Akamai's APIs, by API, method "
+                                       "and status (unreachable: no answer).", ["api", "method", "status"],
+                                       registry=r)
+        self.akamai_seconds = Histogram("alecs_akamai_request_duration_seconds", "Time of one HTTP exchange with "
+                                        "Akamai.", ["api"], buckets=AKAMAI_BUCKETS, registry=r)
+        self.akamai_retries = Counter("alecs_akamai_retries", "Akamai requests sent again, by API and why "
+                                      "(rate_limited: a 429, server_error: a 5xx, unreachable).", ["api", "reason"],
+                                      registry=r)
+        self.budget_refusals = Counter("alecs_akamai_budget_refusals", "Calls refused before reaching Akamai "
+                                       "because a rate limit of the account had no room in time, by API and limit "
+                                       "(akamai_429: Akamai's own pause).", ["api", "limit"], registry=r)
+        self.auth_refusals = Counter("alecs_auth_refusals", "Requests refused by authentication, by transport and "
+                                     "reason.", ["transport", "reason"], registry=r)
+        self.transport_refusals = Counter("alecs_transport_refusals", "Connections, sessions and messages refused "
+                                          "or cut by the transports' limits, by transport and reason.",
+                                          ["transport", "reason"], registry=r)
+        self.token_reloads = Counter("alecs_token_store_reloads", "Token store reads that found it changed "
+                                     "(changed) or could not read it (failed).", ["outcome"], registry=r)
+
+
+_instruments: Instruments | None = None
+_instruments_lock = threading.Lock()
+
+
+def instruments() -> Instruments:
+    """This process's metrics, made on first use (counts come from the event loop and from worker threads)."""
+    global _instruments
+    made = _instruments
+    if made is None:
+        with _instruments_lock:
+            made = _instruments
+            if made is None:
+                made = _instruments = Instruments()
+    return made
+
+
+def __getattr__(name: str) -> Any:
+    """`REGISTRY`: this process's registry, for tests and embedders (made on first use, like every metric)."""
+    if name == "REGISTRY":
+        return instruments().registry
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _seen: dict[str, set[str]] = {}  # label -> the values it has taken
 _seen_lock = threading.Lock()
@@ -112,13 +144,13 @@ def api_of(path: str) -> str:
 # -- the points that count ---------------------------------------------------------------------------------------
 def session_opened(transport: str) -> None:
     """A WebSocket connection or HTTP session began serving MCP."""
-    child(SESSIONS_OPENED, transport).inc()
-    child(SESSIONS_OPEN, transport).inc()
+    child(instruments().sessions_opened, transport).inc()
+    child(instruments().sessions_open, transport).inc()
 
 
 def session_closed(transport: str) -> None:
     """A session counted by `session_opened` ended (call exactly once per session)."""
-    child(SESSIONS_OPEN, transport).dec()
+    child(instruments().sessions_open, transport).dec()
 
 
 _calls: dict[tuple[str, str], tuple[Any, Any]] = {}  # (tool, outcome) -> its counter and histogram children
@@ -129,7 +161,8 @@ def tool_call(tool: str, outcome: str, seconds: float) -> None:
     pair = _calls.get((tool, outcome))
     if pair is None:
         name = bounded("tool", tool)
-        pair = (child(TOOL_CALLS, name, outcome), child(TOOL_SECONDS, name))
+        made = instruments()
+        pair = (child(made.tool_calls, name, outcome), child(made.tool_seconds, name))
         if name == tool:  # a name past the cap is not remembered under its own key
             _calls[(tool, outcome)] = pair
     pair[0].inc()
@@ -140,41 +173,43 @@ def akamai_request(path: str, method: str, status: int | None, seconds: float) -
     """One HTTP exchange with Akamai (`status` None: no answer)."""
     api = api_of(path)
     verb = method if method in METHODS else OTHER
-    child(AKAMAI_REQUESTS, api, verb, "unreachable" if status is None else str(status)).inc()
-    child(AKAMAI_SECONDS, api).observe(seconds)
+    child(instruments().akamai_requests, api, verb, "unreachable" if status is None else str(status)).inc()
+    child(instruments().akamai_seconds, api).observe(seconds)
 
 
 def akamai_retry(path: str, reason: str) -> None:
     """A request about to be sent again: `rate_limited`, `server_error` or `unreachable`."""
-    child(AKAMAI_RETRIES, api_of(path), reason).inc()
+    child(instruments().akamai_retries, api_of(path), reason).inc()
 
 
 def budget_refusal(api: str, limit: str) -> None:
     """A call refused because a rate limit had no room soon enough (`limit`: the published limit's name)."""
-    child(BUDGET_REFUSALS, bounded("api", api), bounded("limit", limit)).inc()
+    child(instruments().budget_refusals, bounded("api", api), bounded("limit", limit)).inc()
 
 
 def auth_refusal(transport: str, reason: str) -> None:
     """A request refused by authentication (no token, unknown, revoked, wrong scope, blocked, Host, Origin...)."""
-    child(AUTH_REFUSALS, transport, bounded("reason", reason)).inc()
+    child(instruments().auth_refusals, transport, bounded("reason", reason)).inc()
 
 
 def transport_refusal(transport: str, reason: str) -> None:
     """A connection, session or message refused or cut by a transport's limits (caps, rate, slow clients...)."""
-    child(TRANSPORT_REFUSALS, transport, bounded("reason", reason)).inc()
+    child(instruments().transport_refusals, transport, bounded("reason", reason)).inc()
 
 
 def token_store_reload(outcome: str) -> None:
     """The token store was read again: `changed` or `failed`."""
-    child(TOKEN_RELOADS, outcome).inc()
+    child(instruments().token_reloads, outcome).inc()
 
 
 # -- the scrape ----------------------------------------------------------------------------------------------------
 def render(accept: str = "", accept_encoding: str = "") -> tuple[bytes, list[tuple[str, str]]]:
     """The exposition for a scrape (Prometheus text, or OpenMetrics when asked for; gzip when accepted) and its
     headers. Blocking (it walks every metric and reads /proc): call it off the event loop."""
+    from prometheus_client.exposition import choose_encoder, gzip_accepted
+
     encoder, content_type = choose_encoder(accept)
-    body = encoder(REGISTRY)
+    body = encoder(instruments().registry)
     headers = [("Content-Type", content_type), ("Cache-Control", "no-store")]
     if gzip_accepted(accept_encoding):
         body = gzip.compress(body, compresslevel=5)

@@ -3,6 +3,12 @@ what Prometheus parses."""
 
 from __future__ import annotations
 
+import itertools
+import os
+import subprocess
+import sys
+import threading
+
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -46,11 +52,32 @@ def test_token_store_reloads_are_counted_when_it_changed_or_could_not_be_read(tm
     store.generate(scope="read")
     live = LiveTokens(store)
     changed, failed = reloads("changed"), reloads("failed")
-    assert live.refresh(force=True) and not live.refresh()  # loaded; then unchanged, which is not counted
-    assert (reloads("changed"), reloads("failed")) == (changed + 1, failed)
+    assert live.refresh(force=True) and not live.refresh()  # the first load, then unchanged: neither is a reload
+    assert (reloads("changed"), reloads("failed")) == (changed, failed)
     store.generate(scope="write")
     assert live.refresh()
     (tmp_path / "tokens.json").write_text("not a token store")
     with pytest.raises(TokenStoreError):
         live.refresh()
-    assert (reloads("changed"), reloads("failed")) == (changed + 2, failed + 1)
+    assert (reloads("changed"), reloads("failed")) == (changed + 1, failed + 1)
+
+
+def test_serving_loads_no_metrics_library_before_its_listener_answers(tmp_path) -> None:
+    """prometheus_client costs ~50 ms to import: the registry is made on the first count, after the listener."""
+    env = {**os.environ, "TOKEN_MASTER_KEY": "metrics-tests-master-key", "ALECS_TOKEN_STORE": str(tmp_path / "t"),
+           "ALECS_SANDBOX": "1"}
+    subprocess.run([sys.executable, "-m", "alecs", "token", "generate", "--scope", "read"], env=env, check=True,
+                   capture_output=True, timeout=60)
+    server = subprocess.Popen([sys.executable, "-X", "importtime", "-m", "alecs", "serve", "--transport",
+                               "websocket", "--port", "0"], env=env, stderr=subprocess.PIPE, text=True)
+    stop = threading.Timer(60, server.kill)  # a server that never listens fails the test, not hangs it
+    stop.start()
+    try:
+        assert server.stderr is not None
+        before = list(itertools.takewhile(lambda line: "listening on" not in line, server.stderr))
+    finally:
+        stop.cancel()
+        server.kill()
+        server.wait(30)
+    assert any("alecs.transports.websocket" in line for line in before), "importtime lines were not seen"
+    assert not [line for line in before if "prometheus_client" in line]

@@ -46,6 +46,7 @@ class LiveTokens:
     def refresh(self, force: bool = False) -> bool:
         """Re-read the store if it changed; True when it did. Raises TokenStoreError on a bad store."""
         with self._reload_lock:
+            first = self._snapshot is None  # the first read loads the store: it reloads nothing
             try:
                 grants_changed = self.grants.refresh(force) if self.grants is not None else False
                 signature = self.store.signature()
@@ -57,7 +58,7 @@ class LiveTokens:
             except Exception:
                 metrics.token_store_reload("failed")
                 raise
-            if changed:
+            if changed and not first:
                 metrics.token_store_reload("changed")
             return changed
 
