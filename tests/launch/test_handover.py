@@ -74,7 +74,7 @@ async def test_a_stale_snapshot_is_caught_by_the_servers_own_initialize_answer_a
     folders = list((tmp_path / "cache" / "startup").iterdir())
     assert len(folders) == 1
     for path in folders[0].iterdir():  # as if the code had changed without the key noticing
-        path.write_bytes(path.read_bytes().replace(b"Tools for Akamai", b"Stale words for Akamai"))
+        path.write_bytes(path.read_bytes().replace(b"alecs: Akamai", b"Stale words: Akamai"))
     lines, launched = await opening(("--sandbox",), env, VERSION)
     assert b"Stale words" in lines[0]  # the front answered from the (tampered) snapshot
     assert "differed from the server's" in launched.stderr_text()
