@@ -11,9 +11,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from alecs.akamai.client import AkamaiClient
-from alecs.errors import AkamaiError, AlecsError
+from alecs.errors import AkamaiError, AlecsError, ToolInputError
 from alecs.principal import Principal
-from alecs.services import Services
+from alecs.services import NOTIFY_EMAILS_ENV, Services
 from alecs.tools import confirm
 from alecs.tools.call import ProgressFn, SessionControl, ToolCall
 from alecs.tools.model import CUSTOMER, PAGE_FIELDS, input_model
@@ -67,6 +67,7 @@ class Executor:
                         session=session, services=self.services, progress=progress)
         started = time.monotonic()
         try:
+            args = with_server_defaults(spec, args, self.services)
             await confirm.check(call, args, self.services.confirm)  # networks and the person's confirmation
             if spec.handler is not None:
                 result = await spec.handler(call, args)
@@ -92,6 +93,22 @@ class Executor:
         finally:
             log.debug("tool %s ran %d request(s) in %.0f ms", spec.name, call.requests,
                       (time.monotonic() - started) * 1000)
+
+
+def with_server_defaults(spec: ToolSpec, args: dict[str, Any], services: Services) -> dict[str, Any]:
+    """`args` with each input the call left out that the operator configured a default for (notifyEmails from
+    ALECS_NOTIFY_EMAILS); a required one with no default configured is refused before any request."""
+    filled = dict(args)
+    for p in spec.params:
+        if p.server_default is None or filled.get(p.name) is not None:
+            continue
+        value = getattr(services, p.server_default)
+        if value:
+            filled[p.name] = list(value)
+        elif p.required:
+            raise ToolInputError(f"{p.name} is required: name who Akamai should tell, e.g. {p.name}="
+                                 f"[\"noc@example.com\"] (the server has no default: {NOTIFY_EMAILS_ENV} is unset).")
+    return filled
 
 
 def internal_error(tool: str) -> Outcome:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import mcp_types as types
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, create_model
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, create_model
 from pydantic.json_schema import GenerateJsonSchema
 
 from alecs.tools.outputs import listed_output_schema
@@ -38,6 +38,17 @@ def _header_value(value: Any) -> Any:
 # Described once, in the server's instructions, not in every tool's schema (issue: compact catalogue).
 CUSTOMER_DOC = None
 PAGE_FIELDS = ("limit", "cursor")
+
+
+def _any_case(kind: Any) -> Any:
+    """A choice of words accepting any case, as the schema spells it once read: `staging` or `Staging` for PAPI's
+    STAGING, `PRODUCTION` for purge's production. Each API keeps its own spelling on the wire; the assistant need
+    not remember which one uses which case. Choices that differ only by case are left as they are."""
+    values = get_args(kind) if get_origin(kind) is Literal else ()
+    if not values or not all(isinstance(v, str) for v in values) or len({v.lower() for v in values}) < len(values):
+        return kind
+    spelled = {v.lower(): v for v in values}
+    return Annotated[kind, BeforeValidator(lambda v: spelled.get(v.lower(), v) if isinstance(v, str) else v)]
 
 
 def _shown_as(kind: type, **bounds: Any) -> Any:
@@ -129,12 +140,13 @@ def input_model(spec: ToolSpec) -> type[BaseModel]:
     """The pydantic model that validates a tool's arguments (cached per tool)."""
     fields: dict[str, Any] = {}
     for p in spec.params:
-        kind = p.type
+        kind = _any_case(p.type)
         if p.where == "path" and p.type is str:
             kind = Annotated[p.type, AfterValidator(_segment)]
         elif p.where == "header":
             kind = Annotated[p.type, AfterValidator(_header_value)]
-        fields[p.name] = _field(kind, p.description, p.required, p.default, dict(p.constraints))
+        fields[p.name] = _field(kind, p.description, p.required and p.server_default is None, p.default,
+                                dict(p.constraints))
     if spec.items:
         fields["limit"] = _field(_shown_as(int, ge=1, le=500), None, False, None, {})
         fields["cursor"] = _field(_shown_as(str, max_length=20), None, False, None, {})

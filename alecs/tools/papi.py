@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from alecs.tools import papi_flows as flows
 from alecs.tools import shapes
-from alecs.tools.declare import Api, Toolset, body, header, local, path, query, whole_body, with_intents
+from alecs.tools.declare import Api, Toolset, body, header, local, notify_emails, path, query, whole_body, with_intents
 from alecs.tools.spec import ToolSpec
 from alecs.tools.text import diff_line
 
@@ -27,7 +27,7 @@ VER = path("propertyVersion", "Property version number.", int, ge=1)
 INC = path("includeId", "Include ID, e.g. inc_123456.")
 INCVER = path("includeVersion", "Include version number.", int, ge=1)
 NET = body("network", "STAGING or PRODUCTION.", Network, required=True)
-EMAILS = body("notifyEmails", "Emails notified of the result.", list[str], required=True, min_length=1)
+EMAILS = notify_emails()
 WAIT = local("wait", "Wait until the activation finishes (reports progress).", bool, default=False)
 TIMEOUT = local("timeoutSeconds", "Longest wait, in seconds.", int, default=900, ge=1, le=7200)
 VALIDATE_MODE = query("validateMode", "fast or full rule validation.", Literal["fast", "full"])

@@ -40,6 +40,9 @@ class Param:
     default: Any = None
     api_name: str | None = None
     constraints: Mapping[str, Any] = field(default_factory=dict)
+    # The `alecs.services.Services` field that fills this input when the call leaves it out (the operator's
+    # ALECS_NOTIFY_EMAILS for notifyEmails); a required input with one is required only while that setting is empty.
+    server_default: str | None = None
 
     @property
     def wire_name(self) -> str:

@@ -291,8 +291,8 @@ async def test_job_block_an_ip_range_on_staging(server: AlecsServer) -> None:
         added = await assistant.ask("append-network-list-elements", {"networkListId": list_id,
                                                                      "list": ["203.0.113.0/24"]})
         assert "203.0.113.0/24" in line(added, "list: ")
-        activated = await assistant.ask("activate-network-list", {"networkListId": list_id, "environment": "STAGING",
-                                                                  "notificationRecipients": EMAILS, "wait": True})
+        activated = await assistant.ask("activate-network-list", {"networkListId": list_id, "network": "STAGING",
+                                                                  "notifyEmails": EMAILS, "wait": True})
         assert shown(activated, "activationStatus") == "ACTIVE" and shown(activated, "environment") == "STAGING"
         assert shown(activated, "syncPoint") == shown(added, "syncPoint")
         assistant.within(3)
