@@ -51,6 +51,7 @@ class CommonOptions(TypedDict, total=False):
     network: str | ReachOf
     confirm: bool  # ask the person first (production or unknown network; never for a call that stays on staging)
     preview: Preview  # lines added to that question: the version and what changed since the active one
+    one_of: tuple[tuple[str, ...], ...]  # groups of inputs of which a call gives exactly one
 
 
 class ToolOptions(CommonOptions, total=False):

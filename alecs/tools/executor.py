@@ -39,11 +39,13 @@ def describe_validation(exc: ValidationError) -> str:
     """One line naming each refused field and why."""
     lines = []
     for err in exc.errors():
-        where = ".".join(str(x) for x in err.get("loc", ())) or "arguments"
+        where = ".".join(str(x) for x in err.get("loc", ()))
         msg = err.get("msg", "invalid")
         if err.get("type") == "extra_forbidden":
             msg = "unknown field"
-        lines.append(f"{where}: {msg}")
+        elif err.get("type") == "value_error":
+            msg = msg.removeprefix("Value error, ")  # a rule of the tool's own, worded as a sentence
+        lines.append(f"{where}: {msg}" if where else msg)
     return "Invalid arguments: " + "; ".join(lines)
 
 

@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal, Self, get_args, get_origin
 
 import mcp_types as types
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    create_model,
+    model_validator,
+)
 from pydantic.json_schema import GenerateJsonSchema
 
 from alecs.tools.outputs import listed_output_schema
@@ -123,9 +132,21 @@ def _inline(schema: Any, defs: dict[str, Any]) -> Any:
 
 
 class ToolArgs(BaseModel):
-    """Base of every tool's input model: unknown fields are refused."""
+    """Base of every tool's input model: unknown fields are refused, and so is a call that gives none or several
+    of a group of inputs its tool takes exactly one of (`ToolSpec.one_of`). That rule is checked here and said in
+    the inputs' descriptions, not as a top-level `oneOf` in the schema, which some model APIs refuse for tools."""
 
     model_config = ConfigDict(extra="forbid")
+    one_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        for group in self.one_of:
+            given = [n for n in group if getattr(self, n) is not None]
+            if len(given) != 1:
+                raise ValueError(f"give exactly one of {' or '.join(group)}"
+                                 + (f", not {' and '.join(given)}" if given else ""))
+        return self
 
 
 def _field(annotation: Any, description: str | None, required: bool, default: Any, constraints: dict[str, Any]) -> Any:
@@ -155,7 +176,9 @@ def input_model(spec: ToolSpec) -> type[BaseModel]:
         # result that left something out says so and names this argument (alecs.tools.tidy).
         fields[FULL] = _field(bool, None, False, None, {})
     fields[CUSTOMER] = _field(_shown_as(str, max_length=64), CUSTOMER_DOC, False, None, {})
-    return create_model(f"Args_{spec.name.replace('-', '_')}", __base__=ToolArgs, **fields)
+    model = create_model(f"Args_{spec.name.replace('-', '_')}", __base__=ToolArgs, **fields)
+    model.one_of = spec.one_of
+    return model
 
 
 @cache
