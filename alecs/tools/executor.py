@@ -16,6 +16,7 @@ from alecs.principal import Principal
 from alecs.services import NOTIFY_EMAILS_ENV, Services
 from alecs.tools import confirm
 from alecs.tools.call import ProgressFn, SessionControl, ToolCall
+from alecs.tools.hints import misplaced_names
 from alecs.tools.model import CUSTOMER, PAGE_FIELDS, input_model
 from alecs.tools.question import InputNeeded
 from alecs.tools.results import PAGE_KEYS, ToolOutput, dig, paginate, render, structured
@@ -85,6 +86,9 @@ class Executor:
                 text += f"\ninstance: {problem['instance']}"
             if problem.get("errors"):
                 text += "\n" + render(problem["errors"])
+            hint = misplaced_names(spec, args) if exc.status in (400, 403, 404) else None
+            if hint:
+                text += f"\n{hint}"
             return Outcome({"error": problem}, text, True)
         except AlecsError as exc:
             return Outcome({"error": {"title": str(exc)}}, str(exc), True)

@@ -119,7 +119,8 @@ TOOLS: list[ToolSpec] = [
                 "(412). Returns validation errors and warnings.",
             params=(PRP, VER, CTR_OPT, GRP_OPT,
                     header("etag", "Etag from get-property-rules.", api_name="If-Match", required=True),
-                    whole_body("rules", "The rule tree: {\"rules\": {name, behaviors, criteria, children, ...}}."),
+                    whole_body("rules", "The rule tree: {\"rules\": {name, behaviors, criteria, children, "
+                               "...}} (or its top rule alone)."),
                     query("dryRun", "Validate without saving.", bool), VALIDATE_MODE),
             handler=flows.update_rules),
     api.get("list-available-behaviors", "/properties/{propertyId}/versions/{propertyVersion}/available-behaviors",
