@@ -40,6 +40,7 @@ def instructions(offered: Collection[str], dynamic: bool) -> str:
     if dynamic:
         lines.append("Dynamic toolsets: few tools are listed at first. search-tools finds the tool for a job from "
                      "words (e.g. 'block an IP range') and names its toolset; enable-toolset adds a toolset's tools "
-                     "to this session (the tool list changes), disable-toolset removes them, list-toolsets shows "
-                     "them all. A tool named above may need its toolset enabled first.")
+                     "to this session (the tool list changes), or with tools only those it found (keeps the list "
+                     "small), disable-toolset removes them, list-toolsets shows them all. A tool named above may "
+                     "need its toolset enabled first.")
     return "\n".join(lines)

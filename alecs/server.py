@@ -110,7 +110,8 @@ class AlecsServer:
     def _visible(self, principal: Principal, enabled: frozenset[str]) -> tuple[ToolSpec, ...]:
         specs = [s for s in self.starting if self.allowed(principal, s)]
         enableable = self.enableable(principal)
-        specs += [s for name, tools in enableable.items() if name in enabled for s in tools if s not in specs]
+        specs += [s for name, tools in enableable.items() for s in tools
+                  if (name in enabled or f"{name}/{s.name}" in enabled) and s not in specs]
         return tuple(specs)
 
     @functools.lru_cache(maxsize=256)  # noqa: B019 - the server lives as long as the process
@@ -238,13 +239,17 @@ class ServerSessionControl:
         return self.server.enableable(self.principal).get(toolset, ())
 
     def enabled(self) -> frozenset[str]:
-        """The toolsets this session enabled."""
+        """What this session enabled: toolset names, and "toolset/tool" for single tools of a toolset."""
         return frozenset(self.server.session_toolsets(self.ctx))
 
-    async def set_enabled(self, toolset: str, on: bool) -> None:
-        """Enable or disable a toolset for this session and tell the client its tool list changed."""
+    async def set_enabled(self, toolset: str, on: bool, tools: tuple[str, ...] = ()) -> None:
+        """Enable a toolset, or only `tools` of it, or disable it (and its single tools), for this session; tell
+        the client its tool list changed."""
         enabled = self.server.session_toolsets(self.ctx)
-        (enabled.add if on else enabled.discard)(toolset)
+        if on:
+            enabled.update([f"{toolset}/{t}" for t in tools] if tools else [toolset])
+        else:
+            enabled.difference_update({e for e in enabled if e == toolset or e.startswith(f"{toolset}/")})
         try:
             await self.ctx.session.send_tool_list_changed()
         except Exception:  # the 2026-07-28 era delivers list changes on listen streams only

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
 
 UPLOAD_DIR_ENV = "ALECS_UPLOAD_DIR"
 CONFIRM_ENV = "ALECS_CONFIRM"
+NOTIFY_EMAILS_ENV = "ALECS_NOTIFY_EMAILS"
+EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 
 
 @dataclass(frozen=True)
@@ -28,13 +31,17 @@ class Services:
     # ALECS_CONFIRM: whether production changes are confirmed by the person (alecs.tools.confirm); a token's own
     # policy replaces it for that token
     confirm: ConfirmPolicy = "elicit"
+    # ALECS_NOTIFY_EMAILS: who Akamai tells about activations when a call names nobody (notifyEmails left out)
+    notify_emails: tuple[str, ...] = ()
 
     @classmethod
     def from_environment(cls, tokens: TokenStore | None = None, env: Mapping[str, str] | None = None) -> Services:
         """Services with the upload folder (ALECS_UPLOAD_DIR; empty means none) and the confirmation policy
-        (ALECS_CONFIRM: elicit, require or off; default elicit) the environment names."""
+        (ALECS_CONFIRM: elicit, require or off; default elicit) and the default notification addresses
+        (ALECS_NOTIFY_EMAILS) the environment names."""
         source = os.environ if env is None else env
-        return cls(tokens=tokens, upload_dir=source.get(UPLOAD_DIR_ENV) or None, confirm=confirm_policy(source))
+        return cls(tokens=tokens, upload_dir=source.get(UPLOAD_DIR_ENV) or None, confirm=confirm_policy(source),
+                   notify_emails=notify_emails(source))
 
 
 def confirm_policy(env: Mapping[str, str]) -> ConfirmPolicy:
@@ -44,3 +51,14 @@ def confirm_policy(env: Mapping[str, str]) -> ConfirmPolicy:
         if value == policy:
             return policy
     raise ConfigError(f"{CONFIRM_ENV}={value!r} is not a confirmation policy: use elicit, require or off.")
+
+
+def notify_emails(env: Mapping[str, str]) -> tuple[str, ...]:
+    """ALECS_NOTIFY_EMAILS (addresses separated by commas or spaces), checked: a value that is not an address
+    stops the server with one sentence rather than reaching Akamai with every activation."""
+    found = tuple(a for a in re.split(r"[\s,;]+", env.get(NOTIFY_EMAILS_ENV, "")) if a)
+    wrong = [a for a in found if not EMAIL.match(a)]
+    if wrong:
+        raise ConfigError(f"{NOTIFY_EMAILS_ENV}: {', '.join(wrong)} is not an email address (give addresses "
+                          "separated by commas, e.g. noc@example.com,cdn-team@example.com).")
+    return found

@@ -11,7 +11,7 @@ from alecs.tools import appsec_flows as flows
 from alecs.tools import appsec_protections as protections
 from alecs.tools import shapes
 from alecs.tools.appsec_protections import CFG, POL, VER, P, api
-from alecs.tools.declare import body, local, path, query, with_intents
+from alecs.tools.declare import body, local, notify_emails, path, query, with_intents
 from alecs.tools.spec import ToolSpec
 
 Network = Literal["STAGING", "PRODUCTION"]
@@ -161,8 +161,7 @@ TOOLS: list[ToolSpec] = [
              params=(local("configId", "Configuration ID.", int, required=True, ge=1),
                      local("versionNumber", "Version to activate.", int, required=True, ge=1),
                      local("network", "STAGING or PRODUCTION.", Network, required=True),
-                     local("notificationEmails", "Emails notified of the result.", list[str], required=True,
-                           min_length=1), local("note", "Activation note.", max_length=500),
+                     notify_emails("local"), local("note", "Activation note.", max_length=500),
                      local("acknowledgedInvalidHosts", "Invalid hostnames you accept activating anyway.", list[str]),
                      local("wait", "Wait until the activation finishes (reports progress).", bool, default=False),
                      local("timeoutSeconds", "Longest wait, in seconds.", int, default=900, ge=1, le=7200)),

@@ -115,7 +115,7 @@ async def activate_config(call: ToolCall, args: dict[str, Any]) -> Any:
     config_id, version, network = args["configId"], args["versionNumber"], args["network"]
     body: dict[str, Any] = {
         "action": "ACTIVATE", "network": network, "note": args.get("note") or "Activated with alecs",
-        "notificationEmails": args["notificationEmails"],
+        "notificationEmails": args["notifyEmails"],
         "activationConfigs": [{"configId": config_id, "configVersion": version}],
     }
     if args.get("acknowledgedInvalidHosts"):

@@ -34,10 +34,11 @@ class SessionControl(Protocol):
         """The tools enabling `toolset` adds for this caller (none for a toolset it may not enable)."""
 
     def enabled(self) -> frozenset[str]:
-        """The toolsets this session enabled."""
+        """What this session enabled: toolset names, and "toolset/tool" for single tools of a toolset."""
 
-    async def set_enabled(self, toolset: str, on: bool) -> None:
-        """Enable or disable a toolset for this session and tell the client its tool list changed."""
+    async def set_enabled(self, toolset: str, on: bool, tools: tuple[str, ...] = ()) -> None:
+        """Enable a toolset, or only `tools` of it, or disable it (and its single tools), for this session; tell
+        the client its tool list changed."""
 
     @property
     def can_ask(self) -> bool:

@@ -99,14 +99,15 @@ async def cpcode_limits(call: ToolCall, args: dict[str, Any]) -> Any:
 TOOLS: list[ToolSpec] = [
     api.get("search-cpcodes", "/cpcodes", title="Search CP codes",
             doc="CP codes across the account with their contracts, products, time zone and purgeable flag; filter "
-                "by contract, group, product or name.",
+                "by contract, group, product or name (cpc_ ids of one contract and group: list-cpcodes).",
             params=(CONTRACT_Q, query("groupId", "Group ID, e.g. 10001."),
                     query("productId", "Product ID, e.g. prd_SPM."), query("cpcodeName", "CP code name to match.")),
             items="cpcodes",
             columns=("cpcodeId", "cpcodeName", "purgeable", "accessGroup.contractId",
                      "overrideTimezone.timezoneValue")),
     api.get("get-cpcode-details", "/cpcodes/{cpcodeId}", title="Get CP code details",
-            doc="One CP code's name, contracts, products, reporting time zone and purgeable flag.",
+            doc="One CP code's name, contracts, products, reporting time zone and purgeable flag (get-cpcode: "
+                "PAPI's view).",
             params=(CPCODE,)),
     api.put("update-cpcode", "/cpcodes/{cpcodeId}", title="Update CP code",
             doc="Rename a CP code, change its reporting time zone or purgeable flag; other settings are kept.",

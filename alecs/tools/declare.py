@@ -24,10 +24,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Required, TypedDict, Unpack
 
-from alecs.tools.spec import Param, Preview, ReachOf, RowRenderer, ToolHandler, Toolset, ToolSpec
+from alecs.tools.spec import Param, Preview, ReachOf, RowRenderer, ToolHandler, Toolset, ToolSpec, Where
 
-__all__ = ["Api", "Param", "ToolOptions", "Toolset", "body", "custom_tool", "header", "local", "path", "query",
-           "whole_body", "with_intents"]
+__all__ = ["Api", "Param", "ToolOptions", "Toolset", "body", "custom_tool", "header", "local", "notify_emails",
+           "path", "query", "whole_body", "with_intents"]
+NOTIFY_EMAILS = "notifyEmails"
 
 
 class CommonOptions(TypedDict, total=False):
@@ -50,6 +51,7 @@ class CommonOptions(TypedDict, total=False):
     network: str | ReachOf
     confirm: bool  # ask the person first (production or unknown network; never for a call that stays on staging)
     preview: Preview  # lines added to that question: the version and what changed since the active one
+    one_of: tuple[tuple[str, ...], ...]  # groups of inputs of which a call gives exactly one
 
 
 class ToolOptions(CommonOptions, total=False):
@@ -142,6 +144,14 @@ def header(name: str, description: str, *, api_name: str, required: bool = False
 def whole_body(name: str, description: str, type: Any = dict[str, Any], *, required: bool = True) -> Param:
     """The argument is the whole JSON request body (rule trees, complex Akamai objects)."""
     return Param(name, description, type, "body_root", required)
+
+
+def notify_emails(where: Where = "body", *, api_name: str | None = None, required: bool = True) -> Param:
+    """`notifyEmails`, the one name every toolset gives the addresses Akamai tells about an activation (sent as
+    the API spells it: `api_name`); left out, the server's ALECS_NOTIFY_EMAILS fills it."""
+    return Param(NOTIFY_EMAILS, "Emails told of the result (default: the server's ALECS_NOTIFY_EMAILS"
+                 + ("; required if unset)." if required else ")."), list[str], where, required, None, api_name,
+                 {"min_length": 1}, server_default="notify_emails")
 
 
 def local(name: str, description: str, type: Any = str, *, required: bool = False, default: Any = None,

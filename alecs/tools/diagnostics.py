@@ -12,8 +12,9 @@ DIAGNOSTICS = Toolset("diagnostics", "Edge diagnostics: curl, dig, mtr from the 
 api = Api("edge-diagnostics/v1", toolset=DIAGNOSTICS, base=flows.BASE)
 
 LOCATION = body("edgeLocationId", "Edge location to run from, e.g. seattle-wa-unitedstates (see "
-                "list-edge-locations). Give this or edgeIp.", min_length=1)
-EDGE_IP = body("edgeIp", "Edge server IP to run from. Give this or edgeLocationId.", min_length=1)
+                "list-edge-locations). Give this or edgeIp, not both.", min_length=1)
+EDGE_IP = body("edgeIp", "Edge server IP to run from. Give this or edgeLocationId, not both.", min_length=1)
+FROM_ONE_EDGE = (("edgeLocationId", "edgeIp"),)  # Akamai: "provide either this value or ..."
 IP_VERSION = body("ipVersion", "IPV4 or IPV6.", Literal["IPV4", "IPV6"])
 HEADERS = body("requestHeaders", "Extra request headers as 'Name: value', e.g. Pragma: akamai-x-cache-on.",
                list[str])
@@ -33,7 +34,7 @@ TOOLS: list[ToolSpec] = [
     api.post("run-edge-curl", "/curl", title="curl from the edge",
              doc="Request a URL from an edge server and see the status, headers and timings, as a user near that "
                  "edge would.",
-             params=(URL, LOCATION, EDGE_IP, IP_VERSION, HEADERS, SPOOF),
+             params=(URL, LOCATION, EDGE_IP, IP_VERSION, HEADERS, SPOOF), one_of=FROM_ONE_EDGE,
              read_only=True, example={"url": "https://www.example.com/", "edgeLocationId": "seattle-wa-unitedstates"}),
     api.post("run-edge-dig", "/dig", title="dig from the edge",
              doc="Resolve a hostname from an edge server (A, AAAA, CNAME, ...) to see what users near that edge get.",
@@ -42,7 +43,7 @@ TOOLS: list[ToolSpec] = [
                           Literal["A", "AAAA", "SOA", "CNAME", "PTR", "MX", "NS", "TXT", "SRV", "CAA", "ANY"],
                           default="A"),
                      body("isGtmHostname", "The hostname is a GTM property hostname.", bool, default=False), LOCATION,
-                     EDGE_IP),
+                     EDGE_IP), one_of=FROM_ONE_EDGE,
              read_only=True, example={"hostname": "www.example.com", "edgeLocationId": "seattle-wa-unitedstates"}),
     api.post("run-edge-mtr", "/mtr", title="mtr from the edge",
              doc="Trace the network path and packet loss from an edge server (or location) to a host or IP.",

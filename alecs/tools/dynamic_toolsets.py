@@ -30,7 +30,12 @@ async def _toggle(call: ToolCall, args: dict[str, Any], on: bool) -> Any:
     tools = [s.name for s in session.tools_of(name)]
     if not tools:
         raise ToolInputError(f"Unknown toolset '{name}'. Call list-toolsets for the names.")
-    await session.set_enabled(name, on)
+    chosen = tuple(dict.fromkeys(args.get("tools") or ()))
+    unknown = [t for t in chosen if t not in tools]
+    if unknown:
+        raise ToolInputError(f"Not tools of {name}: {', '.join(unknown)}. Its tools: {', '.join(tools)}.")
+    await session.set_enabled(name, on, chosen if on else ())
+    tools = list(chosen) or tools
     listed = f"{len(tools)} tools ({', '.join(tools)})"
     text = f"Enabled {name}: {listed}." if on else f"{name} is no longer enabled: its {listed} are not listed."
     return ToolOutput({"toolset": name, "enabled": on, "tools": tools}, text)
@@ -56,8 +61,10 @@ async def search_tools(call: ToolCall, args: dict[str, Any]) -> Any:
     hits = [{"tool": s.name, "toolset": s.toolset.name, "description": s.description}
             for _, s in ranked[: args.get("limit") or 8]]
     enabled = session.enabled()
-    text = "\n".join(f"- {h['tool']} [{h['toolset']}{'' if h['toolset'] in enabled else ', not enabled'}]: "
-                     f"{h['description']}" for h in hits) or "No tool matches; try other words or list-toolsets."
+    on = [{h["toolset"], f"{h['toolset']}/{h['tool']}"} & enabled for h in hits]
+    text = "\n".join(f"- {h['tool']} [{h['toolset']}{'' if listed else ', not enabled'}]: {h['description']}"
+                     for h, listed in zip(hits, on, strict=True))
+    text = text or "No tool matches; try other words or list-toolsets."
     return ToolOutput({"items": hits}, text)
 
 
@@ -68,8 +75,10 @@ TOOLS: list[ToolSpec] = [
                 doc="Toolsets with a one-line description, tool count and whether they are enabled in this session.",
                 handler=list_toolsets, calls_akamai=False, read_only=True),
     custom_tool(CATALOG, "enable-toolset", title="Enable toolset",
-                doc="Make a toolset's tools available in this session (the tool list changes).",
-                params=(TOOLSET_NAME,),
+                doc="Make a toolset's tools available in this session (the tool list changes); with tools, only "
+                    "those (keeps the list small).",
+                params=(TOOLSET_NAME, body("tools", "Only these tools of it (names from search-tools).", list[str],
+                                           max_length=50)),
                 handler=enable_toolset, calls_akamai=False, read_only=True, idempotent=True),
     custom_tool(CATALOG, "disable-toolset", title="Disable toolset",
                 doc="Hide a toolset's tools again in this session.",

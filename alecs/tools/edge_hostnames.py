@@ -72,7 +72,7 @@ async def delete_edge_hostname(call: ToolCall, args: dict[str, Any]) -> Any:
 TOOLS: list[ToolSpec] = [
     api.get("search-edge-hostnames", "/edge-hostnames", title="Search edge hostnames",
             doc="Edge hostnames across the account (no contract or group needed), filtered by name part or zone; "
-                "shows TTL, IP version and security type.",
+                "shows TTL, IP version and security type. For the ehn_ ids properties use: list-edge-hostnames.",
             params=(query("recordNameSubstring", "Part of the record name, e.g. example.com."),
                     query("dnsZone", "Only this zone, e.g. edgekey.net.")),
             items="edgeHostnames",
@@ -80,7 +80,8 @@ TOOLS: list[ToolSpec] = [
             published=False),
     api.get("get-edge-hostname-details", "/dns-zones/{dnsZone}/edge-hostnames/{recordName}",
             title="Get edge hostname details",
-            doc="One edge hostname by zone and record name: TTL, map, IP version, product, China CDN, comments.",
+            doc="One edge hostname by zone and record name: TTL, map, IP version, product, China CDN, comments "
+                "(by ehn_ id: get-edge-hostname).",
             params=(ZONE, RECORD),
             published=False),
     api.patch("update-edge-hostname", "/dns-zones/{dnsZone}/edge-hostnames/{recordName}",

@@ -11,11 +11,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from alecs.akamai.client import AkamaiClient
-from alecs.errors import AkamaiError, AlecsError
+from alecs.errors import AkamaiError, AlecsError, ToolInputError
 from alecs.principal import Principal
-from alecs.services import Services
+from alecs.services import NOTIFY_EMAILS_ENV, Services
 from alecs.tools import confirm
 from alecs.tools.call import ProgressFn, SessionControl, ToolCall
+from alecs.tools.hints import misplaced_names
 from alecs.tools.model import CUSTOMER, PAGE_FIELDS, input_model
 from alecs.tools.question import InputNeeded
 from alecs.tools.results import PAGE_KEYS, ToolOutput, dig, paginate, render, structured
@@ -39,11 +40,13 @@ def describe_validation(exc: ValidationError) -> str:
     """One line naming each refused field and why."""
     lines = []
     for err in exc.errors():
-        where = ".".join(str(x) for x in err.get("loc", ())) or "arguments"
+        where = ".".join(str(x) for x in err.get("loc", ()))
         msg = err.get("msg", "invalid")
         if err.get("type") == "extra_forbidden":
             msg = "unknown field"
-        lines.append(f"{where}: {msg}")
+        elif err.get("type") == "value_error":
+            msg = msg.removeprefix("Value error, ")  # a rule of the tool's own, worded as a sentence
+        lines.append(f"{where}: {msg}" if where else msg)
     return "Invalid arguments: " + "; ".join(lines)
 
 
@@ -67,6 +70,7 @@ class Executor:
                         session=session, services=self.services, progress=progress)
         started = time.monotonic()
         try:
+            args = with_server_defaults(spec, args, self.services)
             await confirm.check(call, args, self.services.confirm)  # networks and the person's confirmation
             if spec.handler is not None:
                 result = await spec.handler(call, args)
@@ -82,6 +86,9 @@ class Executor:
                 text += f"\ninstance: {problem['instance']}"
             if problem.get("errors"):
                 text += "\n" + render(problem["errors"])
+            hint = misplaced_names(spec, args) if exc.status in (400, 403, 404) else None
+            if hint:
+                text += f"\n{hint}"
             return Outcome({"error": problem}, text, True)
         except AlecsError as exc:
             return Outcome({"error": {"title": str(exc)}}, str(exc), True)
@@ -92,6 +99,22 @@ class Executor:
         finally:
             log.debug("tool %s ran %d request(s) in %.0f ms", spec.name, call.requests,
                       (time.monotonic() - started) * 1000)
+
+
+def with_server_defaults(spec: ToolSpec, args: dict[str, Any], services: Services) -> dict[str, Any]:
+    """`args` with each input the call left out that the operator configured a default for (notifyEmails from
+    ALECS_NOTIFY_EMAILS); a required one with no default configured is refused before any request."""
+    filled = dict(args)
+    for p in spec.params:
+        if p.server_default is None or filled.get(p.name) is not None:
+            continue
+        value = getattr(services, p.server_default)
+        if value:
+            filled[p.name] = list(value)
+        elif p.required:
+            raise ToolInputError(f"{p.name} is required: name who Akamai should tell, e.g. {p.name}="
+                                 f"[\"noc@example.com\"] (the server has no default: {NOTIFY_EMAILS_ENV} is unset).")
+    return filled
 
 
 def internal_error(tool: str) -> Outcome:

@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar, Literal, Self, get_args, get_origin
 
 import mcp_types as types
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    create_model,
+    model_validator,
+)
 from pydantic.json_schema import GenerateJsonSchema
 
 from alecs.tools.outputs import listed_output_schema
@@ -38,6 +47,17 @@ def _header_value(value: Any) -> Any:
 # Described once, in the server's instructions, not in every tool's schema (issue: compact catalogue).
 CUSTOMER_DOC = None
 PAGE_FIELDS = ("limit", "cursor")
+
+
+def _any_case(kind: Any) -> Any:
+    """A choice of words accepting any case, as the schema spells it once read: `staging` or `Staging` for PAPI's
+    STAGING, `PRODUCTION` for purge's production. Each API keeps its own spelling on the wire; the assistant need
+    not remember which one uses which case. Choices that differ only by case are left as they are."""
+    values = get_args(kind) if get_origin(kind) is Literal else ()
+    if not values or not all(isinstance(v, str) for v in values) or len({v.lower() for v in values}) < len(values):
+        return kind
+    spelled = {v.lower(): v for v in values}
+    return Annotated[kind, BeforeValidator(lambda v: spelled.get(v.lower(), v) if isinstance(v, str) else v)]
 
 
 def _shown_as(kind: type, **bounds: Any) -> Any:
@@ -112,9 +132,21 @@ def _inline(schema: Any, defs: dict[str, Any]) -> Any:
 
 
 class ToolArgs(BaseModel):
-    """Base of every tool's input model: unknown fields are refused."""
+    """Base of every tool's input model: unknown fields are refused, and so is a call that gives none or several
+    of a group of inputs its tool takes exactly one of (`ToolSpec.one_of`). That rule is checked here and said in
+    the inputs' descriptions, not as a top-level `oneOf` in the schema, which some model APIs refuse for tools."""
 
     model_config = ConfigDict(extra="forbid")
+    one_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        for group in self.one_of:
+            given = [n for n in group if getattr(self, n) is not None]
+            if len(given) != 1:
+                raise ValueError(f"give exactly one of {' or '.join(group)}"
+                                 + (f", not {' and '.join(given)}" if given else ""))
+        return self
 
 
 def _field(annotation: Any, description: str | None, required: bool, default: Any, constraints: dict[str, Any]) -> Any:
@@ -129,12 +161,13 @@ def input_model(spec: ToolSpec) -> type[BaseModel]:
     """The pydantic model that validates a tool's arguments (cached per tool)."""
     fields: dict[str, Any] = {}
     for p in spec.params:
-        kind = p.type
+        kind = _any_case(p.type)
         if p.where == "path" and p.type is str:
             kind = Annotated[p.type, AfterValidator(_segment)]
         elif p.where == "header":
             kind = Annotated[p.type, AfterValidator(_header_value)]
-        fields[p.name] = _field(kind, p.description, p.required, p.default, dict(p.constraints))
+        fields[p.name] = _field(kind, p.description, p.required and p.server_default is None, p.default,
+                                dict(p.constraints))
     if spec.items:
         fields["limit"] = _field(_shown_as(int, ge=1, le=500), None, False, None, {})
         fields["cursor"] = _field(_shown_as(str, max_length=20), None, False, None, {})
@@ -143,7 +176,9 @@ def input_model(spec: ToolSpec) -> type[BaseModel]:
         # result that left something out says so and names this argument (alecs.tools.tidy).
         fields[FULL] = _field(bool, None, False, None, {})
     fields[CUSTOMER] = _field(_shown_as(str, max_length=64), CUSTOMER_DOC, False, None, {})
-    return create_model(f"Args_{spec.name.replace('-', '_')}", __base__=ToolArgs, **fields)
+    model = create_model(f"Args_{spec.name.replace('-', '_')}", __base__=ToolArgs, **fields)
+    model.one_of = spec.one_of
+    return model
 
 
 @cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from alecs.tools.call import ToolCall, fill_path
-from alecs.tools.declare import Api, Toolset, body, local, path, query, with_intents
+from alecs.tools.declare import Api, Toolset, body, local, notify_emails, path, query, with_intents
 from alecs.tools.recovery import start
 from alecs.tools.results import merged
 from alecs.tools.spec import ToolSpec
@@ -17,7 +17,8 @@ api = Api("network-lists/v2", toolset=NETLISTS, base=BASE, network="none")
 FINAL_ACTIVATION = frozenset({"ACTIVE", "FAILED", "INACTIVE"})
 
 NL = path("networkListId", "Network list ID (uniqueId), e.g. 1024_BLOCKEDIPS.")
-ENV = path("environment", "STAGING or PRODUCTION.", Literal["STAGING", "PRODUCTION"])
+# `network` like every other toolset; Akamai's path segment is {environment}.
+NET = path("network", "STAGING or PRODUCTION.", Literal["STAGING", "PRODUCTION"], api_name="environment")
 LIST_TYPE = Literal["IP", "GEO"]
 ELEMENTS = "IP addresses or CIDR blocks (IP lists, e.g. 192.0.2.0/24) or ISO country codes (GEO lists, e.g. FR)"
 EXTENDED = query("extended", "Also return who created/updated it and its staging/production status.", bool)
@@ -35,18 +36,18 @@ def _activation_status(data: Any) -> str:
 
 
 async def _list_and_status(call: ToolCall, args: dict[str, Any]) -> tuple[Any, Any]:
-    """The list as it is now and its status on the environment the call names."""
+    """The list as it is now and its status on the network the call names."""
     route = fill_path(f"{BASE}/network-lists/{{networkListId}}", args)
     listed = await call.get(route, params={"includeElements": True}, fresh=True)
-    status = await call.get(fill_path(f"{BASE}/network-lists/{{networkListId}}/environments/{{environment}}/status",
-                                      args), fresh=True)
+    route = fill_path(f"{BASE}/network-lists/{{networkListId}}/environments/{{network}}/status", args)
+    status = await call.get(route, fresh=True)
     return listed or {}, status or {}
 
 
 async def activation_preview(call: ToolCall, args: dict[str, Any]) -> list[str]:
     """For the confirmation of activate-network-list: the syncPoint that goes live, the one live now and the
     elements added and removed since."""
-    env = args["environment"]
+    env = args["network"]
     listed, status = await _list_and_status(call, args)
     sync, live = listed.get("syncPoint"), status.get("syncPoint")
     if status.get("activationStatus") in (None, "INACTIVE") or live is None:
@@ -73,13 +74,13 @@ async def activate(call: ToolCall, args: dict[str, Any]) -> Any:
         return dict(status) if same and status.get("activationStatus") in ("PENDING_ACTIVATION", "ACTIVE") else None
 
     started = await start(call, lambda: call.send(**call.build(args)), lookup,
-                          f"{args['networkListId']} on {args['environment']}")
+                          f"{args['networkListId']} on {args['network']}")
     created = started.found if started.found is not None else (started.created.data or {})
     activation_id = created.get("activationId")
     result: dict[str, Any] = dict(created) | ({"recovered": started.note} if started.note else {})
     if not args.get("wait") or activation_id is None:
         result["next"] = (f"get-network-list-activation-status networkListId={args['networkListId']} "
-                          f"environment={args['environment']}")
+                          f"network={args['network']}")
         return result
     final, finished = await wait_for(call, lambda: _activation(call, activation_id), _activation_status,
                                      FINAL_ACTIVATION, float(args.get("timeoutSeconds") or 900))
@@ -138,17 +139,17 @@ TOOLS: list[ToolSpec] = [
              title="Activate network list",
              doc="Activate the list's current syncPoint on STAGING or PRODUCTION (production is destructive: it "
                  "changes live traffic). With wait, polls until ACTIVE or FAILED.",
-             params=(NL, ENV, body("comments", "Activation comment."),
-                     body("notificationRecipients", "Emails told when it completes.", list[str], min_length=1),
+             params=(NL, NET, body("comments", "Activation comment."),
+                     notify_emails(api_name="notificationRecipients", required=False),
                      local("wait", "Wait until the activation finishes (reports progress).", bool, default=False),
                      local("timeoutSeconds", "Longest wait, in seconds.", int, default=900, ge=1, le=7200)),
              destructive=True, handler=activate,
-             network="argument:environment", confirm=True, preview=activation_preview),
+             network="argument:network", confirm=True, preview=activation_preview),
     api.get("get-network-list-activation-status", "/network-lists/{networkListId}/environments/{environment}/status",
             title="Get network list activation status",
             doc="A list's status on STAGING or PRODUCTION: INACTIVE, PENDING_ACTIVATION, ACTIVE, MODIFIED (changed "
                 "since), FAILED.",
-            params=(NL, ENV)),
+            params=(NL, NET)),
     api.get("get-network-list-activation", "/activations/{activationId}", title="Get network list activation",
             doc="One activation request by its id: environment, who requested it, its list status.",
             params=(path("activationId", "Activation ID (a number from activate-network-list).", int, ge=1),)),

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from alecs.tools import papi_flows as flows
 from alecs.tools import shapes
-from alecs.tools.declare import Api, Toolset, body, header, local, path, query, whole_body, with_intents
+from alecs.tools.declare import Api, Toolset, body, header, local, notify_emails, path, query, whole_body, with_intents
 from alecs.tools.spec import ToolSpec
 from alecs.tools.text import diff_line
 
@@ -27,7 +27,7 @@ VER = path("propertyVersion", "Property version number.", int, ge=1)
 INC = path("includeId", "Include ID, e.g. inc_123456.")
 INCVER = path("includeVersion", "Include version number.", int, ge=1)
 NET = body("network", "STAGING or PRODUCTION.", Network, required=True)
-EMAILS = body("notifyEmails", "Emails notified of the result.", list[str], required=True, min_length=1)
+EMAILS = notify_emails()
 WAIT = local("wait", "Wait until the activation finishes (reports progress).", bool, default=False)
 TIMEOUT = local("timeoutSeconds", "Longest wait, in seconds.", int, default=900, ge=1, le=7200)
 VALIDATE_MODE = query("validateMode", "fast or full rule validation.", Literal["fast", "full"])
@@ -119,7 +119,8 @@ TOOLS: list[ToolSpec] = [
                 "(412). Returns validation errors and warnings.",
             params=(PRP, VER, CTR_OPT, GRP_OPT,
                     header("etag", "Etag from get-property-rules.", api_name="If-Match", required=True),
-                    whole_body("rules", "The rule tree: {\"rules\": {name, behaviors, criteria, children, ...}}."),
+                    whole_body("rules", "The rule tree: {\"rules\": {name, behaviors, criteria, children, "
+                               "...}} (or its top rule alone)."),
                     query("dryRun", "Validate without saving.", bool), VALIDATE_MODE),
             handler=flows.update_rules),
     api.get("list-available-behaviors", "/properties/{propertyId}/versions/{propertyVersion}/available-behaviors",
@@ -179,23 +180,23 @@ TOOLS: list[ToolSpec] = [
                network="production"),
     # CP codes and edge hostnames through PAPI
     api.get("list-cpcodes", "/cpcodes", title="List CP codes",
-            doc="CP codes in a contract and group (ids like cpc_12345).",
+            doc="CP codes in a contract and group (ids like cpc_12345); by name account-wide: search-cpcodes.",
             params=(CTR, GRP),
             items="cpcodes.items", columns=("cpcodeId", "cpcodeName", "productIds")),
     api.get("get-cpcode", "/cpcodes/{cpcodeId}", title="Get CP code",
-            doc="One CP code.",
+            doc="One CP code by id; time zone, purgeable flag: get-cpcode-details.",
             params=(path("cpcodeId", "CP code ID, e.g. cpc_12345."), CTR, GRP)),
     api.post("create-cpcode", "/cpcodes", title="Create CP code",
              doc="Create a CP code for reporting and purging.",
              params=(CTR, GRP, body("cpcodeName", "Name.", required=True, min_length=1),
                      body("productId", "Product ID, e.g. prd_SPM.", required=True))),
     api.get("list-edge-hostnames", "/edgehostnames", title="List edge hostnames",
-            doc="Edge hostnames (ids like ehn_12345) in a contract and group.",
+            doc="Edge hostnames (ids like ehn_12345) in a contract and group; by name: search-edge-hostnames.",
             params=(CTR, GRP),
             items="edgeHostnames.items",
             columns=("edgeHostnameId", "edgeHostnameDomain", "secure", "ipVersionBehavior")),
     api.get("get-edge-hostname", "/edgehostnames/{edgeHostnameId}", title="Get edge hostname",
-            doc="One edge hostname.",
+            doc="One edge hostname by ehn_ id; TTL, map: get-edge-hostname-details.",
             params=(path("edgeHostnameId", "Edge hostname ID, e.g. ehn_12345."), CTR, GRP)),
     api.post("create-edge-hostname", "/edgehostnames", title="Create edge hostname",
              doc="Create an edge hostname (e.g. www.example.com on edgesuite.net, or edgekey.net with a CPS "

@@ -8,6 +8,7 @@ from typing import Any
 from alecs.errors import ToolInputError
 from alecs.tools.call import ToolCall, fill_path
 from alecs.tools.diff import change_lines, json_diff
+from alecs.tools.hints import no_match
 from alecs.tools.json_patch import apply_patch
 from alecs.tools.recovery import newest, start
 from alecs.tools.results import ToolOutput, merged, render
@@ -46,7 +47,10 @@ async def search_properties(call: ToolCall, args: dict[str, Any]) -> Any:
     given = {k: args[k] for k in ("propertyName", "hostname", "edgeHostname") if args.get(k)}
     if len(given) != 1:
         raise ToolInputError("Give exactly one of propertyName, hostname or edgeHostname.")
-    return (await call.send("POST", f"{BASE}/search/find-by-value", json_body=given, headers=H)).data
+    found = (await call.send("POST", f"{BASE}/search/find-by-value", json_body=given, headers=H)).data or {}
+    if not ((found.get("versions") or {}).get("items")):
+        return ToolOutput(found, no_match(given))
+    return found
 
 
 async def get_rules(call: ToolCall, args: dict[str, Any]) -> Any:
@@ -57,11 +61,31 @@ async def get_rules(call: ToolCall, args: dict[str, Any]) -> Any:
     return _with_issues(data, "Rule tree")
 
 
+RULE_FIELDS = frozenset({"behaviors", "children", "criteria"})
+
+
+def rule_document(sent: Any) -> tuple[dict[str, Any], bool]:
+    """PAPI's rule document from what was sent as `rules`, and whether it had to be wrapped: the document itself
+    ({"rules": {...}}), or its top rule alone (name, behaviors, children), which is wrapped rather than refused
+    with PAPI's puzzling "The top-level rule must be named 'default'"."""
+    if isinstance(sent, dict) and isinstance(sent.get("rules"), dict):
+        return sent, False
+    if isinstance(sent, dict) and "name" in sent and RULE_FIELDS & set(sent):
+        return {"rules": sent}, True
+    keys = ", ".join(sorted(sent)) if isinstance(sent, dict) else type(sent).__name__
+    raise ToolInputError(f"rules is neither a rule document ({{\"rules\": {{\"name\": \"default\", \"behaviors\": "
+                         f"[...], \"children\": [...]}}}}) nor its top rule (it has: {keys}). Read the current "
+                         "one with get-property-rules and send it back changed, or use patch-property-rules.")
+
+
 async def update_rules(call: ToolCall, args: dict[str, Any]) -> Any:
-    """Saves a rule tree (with its etag), summarising validation errors and warnings."""
-    req = call.build(args)
+    """Saves a rule tree (with its etag), summarising validation errors and warnings; a top rule sent without its
+    {"rules": ...} wrapper is wrapped (and the answer says so)."""
+    document, wrapped = rule_document(args["rules"])
+    req = call.build(args | {"rules": document})
     data = (await call.send(**req)).data
-    return _with_issues(data, "Saved the rule tree")
+    return _with_issues(data, "Saved the rule tree" + (
+        " (sent inside {\"rules\": ...}, as PAPI expects; the top rule alone was given)" if wrapped else ""))
 
 
 async def _rules(call: ToolCall, kind: str, ident: str, version: int, args: dict[str, Any]) -> Any:

@@ -40,6 +40,9 @@ class Param:
     default: Any = None
     api_name: str | None = None
     constraints: Mapping[str, Any] = field(default_factory=dict)
+    # The `alecs.services.Services` field that fills this input when the call leaves it out (the operator's
+    # ALECS_NOTIFY_EMAILS for notifyEmails); a required input with one is required only while that setting is empty.
+    server_default: str | None = None
 
     @property
     def wire_name(self) -> str:
@@ -100,8 +103,14 @@ class ToolSpec:
     network: str | ReachOf | None = None
     confirm: bool = False  # ask the person before a call that does not stay on staging (alecs.tools.confirm)
     preview: Preview | None = None  # more lines for that question (versions, changed rule paths)
+    # Groups of inputs of which a call gives exactly one (Akamai's "provide either this or that"): refused before
+    # any request when it gives none or several (alecs.tools.model.ToolArgs).
+    one_of: tuple[tuple[str, ...], ...] = ()
 
     def __post_init__(self) -> None:
+        unknown = [n for group in self.one_of for n in group if self.param(n) is None]
+        if unknown:
+            raise ValueError(f"{self.name}: one_of names {', '.join(unknown)}, which are not its inputs")
         if isinstance(self.network, str) and self.network not in ("none", "production"):
             match = NETWORK_ARGUMENT.match(self.network)
             if match is None or self.param(match.group(1)) is None:

@@ -146,9 +146,9 @@ async def test_appsec_network_list_and_cloudlets_activations_answered_late_retur
     async with connect(impatient) as client:
         fresh_sandbox.settings.activation_answer_delay = LATE
         appsec = await ok(client, "activate-appsec-config", {"configId": 43253, "versionNumber": 2,
-                                                             "network": "STAGING", "notificationEmails": EMAILS})
+                                                             "network": "STAGING", "notifyEmails": EMAILS})
         netlist = await ok(client, "activate-network-list", {"networkListId": "1024_BLOCKEDIPS",
-                                                             "environment": "STAGING"})
+                                                             "network": "STAGING"})
         cloudlet = await ok(client, "activate-cloudlet-policy", {"policyId": 1001, "policyVersion": 1,
                                                                  "network": "STAGING"})
         fresh_sandbox.settings.activation_answer_delay = 0.0
@@ -188,7 +188,7 @@ async def _edgeworker_version(client: Client) -> str:
 async def test_activate_appsec_config_without_wait_returns_at_once_while_the_request_is_pending(
         server: AlecsServer, fresh_sandbox: Sandbox) -> None:
     fresh_sandbox.settings.activation_request_seconds = 3600.0  # Akamai keeps creating the activation
-    args = {"configId": 43253, "versionNumber": 2, "network": "STAGING", "notificationEmails": EMAILS}
+    args = {"configId": 43253, "versionNumber": 2, "network": "STAGING", "notifyEmails": EMAILS}
     async with connect(server) as client:
         await ok(client, "list-appsec-configs", {})  # a warm connection, as in any session
         started = time.monotonic()
@@ -207,7 +207,7 @@ async def test_activate_appsec_config_without_wait_returns_at_once_while_the_act
         await ok(client, "list-appsec-configs", {})
         started = time.monotonic()
         result = await ok(client, "activate-appsec-config", {"configId": 43253, "versionNumber": 2,
-                                                             "network": "PRODUCTION", "notificationEmails": EMAILS})
+                                                             "network": "PRODUCTION", "notifyEmails": EMAILS})
         took = time.monotonic() - started
         still = await ok(client, "get-appsec-activation", {"activationId": result["activationId"]})
     assert took < 2.0, f"activate-appsec-config took {took:.1f} s without wait"
@@ -218,13 +218,13 @@ async def test_activate_appsec_config_without_wait_returns_at_once_while_the_act
 async def test_an_appsec_activation_request_becomes_an_activation_that_wait_follows(
         server: AlecsServer, fresh_sandbox: Sandbox) -> None:
     fresh_sandbox.settings.activation_request_seconds = 0.3
-    args = {"configId": 43253, "versionNumber": 2, "network": "STAGING", "notificationEmails": EMAILS}
+    args = {"configId": 43253, "versionNumber": 2, "network": "STAGING", "notifyEmails": EMAILS}
     async with connect(server) as client:
         requested = await ok(client, "activate-appsec-config", args)
         status = await poll(lambda: _activation_of_request(client, requested["statusId"]), timeout=30,
                             what="the activation request to become an activation")
         waited = await ok(client, "activate-appsec-config", {"configId": 43254, "versionNumber": 1,
-                                                             "network": "STAGING", "notificationEmails": EMAILS,
+                                                             "network": "STAGING", "notifyEmails": EMAILS,
                                                              "wait": True, "timeoutSeconds": 60})
     assert status["activationId"] and "get-appsec-activation" in status["next"]
     assert waited["status"] == "ACTIVATED" and waited["finished"] is True

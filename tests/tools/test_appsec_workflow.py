@@ -47,7 +47,7 @@ async def test_clone_change_rate_policy_activate_on_staging_and_read_back(server
 
         done = await ok(client, "activate-appsec-config",
                         {"configId": CONFIG, "versionNumber": new, "network": "STAGING", "wait": True,
-                         "notificationEmails": ["secops@example.com"], "note": "Tighter page view limit",
+                         "notifyEmails": ["secops@example.com"], "note": "Tighter page view limit",
                          "timeoutSeconds": 60}, progress_callback=on_progress)
         assert done["status"] == "ACTIVATED" and done["finished"] is True
         assert done["activationConfigs"][0]["previousConfigVersion"] == ACTIVE
@@ -104,7 +104,7 @@ async def test_a_version_becomes_locked_once_activation_is_requested(server: Ale
                                                                      fresh_sandbox: Sandbox) -> None:
     async with connect(server) as client:
         await ok(client, "activate-appsec-config", {"configId": CONFIG, "versionNumber": DRAFT, "network": "STAGING",
-                                                    "notificationEmails": ["secops@example.com"]})
+                                                    "notifyEmails": ["secops@example.com"]})
         text = await refused(client, "set-waf-mode", {"configId": CONFIG, "versionNumber": DRAFT,
                                                       "policyId": POLICY, "mode": "KRS"})
         assert "Akamai error 403" in text and "pending activation" in text

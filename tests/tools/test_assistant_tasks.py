@@ -291,8 +291,8 @@ async def test_job_block_an_ip_range_on_staging(server: AlecsServer) -> None:
         added = await assistant.ask("append-network-list-elements", {"networkListId": list_id,
                                                                      "list": ["203.0.113.0/24"]})
         assert "203.0.113.0/24" in line(added, "list: ")
-        activated = await assistant.ask("activate-network-list", {"networkListId": list_id, "environment": "STAGING",
-                                                                  "notificationRecipients": EMAILS, "wait": True})
+        activated = await assistant.ask("activate-network-list", {"networkListId": list_id, "network": "STAGING",
+                                                                  "notifyEmails": EMAILS, "wait": True})
         assert shown(activated, "activationStatus") == "ACTIVE" and shown(activated, "environment") == "STAGING"
         assert shown(activated, "syncPoint") == shown(added, "syncPoint")
         assistant.within(3)
@@ -335,9 +335,12 @@ async def test_job_top_urls_of_a_cp_code_yesterday(server: AlecsServer) -> None:
 
 async def test_job_dig_a_hostname_from_the_edge(server: AlecsServer) -> None:
     async with working(server) as assistant:
-        dug = await assistant.ask("run-edge-dig", {"hostname": "www.example.com"})
+        locations = await assistant.ask("list-edge-locations", {})
+        frankfurt = next(x for x in locations.splitlines() if "Frankfurt" in x)
+        dug = await assistant.ask("run-edge-dig", {"hostname": "www.example.com",
+                                                   "edgeLocationId": shown(frankfurt, "id")})
         assert "value: www.example.com.edgekey.net." in dug and "recordType: CNAME" in dug
-        assistant.within(1)
+        assistant.within(2)
 
 
 async def test_job_explain_an_error_page_reference(server: AlecsServer) -> None:

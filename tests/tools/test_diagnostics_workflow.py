@@ -73,13 +73,14 @@ async def test_scenario_started_without_waiting_is_fetched_later(server: AlecsSe
 
 
 # -- Akamai's errors, surfaced ---------------------------------------------------------------------------
-async def test_malformed_reference_and_conflicting_sources_are_400s(server: AlecsServer) -> None:
+async def test_a_malformed_reference_is_a_400_and_conflicting_sources_are_refused_before_sending(
+        server: AlecsServer) -> None:
     async with connect(server) as client:
         text = await error_text(client, "translate-error", {"errorCode": "not-a-reference"})
         assert "400" in text and "Incorrect request." in text and "errorCode" in text
         text = await error_text(client, "run-edge-curl", {"url": "https://www.example.com/", "edgeIp": "192.0.2.10",
                                                           "edgeLocationId": SEATTLE})
-        assert "400" in text and "either `edgeLocationId` or `edgeIp`" in text
+        assert text.endswith("give exactly one of edgeLocationId or edgeIp, not edgeLocationId and edgeIp")
 
 
 async def test_unknown_request_id_is_a_404(server: AlecsServer) -> None:

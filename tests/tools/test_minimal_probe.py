@@ -87,6 +87,10 @@ async def test_minimal_arguments_send_conforming_requests_or_are_refused_with_a_
         fresh_sandbox.settings.activation_seconds = 3600.0
     async with connect(probe_server) as client:
         args = minimal_arguments(tool_entry(spec).input_schema)
+        schema = tool_entry(spec).input_schema["properties"]
+        for group in spec.one_of:  # "exactly one of" is the model's rule, not the schema's: give the first
+            args.setdefault(group[0], minimal_arguments({"properties": {group[0]: schema[group[0]]},
+                                                         "required": [group[0]]})[group[0]])
         if variant == "seeded":
             args = await _seeded(spec, args, client)
         input_model(spec).model_validate(args)  # the schema accepts them: the call reaches the tool

@@ -23,7 +23,7 @@ async def test_list_is_created_edited_and_activated_on_staging_with_progress(ser
         assert removed["list"] == ["203.0.113.0/24", "2001:db8::/32"] and removed["syncPoint"] == 3
 
         before = await ok(client, "get-network-list-activation-status", {"networkListId": lid,
-                                                                        "environment": "STAGING"})
+                                                                        "network": "STAGING"})
         assert before["activationStatus"] == "INACTIVE"
 
         progress: list[tuple[float, float | None, str | None]] = []
@@ -32,18 +32,18 @@ async def test_list_is_created_edited_and_activated_on_staging_with_progress(ser
             progress.append((done, total, message))
 
         activated = await ok(client, "activate-network-list", {
-            "networkListId": lid, "environment": "STAGING", "comments": "partners", "wait": True,
+            "networkListId": lid, "network": "STAGING", "comments": "partners", "wait": True,
             "timeoutSeconds": 30}, progress_callback=on_progress)
         assert activated["finished"] is True and activated["activationStatus"] == "ACTIVE"
         assert any("PENDING_ACTIVATION" in (m or "") for _, _, m in progress)
         assert progress[-1][2] is not None and progress[-1][2].startswith("ACTIVE")
 
         status = await ok(client, "get-network-list-activation-status", {"networkListId": lid,
-                                                                        "environment": "STAGING"})
+                                                                        "network": "STAGING"})
         assert (status["activationStatus"], status["syncPoint"]) == ("ACTIVE", 3)
         assert status["activationComments"] == "partners"
         production = await ok(client, "get-network-list-activation-status", {"networkListId": lid,
-                                                                            "environment": "PRODUCTION"})
+                                                                            "network": "PRODUCTION"})
         assert production["activationStatus"] == "INACTIVE"
         details = await ok(client, "get-network-list-activation", {"activationId": activated["activationId"]})
         assert details["environment"] == "STAGING" and details["initial"] is True

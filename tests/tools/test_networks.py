@@ -102,7 +102,7 @@ async def test_a_staging_token_activates_on_staging_purges_staging_and_reads_pro
         prop = await ok(client, "get-property", {"propertyId": "prp_100001"})
         assert prop["productionVersion"] == 1
         status = await ok(client, "get-network-list-activation-status", {"networkListId": "1024_BLOCKEDIPS",
-                                                                          "environment": "PRODUCTION"})
+                                                                          "network": "PRODUCTION"})
         assert status["activationStatus"]
         await ok(client, "list-edgekv-namespaces", {"network": "production"})
         refused = await client.call_tool("purge-invalidate", {"by": "url", "objects": ["https://www.example.com/"]})

@@ -46,7 +46,7 @@ _EXTRA: dict[str, dict[str, Any]] = {
     "create-match-target": {"hostnames": ["shop.example.com"], "filePaths": ["/*"], "defaultFile": "NO_MATCH"},
     "update-match-target": {"targetId": 2050001, "changes": {"filePaths": ["/app/*"]}},
     "delete-match-target": {"targetId": 2050002},
-    "activate-appsec-config": {"network": "STAGING", "notificationEmails": ["secops@example.com"],
+    "activate-appsec-config": {"network": "STAGING", "notifyEmails": ["secops@example.com"],
                                "note": "conformance"},
     "set-waf-mode": {"mode": "ASE_MANUAL"},
     "set-waf-evaluation": {"eval": "START", "mode": "ASE_AUTO"},
@@ -74,5 +74,5 @@ for _name, _args in _EXTRA.items():
 async def _activation(client: Client) -> dict[str, Any]:
     out = await call_ok(client, "activate-appsec-config", {"configId": CONFIG, "versionNumber": DRAFT,
                                                            "network": "STAGING",
-                                                           "notificationEmails": ["secops@example.com"]})
+                                                           "notifyEmails": ["secops@example.com"]})
     return {"activationId": out["activationId"]}

@@ -57,9 +57,9 @@ OVERRIDES.update({
     "update-network-list-details": {"name": "Blocked addresses", "description": "Blocked by the WAF"},
     "append-network-list-elements": {"list": ["203.0.113.50", "2001:db8::/32"]},
     "remove-network-list-element": {"element": "198.51.100.7"},
-    "activate-network-list": {"environment": "STAGING", "comments": "sample", "notificationRecipients":
+    "activate-network-list": {"network": "STAGING", "comments": "sample", "notifyEmails":
                               ["noc@example.com"]},
-    "get-network-list-activation-status": {"environment": "PRODUCTION"},
+    "get-network-list-activation-status": {"network": "PRODUCTION"},
     "get-network-list-activation": {"activationId": 130001},
     "get-network-list-snapshot": {"syncPoint": 3},
     "subscribe-network-list-notifications": {"recipients": ["noc@example.com"], "uniqueIds": ["1024_BLOCKEDIPS"]},
