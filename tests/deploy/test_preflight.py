@@ -31,11 +31,11 @@ PLAYBOOK = """\
     - name: Report the choice
       ansible.builtin.debug:
         msg: "chosen version={{ alecs_install_version }} wheel={{ alecs_install_wheel | default('-') }}"
-    - name: Render the environment file (OAuth cases)
+    - name: Render the environment file
       ansible.builtin.debug:
         msg: "{{ lookup('ansible.builtin.template', '@TEMPLATES@/alecs.env.j2')
           | regex_replace('(?m)^TOKEN_MASTER_KEY=.*$', 'TOKEN_MASTER_KEY=(not shown)') }}"
-      when: alecs_oauth
+      when: alecs_oauth or alecs_notify_emails | length > 0
 """
 
 SHORT_KEY = "short-" + secrets.token_hex(4)
@@ -64,6 +64,8 @@ CASES: dict[str, dict[str, Any]] = {
     "oauth_in_tls_mode": {"alecs_oauth": True, "alecs_mode": "tls", "alecs_tls_domain": "mcp.example.com",
                           "alecs_transport": "http"},
     "json_logs": {"alecs_log_format": "json"},
+    "notify_emails": {"alecs_notify_emails": ["noc@example.com", "web-ops@example.com"]},
+    "notify_not_an_address": {"alecs_notify_emails": ["noc@example.com", "web ops"]},
 }
 
 
@@ -217,7 +219,7 @@ def test_oauth_needs_the_streamable_http_transport(preflight) -> None:
 
 
 def _environment(outcome: Outcome) -> set[str]:
-    assert not outcome.failed and outcome.task == "Render the environment file (OAuth cases)", outcome
+    assert not outcome.failed and outcome.task == "Render the environment file", outcome
     return set(outcome.message.splitlines())
 
 
@@ -235,3 +237,13 @@ def test_oauth_sets_the_public_url_from_the_domain_in_tls_and_nginx_modes(prefli
 
 def test_json_logs_pass(preflight) -> None:
     _passed_with(preflight["json_logs"], "chosen version=0.1.0 wheel=alecs-0.1.0-py3-none-any.whl")
+
+
+def test_notify_emails_become_the_servers_default_recipients(preflight) -> None:
+    rendered = _environment(preflight["notify_emails"])
+    assert "ALECS_NOTIFY_EMAILS=noc@example.com,web-ops@example.com" in rendered, rendered
+
+
+def test_a_notify_entry_that_is_not_one_address_is_refused(preflight) -> None:
+    _failed_with(preflight["notify_not_an_address"], "alecs_notify_emails: each entry is one e-mail address "
+                 "(not web ops)")
