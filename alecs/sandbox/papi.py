@@ -281,11 +281,7 @@ class PapiSim:
                             "version. Get it again and reapply your change.")
 
     def put_rules(self, q: SimRequest) -> Any:
-        prefixes(q)
-        prop = self.store.find(q.params["propertyId"])
-        v = self.store.version(prop, q.params["propertyVersion"])
-        self._editable(v)
-        self._if_match(q, v)
+        prop, v = self._version_to_edit(q)
         data = body_of(q)
         rules: Any = data.get("rules")
         errors, warnings = validate_rules(rules)
@@ -329,12 +325,17 @@ class PapiSim:
                 h["certStatus"] = self._cert_status(h)
         return {"propertyId": prop.id, "propertyVersion": v.number, "etag": v.etag, "hostnames": {"items": items}}
 
-    def put_hostnames(self, q: SimRequest) -> Any:
+    def _version_to_edit(self, q: SimRequest) -> tuple[Property, Version]:
+        """The property and version a write names, checked editable and matching its If-Match."""
         prefixes(q)
         prop = self.store.find(q.params["propertyId"])
         v = self.store.version(prop, q.params["propertyVersion"])
         self._editable(v)
         self._if_match(q, v)
+        return prop, v
+
+    def put_hostnames(self, q: SimRequest) -> Any:
+        prop, v = self._version_to_edit(q)
         data = q.json
         if not isinstance(data, list):
             raise HttpError(400, "Bad request", "The body must be a list of hostnames.")
@@ -344,11 +345,7 @@ class PapiSim:
     def patch_hostnames(self, q: SimRequest) -> Any:
         """PAPI's add/remove edit of a version's hostnames: removals by name, additions as PUT items; a name added
         again gets the new edge hostname."""
-        prefixes(q)
-        prop = self.store.find(q.params["propertyId"])
-        v = self.store.version(prop, q.params["propertyVersion"])
-        self._editable(v)
-        self._if_match(q, v)
+        prop, v = self._version_to_edit(q)
         data = q.json
         if not isinstance(data, dict) or not isinstance(data.get("add", []), list) \
                 or not isinstance(data.get("remove", []), list):
