@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import statistics
 import threading
 import time
 from dataclasses import replace
@@ -49,8 +50,11 @@ async def test_a_client_that_never_reads_is_cut_off_and_frees_what_it_held_while
                                      "method": "tools/list"})) for n in range(3000)]
     latencies: list[float] = []
     async with Client(WebSocketTransport(url, victim), mode="legacy") as client:
-        for _ in range(20):  # warm: caches, pools, the first answers
+        warm: list[float] = []
+        for _ in range(30):  # warm: caches, pools, the first answers; the last 20 are this machine's pace now
+            t = time.perf_counter()
             await client.call_tool("list-contracts", {})
+            warm.append(time.perf_counter() - t)
         before = rss_mb(pid)
         peak = before
         silent = await asyncio.to_thread(SilentClient, url, attacker)
@@ -81,7 +85,10 @@ async def test_a_client_that_never_reads_is_cut_off_and_frees_what_it_held_while
     assert cut_after < 30
     assert peak - before < 50, f"RSS grew from {before:.0f} MB to {peak:.0f} MB"
     assert after - before < 50
-    assert len(latencies) >= 10 and p99(latencies) < 0.1, f"p99 {p99(latencies) * 1000:.0f} ms"
+    # 100 ms, or ten times the same call's median before the attack on a machine loaded by other work
+    bound = max(0.1, 10 * statistics.median(warm[10:]))
+    assert len(latencies) >= 10 and p99(latencies) < bound, f"p99 {p99(latencies) * 1000:.0f} ms, bound " \
+        f"{bound * 1000:.0f} ms"
     line = next(li for li in proc.text().splitlines() if f"token={attacker_id} outcome=closed" in li)
     print(f"\n{ids}: cut after {cut_after:.1f} s; RSS {before:.0f} -> peak {peak:.0f} MB -> {after:.0f} MB; "
           f"{len(latencies)} calls, p99 {p99(latencies) * 1000:.1f} ms, worst {sorted(latencies)[-5:]}; "
