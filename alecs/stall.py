@@ -2,7 +2,7 @@
 
 Relies on the asyncio protocol members of uvicorn's `H11Protocol` and websockets' `ServerConnection` (`loop`,
 `transport`, `pause_writing`/`resume_writing`, `connection_lost`). Kept out of `alecs.seams`, which imports the MCP
-SDK, so the WebSocket transport can listen before the SDK has loaded (`alecs.launch.late`).
+SDK, so the WebSocket transport can listen before the SDK has loaded (`alecs.transports.late`).
 """
 
 from __future__ import annotations

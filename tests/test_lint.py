@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.openapi_defs import REPO
+from tests.support.graphs import find_circle
 
 
 def test_ruff_finds_nothing() -> None:
@@ -59,29 +60,10 @@ def _own_modules() -> dict[str, Path]:
     return {_module(p): p for pkg in PACKAGES for p in sorted((REPO / pkg).rglob("*.py"))}
 
 
-def _circle(graph: dict[str, set[str]]) -> list[str] | None:
-    """One import circle of the graph (every import counts: module level, under TYPE_CHECKING, inside functions)."""
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-    path: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        path.append(node)
-        for nxt in sorted(graph[node]):
-            if state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
-            if nxt not in state and (found := visit(nxt)):
-                return found
-        path.pop()
-        state[node] = 2
-        return None
-    return next((c for n in sorted(graph) if n not in state and (c := visit(n))), None)
-
-
 def test_the_product_packages_import_each_other_without_circles() -> None:
     modules = _own_modules()
     graph = {name: {m for m in _imported(path) if m in modules and m != name} for name, path in modules.items()}
-    assert _circle(graph) is None
+    assert find_circle(graph) is None
 
 
 # Modules that load a module by a computed name, and why (none of ours may be loaded that way).

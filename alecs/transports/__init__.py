@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from alecs.principal import Principal
 
-if TYPE_CHECKING:  # the SDK loads after a remote transport listens (alecs.launch.late)
+if TYPE_CHECKING:  # the SDK loads after a remote transport listens (alecs.transports.late)
     from mcp.server.lowlevel import Server
     from mcp.server.models import InitializationOptions
 

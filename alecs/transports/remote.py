@@ -19,12 +19,12 @@ import anyio
 from alecs.auth.live import LiveTokens
 from alecs.auth.tokens import TokenStore, default_store_path, require_master_key
 from alecs.errors import ConfigError
-from alecs.launch.late import LateServer
 from alecs.oauth.settings import OAuthSettings, oauth_settings
 from alecs.sdnotify import SystemdNotifier
 from alecs.services import Services
 from alecs.transports import SessionRunner
 from alecs.transports.guard import Guard
+from alecs.transports.late import LateServer
 from alecs.transports.scrape import METRICS_PATH
 from alecs.transports.settings import RemoteSettings, resolve_settings
 from alecs.transports.websocket import WebSocketTransport

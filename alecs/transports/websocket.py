@@ -175,7 +175,7 @@ class WebSocketTransport:
             await ws.close(CloseCode.POLICY_VIOLATION, "not authenticated")
             return
         principal = admission.principal
-        load = getattr(self.runner, "load", None)  # a server still being built (alecs.launch.late): wait for it
+        load = getattr(self.runner, "load", None)  # a server still being built (alecs.transports.late): wait for it
         if load is not None:
             await load()
         session = Session(ws, principal, request_context(ws, principal), Inflight(self.limits.max_inflight))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,11 +15,11 @@ from alecs.akamai.limits import Rate
 from alecs.edgerc import Edgerc
 from alecs.errors import AkamaiError
 from alecs.sandbox.server import Sandbox
+from tests.akamai.rates import SLOW_PAPI
 from tests.support.waiting import poll
 
 GROUPS = "/papi/v1/groups"
 H = {"PAPI-Use-Prefixes": "true"}
-SLOW_PAPI = {"papi": Rate.per_minute(60, burst=2)}  # one token a second after a burst of two
 
 
 def _client(sandbox: Sandbox, overrides: dict[str, Rate | None] | None = None, max_wait: float = 5.0,
@@ -28,14 +27,6 @@ def _client(sandbox: Sandbox, overrides: dict[str, Rate | None] | None = None, m
     edgerc = Edgerc(None, use_env=False)
     edgerc.add(sandbox.credentials())
     return AkamaiClient(edgerc, cache_ttl=0, budget=Budget({"": overrides or {}}), max_wait=max_wait, **kw)
-
-
-@pytest.fixture
-def slow_papi(fresh_sandbox: Sandbox) -> Iterator[Sandbox]:
-    fresh_sandbox.settings.rate_limits = dict(SLOW_PAPI)
-    fresh_sandbox.reset()
-    yield fresh_sandbox
-    fresh_sandbox.settings.rate_limits = {}
 
 
 def _sent(sandbox: Sandbox, path: str = GROUPS) -> list[int]:

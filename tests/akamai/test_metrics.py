@@ -4,7 +4,6 @@ answer: `unreachable`), every retry by reason, and the calls refused because a r
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
 import pytest
 
@@ -16,13 +15,13 @@ from alecs.errors import AkamaiError
 from alecs.metrics import REGISTRY
 from alecs.sandbox.http import Fault
 from alecs.sandbox.server import Sandbox
+from tests.akamai.rates import SLOW_PAPI
 from tests.support.net import free_port
 
 GROUPS = "/papi/v1/groups"
 PROPS = "/papi/v1/properties"
 H = {"PAPI-Use-Prefixes": "true"}
 SCOPE = {"contractId": "ctr_C-0SANDBOX", "groupId": "grp_10001"}
-SLOW_PAPI = {"papi": Rate.per_minute(60, burst=2)}
 
 
 class Counts:
@@ -46,14 +45,6 @@ def _client(sandbox: Sandbox, *, overrides: dict[str, Rate | None] | None = None
     edgerc.add(sandbox.credentials())
     return AkamaiClient(edgerc, cache_ttl=0, budget=Budget({"": overrides or {}}), max_wait=max_wait,
                         retry=retry or RetryPolicy(attempts=3, backoff=0.01))
-
-
-@pytest.fixture
-def slow_papi(fresh_sandbox: Sandbox) -> Iterator[Sandbox]:
-    fresh_sandbox.settings.rate_limits = dict(SLOW_PAPI)
-    fresh_sandbox.reset()
-    yield fresh_sandbox
-    fresh_sandbox.settings.rate_limits = {}
 
 
 async def test_each_exchange_is_counted_by_api_method_and_status_and_each_retry_by_reason(

@@ -10,6 +10,7 @@ from pathlib import Path
 from alecs.sandbox import simulators
 from alecs.sandbox.account import Account, Settings
 from alecs.sandbox.http import Router
+from tests.support.graphs import find_circle
 
 PACKAGE = Path(simulators.__file__).parent
 
@@ -32,37 +33,15 @@ def _imports() -> dict[str, set[str]]:
     return graph
 
 
-def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-    path: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        path.append(node)
-        for nxt in sorted(graph.get(node, ())):
-            if state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
-            if nxt not in state and (found := visit(nxt)):
-                return found
-        path.pop()
-        state[node] = 2
-        return None
-
-    for start in sorted(graph):
-        if start not in state and (found := visit(start)):
-            return found
-    return None
-
-
 def test_cycle_finder_finds_a_circle_through_three_modules() -> None:
-    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
-    assert _cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
+    assert find_circle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_circle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
 
 
 def test_the_simulator_modules_import_each_other_without_circles() -> None:
     graph = _imports()
     assert len(graph) > 30 and "alecs.sandbox.dns_zones" in graph["alecs.sandbox.dns_ops"]
-    assert _cycle(graph) is None, " -> ".join(_cycle(graph) or [])
+    assert find_circle(graph) is None, " -> ".join(find_circle(graph) or [])
 
 
 def test_no_simulator_module_is_loaded_from_a_string() -> None:
